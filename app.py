@@ -1,0 +1,183 @@
+"""The Amicus web application: create_app(settings) and the module-level `app` for uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from urllib.parse import quote
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+import directory.routes
+import feeds.routes
+import jobs.routes
+from core import openapi
+from core.database import close_database, database_problem, open_database
+from core.i18n import gettext as _
+from core.settings import PROJECT_ROOT, Settings, SettingsError
+from core.templating import render
+from core.validation import ValidationError
+from core.web import (
+    ApiError,
+    LanguageMiddleware,
+    SecurityHeadersMiddleware,
+    error_response,
+    is_api_request,
+    validation_failed,
+)
+
+logger = logging.getLogger("amicus")
+
+try:
+    VERSION = version("amicus")
+except PackageNotFoundError:  # running from a checkout that was not installed
+    VERSION = "0.0.0"
+
+# Each domain package contributes routes, OpenAPI paths and background workers.
+DOMAIN_MODULES = (directory.routes, jobs.routes, feeds.routes)
+BackgroundWorker = Callable[[Starlette], AbstractAsyncContextManager[None]]
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "content_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_requests",
+}
+
+
+async def healthz(request: Request) -> JSONResponse:
+    problem = await database_problem()
+    if problem:
+        return JSONResponse({"status": "error", "database": problem}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok", "version": VERSION})
+
+
+async def openapi_document(request: Request) -> JSONResponse:
+    settings: Settings = request.app.state.settings
+    parts = [getattr(module, "OPENAPI", {}) for module in DOMAIN_MODULES]
+    parts.append({"paths": {"/healthz": HEALTHZ_OPENAPI}})
+    return JSONResponse(openapi.build_document(settings.base_url, VERSION, parts))
+
+
+HEALTHZ_OPENAPI = {
+    "get": {
+        "summary": "Database connectivity",
+        "responses": {
+            "200": {"description": "The database answers"},
+            "503": {"description": "It does not"},
+        },
+    }
+}
+
+
+async def handle_http_exception(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    if is_api_request(request):
+        code = ERROR_CODES.get(error.status_code, "error")
+        return error_response(
+            ApiError(error.status_code, code, str(error.detail), headers=error.headers)
+        )
+    if error.status_code == 401 and request.method == "GET":
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"/sign-in?next={target}", status_code=303)
+    return render(
+        request,
+        "error.html",
+        {"status": error.status_code, "message": error.detail},
+        status_code=error.status_code,
+        headers=error.headers,
+    )
+
+
+async def handle_api_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, ApiError)
+    return error_response(error)
+
+
+async def handle_validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, ValidationError)
+    return error_response(validation_failed(error))
+
+
+async def handle_unexpected_error(request: Request, error: Exception) -> Response:
+    logger.exception("Unhandled error on %s %s", request.method, request.url.path)
+    message = _("Something went wrong on our side. The error has been logged.")
+    if is_api_request(request):
+        return error_response(ApiError(500, "internal_error", message))
+    return render(request, "error.html", {"status": 500, "message": message}, status_code=500)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    problems = settings.problems()
+    if problems:
+        raise SettingsError("Amicus refuses to start:\n- " + "\n- ".join(problems))
+
+    workers: list[BackgroundWorker] = []
+    for module in DOMAIN_MODULES:
+        workers.extend(getattr(module, "background_workers", lambda s: [])(settings))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await open_database(settings.database_url)
+        try:
+            async with AsyncExitStack() as stack:
+                for worker in workers:
+                    await stack.enter_async_context(worker(app))
+                yield
+        finally:
+            await close_database()
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/api/openapi.json", openapi_document),
+        Mount("/static", StaticFiles(directory=PROJECT_ROOT / "core" / "static"), name="static"),
+    ]
+    for module in DOMAIN_MODULES:
+        routes.extend(module.routes)
+
+    middleware = [
+        Middleware(SecurityHeadersMiddleware),
+        Middleware(GZipMiddleware, minimum_size=1024),
+        Middleware(
+            SessionMiddleware,
+            secret_key=settings.secret_key,
+            session_cookie="amicus_session",
+            https_only=settings.base_url.startswith("https://"),
+            same_site="lax",
+        ),
+        Middleware(LanguageMiddleware),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+        exception_handlers={
+            HTTPException: handle_http_exception,
+            ApiError: handle_api_error,
+            ValidationError: handle_validation_error,
+            Exception: handle_unexpected_error,
+        },
+    )
+    app.state.settings = settings
+    return app
+
+
+app = create_app()

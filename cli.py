@@ -1,0 +1,157 @@
+"""The `amicus` command: serve, migrate, demo, create-admin, check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+
+from core.database import apply_migrations, close_database, database_problem, open_database
+from core.settings import Settings
+
+
+def _settings_or_exit() -> Settings:
+    settings = Settings.from_env()
+    problems = settings.problems()
+    if problems:
+        print("Amicus refuses to start:", *[f"- {p}" for p in problems], sep="\n", file=sys.stderr)
+        raise SystemExit(2)
+    return settings
+
+
+async def _with_database(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
+    await open_database(settings.database_url)
+    try:
+        return await work()
+    finally:
+        await close_database()
+
+
+def command_migrate(args: argparse.Namespace) -> int:
+    settings = _settings_or_exit()
+    asyncio.run(apply_migrations(settings.database_url))
+    print("The database schema is up to date.")
+    return 0
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings_or_exit()
+    asyncio.run(apply_migrations(settings.database_url))
+    uvicorn.run("app:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True)
+    return 0
+
+
+def command_demo(args: argparse.Namespace) -> int:
+    from directory.demo import load_demo_directory
+    from jobs.demo import load_demo_jobs
+
+    settings = _settings_or_exit()
+    asyncio.run(apply_migrations(settings.database_url))
+
+    async def load() -> int:
+        organizations = await load_demo_directory(settings)
+        jobs = await load_demo_jobs(settings)
+        print(f"Demo data loaded: {organizations} organizations, {jobs} job openings.")
+        return 0
+
+    return asyncio.run(_with_database(settings, load))
+
+
+def command_create_admin(args: argparse.Namespace) -> int:
+    from core.validation import ValidationError
+    from directory.accounts import create_admin
+
+    settings = _settings_or_exit()
+    password = os.environ.get("AMICUS_ADMIN_PASSWORD") if args.password_from_env else None
+    if password is None and not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\n")
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password (again): "):
+            print("The passwords differ.", file=sys.stderr)
+            return 1
+    asyncio.run(apply_migrations(settings.database_url))
+
+    async def create() -> int:
+        try:
+            account = await create_admin(args.email, password, args.name or args.email)
+        except ValidationError as error:
+            for field, message in error.errors.items():
+                print(f"{field}: {message}", file=sys.stderr)
+            return 1
+        print(f"Administrator {account.email} created.")
+        return 0
+
+    return asyncio.run(_with_database(settings, create))
+
+
+def command_check(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    problems = settings.problems()
+
+    async def probe() -> str | None:
+        try:
+            await open_database(settings.database_url)
+        except Exception as error:  # what the driver says is what the operator needs to read
+            return f"{type(error).__name__}: {error}"
+        try:
+            return await database_problem()
+        finally:
+            await close_database()
+
+    if not any("DATABASE_URL" in problem for problem in problems):
+        problem = asyncio.run(probe())
+        if problem:
+            problems.append(f"The database at AMICUS_DATABASE_URL does not answer: {problem}")
+    if problems:
+        print("Problems found:", *[f"- {p}" for p in problems], sep="\n")
+        return 1
+    print(f"Settings are valid ({settings.env}); the database answers.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="amicus", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="apply migrations, then serve the site")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(handler=command_serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(
+        handler=command_migrate
+    )
+    commands.add_parser("demo", help="load the demo directory and jobs (idempotent)").set_defaults(
+        handler=command_demo
+    )
+
+    admin = commands.add_parser("create-admin", help="create a network administrator")
+    admin.add_argument("email")
+    admin.add_argument("--name", default="")
+    admin.add_argument(
+        "--password-from-env",
+        action="store_true",
+        help="read the password from AMICUS_ADMIN_PASSWORD instead of prompting",
+    )
+    admin.set_defaults(handler=command_create_admin)
+
+    commands.add_parser("check", help="verify settings and database connectivity").set_defaults(
+        handler=command_check
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

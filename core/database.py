@@ -1,0 +1,74 @@
+"""Tortoise ORM configuration, migrations and connectivity checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate
+
+# The domain packages that own models, in dependency order (feeds -> jobs -> directory).
+MODEL_APPS = ("directory", "jobs")
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def connection_url(database_url: str) -> str:
+    """The URL Tortoise connects with: SQLite gets a busy timeout and its folder created."""
+    parts = urlsplit(database_url)
+    if parts.scheme != "sqlite":
+        return database_url
+    path = (parts.netloc + parts.path) if parts.netloc else parts.path
+    if path not in ("", ":memory:"):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    query = dict(parse_qsl(parts.query))
+    # Concurrent writers wait for the lock instead of failing with "database is locked".
+    query.setdefault("busy_timeout", str(SQLITE_BUSY_TIMEOUT_MS))
+    query.setdefault("journal_mode", "WAL")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": connection_url(database_url)},
+        "apps": {
+            label: {
+                "models": [f"{label}.models"],
+                "migrations": f"{label}.migrations",
+                "default_connection": "default",
+            }
+            for label in MODEL_APPS
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def apply_migrations(database_url: str) -> None:
+    """Bring the schema up to date; safe to run on every start."""
+    await migrate(config=tortoise_config(database_url))
+    await Tortoise.close_connections()
+
+
+async def open_database(database_url: str) -> None:
+    # The global fallback lets request tasks see the connection opened in the lifespan task.
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+
+
+async def close_database() -> None:
+    await Tortoise.close_connections()
+
+
+def dialect() -> str:
+    """'sqlite' or 'postgres': the few places that write SQL by hand branch on it."""
+    return connections.get("default").capabilities.dialect
+
+
+async def database_problem() -> str | None:
+    """None when the database answers a query, else what went wrong."""
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception as error:  # any driver error means "not reachable" to an operator
+        return f"{type(error).__name__}: {error}"
+    return None

@@ -1,0 +1,108 @@
+"""Settings read from AMICUS_* environment variables, with safe local defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEVELOPMENT_SECRET_KEY = "amicus-development-key-do-not-use-in-production"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "sqlite://data/amicus.sqlite3"
+REVIEW_POLICIES = ("none", "untrusted", "all")
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _number(value: str) -> int:
+    """A whole number, or -1 so that problems() reports the setting instead of crashing."""
+    try:
+        return int(value)
+    except ValueError:
+        return -1
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = DEVELOPMENT_SECRET_KEY
+    env: str = "development"
+    allow_private_addresses: bool = False
+    aggregator_enabled: bool = True
+    network_name: str = "Innocence Network"
+    # Which postings wait for an administrator: none, those of untrusted organizations, or all.
+    review_policy: str = "untrusted"
+    job_default_days: int = 90
+    feed_max_age: int = 300
+    max_body_bytes: int = 1024 * 1024
+    smtp_url: str = ""
+    mail_from: str = "amicus@localhost"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: str) -> str:
+            return env.get(f"AMICUS_{name}", default)
+
+        return cls(
+            database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            base_url=get("BASE_URL", cls.base_url).rstrip("/"),
+            secret_key=get("SECRET_KEY", DEVELOPMENT_SECRET_KEY),
+            env=get("ENV", "development"),
+            allow_private_addresses=_flag(get("ALLOW_PRIVATE_ADDRESSES", "off")),
+            aggregator_enabled=_flag(get("AGGREGATOR", "on")),
+            network_name=get("NETWORK_NAME", cls.network_name),
+            review_policy=get("REVIEW_POLICY", cls.review_policy),
+            job_default_days=_number(get("JOB_DEFAULT_DAYS", str(cls.job_default_days))),
+            feed_max_age=_number(get("FEED_MAX_AGE", str(cls.feed_max_age))),
+            max_body_bytes=_number(get("MAX_BODY_BYTES", str(cls.max_body_bytes))),
+            smtp_url=get("SMTP_URL", ""),
+            mail_from=get("MAIL_FROM", cls.mail_from),
+        )
+
+    def with_changes(self, **changes: object) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    def problems(self) -> list[str]:
+        """Everything wrong with these settings, in words an operator can act on."""
+        found = []
+        if self.env not in ("development", "production"):
+            found.append(f"AMICUS_ENV must be 'development' or 'production', not {self.env!r}.")
+        if self.is_production and self.secret_key == DEVELOPMENT_SECRET_KEY:
+            found.append("AMICUS_SECRET_KEY is the development key; set a secret of your own.")
+        if len(self.secret_key) < 16:
+            found.append("AMICUS_SECRET_KEY must be at least 16 characters long.")
+        scheme = urlsplit(self.database_url).scheme
+        if scheme not in ("sqlite", "postgres", "postgresql", "asyncpg", "psycopg"):
+            found.append(f"AMICUS_DATABASE_URL has an unsupported scheme {scheme!r}.")
+        base = urlsplit(self.base_url)
+        if base.scheme not in ("http", "https") or not base.netloc:
+            found.append("AMICUS_BASE_URL must be an absolute http(s) URL.")
+        if self.review_policy not in REVIEW_POLICIES:
+            found.append(f"AMICUS_REVIEW_POLICY must be one of {', '.join(REVIEW_POLICIES)}.")
+        if self.job_default_days < 1:
+            found.append("AMICUS_JOB_DEFAULT_DAYS must be a positive number of days.")
+        if self.max_body_bytes < 1024:
+            found.append("AMICUS_MAX_BODY_BYTES must be at least 1024.")
+        if self.feed_max_age < 60:
+            found.append("AMICUS_FEED_MAX_AGE must be at least 60 seconds.")
+        return found
+
+
+class SettingsError(RuntimeError):
+    """Raised when the application is asked to start with settings it refuses."""

@@ -1,0 +1,63 @@
+"""The one Jinja2 environment: templates from every domain package, translated strings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.templating import Jinja2Templates
+
+from core import i18n
+from core.security import CSRF_FIELD, csrf_token
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_DIRS = [
+    PROJECT_ROOT / package / "templates" for package in ("core", "directory", "jobs", "feeds")
+]
+
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(path) for path in TEMPLATE_DIRS if path.exists()]),
+        autoescape=jinja2.select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    environment.globals["LANGUAGES"] = i18n.LANGUAGES
+    environment.globals["current_language"] = i18n.current_language.get
+    environment.globals["CSRF_FIELD"] = CSRF_FIELD
+    return environment
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render a page. Every page gets the CSRF token, the signed-in account and settings."""
+    page_context = {
+        "csrf_token": csrf_token(request),
+        "account": getattr(request.state, "account", None),
+        "settings": request.app.state.settings,
+        "language": i18n.current_language.get(),
+    }
+    page_context.update(context or {})
+    return templates.TemplateResponse(
+        request, template, page_context, status_code=status_code, headers=headers
+    )
+
+
+def render_string(template: str, context: dict[str, Any]) -> str:
+    """Render without a request (e-mails, feeds' HTML parts)."""
+    return templates.env.get_template(template).render(context)

@@ -1,0 +1,225 @@
+"""Field validation shared by every form and API: clean values or field-by-field errors."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from enum import StrEnum
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from babel import Locale
+from babel.numbers import list_currencies
+
+from core.i18n import gettext as _
+
+# Codes in CLDR's territory list that are not ISO 3166-1 countries.
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
+_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+_LANGUAGE_TAG = re.compile(r"^([a-zA-Z]{2,3})(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|\d{3}))?$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class ValidationError(Exception):
+    """Field name -> message, for forms to show beside each field and the API to return."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@cache
+def countries() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code -> English name."""
+    territories = Locale("en").territories
+    return {
+        code: name
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    }
+
+
+@cache
+def currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+@cache
+def language_subtags() -> frozenset[str]:
+    return frozenset(code for code in Locale("en").languages if "_" not in code)
+
+
+def strip_control_characters(value: str) -> str:
+    return _CONTROL_CHARACTERS.sub("", value)
+
+
+class Cleaner:
+    """Collects errors while cleaning a submitted mapping; raise_if_invalid() at the end."""
+
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+        self.errors: dict[str, str] = {}
+
+    def fail(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+    def raise_if_invalid(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)
+
+    def raw(self, name: str) -> Any:
+        return self.data.get(name)
+
+    def text(self, name: str, *, max_length: int, required: bool = False) -> str:
+        value = self.data.get(name)
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            self.fail(name, _("Must be text."))
+            return ""
+        value = strip_control_characters(value).strip()
+        if required and not value:
+            self.fail(name, _("This field is required."))
+        elif len(value) > max_length:
+            self.fail(name, _("Must be at most %(max)d characters.") % {"max": max_length})
+        return value
+
+    def choice(self, name: str, enum: type[StrEnum], *, required: bool = True) -> StrEnum | None:
+        value = self.text(name, max_length=64, required=required)
+        if not value:
+            return None
+        try:
+            return enum(value)
+        except ValueError:
+            allowed = ", ".join(member.value for member in enum)
+            self.fail(name, _("Must be one of: %(allowed)s.") % {"allowed": allowed})
+            return None
+
+    def boolean(self, name: str) -> bool:
+        value = self.data.get(name)
+        if isinstance(value, bool):
+            return value
+        if value is None or value == "":
+            return False
+        if isinstance(value, str) and value.lower() in ("1", "true", "on", "yes"):
+            return True
+        if isinstance(value, str) and value.lower() in ("0", "false", "off", "no"):
+            return False
+        self.fail(name, _("Must be true or false."))
+        return False
+
+    def email(self, name: str, *, required: bool = False) -> str:
+        value = self.text(name, max_length=254, required=required)
+        if value and not _EMAIL.match(value):
+            self.fail(name, _("Enter a valid e-mail address."))
+        return value.lower() if value else value
+
+    def url(self, name: str, *, required: bool = False, max_length: int = 500) -> str:
+        value = self.text(name, max_length=max_length, required=required)
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                self.fail(name, _("Enter a full web address starting with http:// or https://."))
+        return value
+
+    def country(self, name: str, *, required: bool = True) -> str:
+        value = self.text(name, max_length=2, required=required).upper()
+        if value and value not in countries():
+            self.fail(name, _("Enter a two-letter ISO 3166-1 country code, such as US or AR."))
+        return value
+
+    def countries(self, name: str) -> list[str]:
+        codes = _split_list(self.data.get(name))
+        if codes is None:
+            self.fail(name, _("Must be a list of country codes."))
+            return []
+        codes = [code.upper() for code in codes]
+        unknown = [code for code in codes if code not in countries()]
+        if unknown:
+            self.fail(name, _("Unknown country codes: %(codes)s.") % {"codes": ", ".join(unknown)})
+        return list(dict.fromkeys(codes))
+
+    def language(self, name: str, *, required: bool = True) -> str:
+        value = self.text(name, max_length=35, required=required)
+        if value:
+            tag = normalize_language_tag(value)
+            if tag is None:
+                self.fail(name, _("Enter a BCP 47 language tag, such as en, es or pt-BR."))
+            return tag or value
+        return value
+
+    def languages(self, name: str, *, required: bool = False) -> list[str]:
+        tags = _split_list(self.data.get(name))
+        if tags is None:
+            self.fail(name, _("Must be a list of language tags."))
+            return []
+        if required and not tags:
+            self.fail(name, _("Give at least one language."))
+        normalized = [normalize_language_tag(tag) for tag in tags]
+        unknown = [tag for tag, norm in zip(tags, normalized, strict=True) if norm is None]
+        if unknown:
+            self.fail(name, _("Unknown language tags: %(tags)s.") % {"tags": ", ".join(unknown)})
+        return list(dict.fromkeys(tag for tag in normalized if tag))
+
+    def tags(self, name: str, allowed: Iterable[str]) -> list[str]:
+        values = _split_list(self.data.get(name))
+        allowed_set = set(allowed)
+        if values is None:
+            self.fail(name, _("Must be a list."))
+            return []
+        unknown = [value for value in values if value not in allowed_set]
+        if unknown:
+            self.fail(name, _("Unknown values: %(values)s.") % {"values": ", ".join(unknown)})
+        return list(dict.fromkeys(value for value in values if value in allowed_set))
+
+    def slug(self, name: str, *, required: bool = True, max_length: int = 80) -> str:
+        value = self.text(name, max_length=max_length, required=required).lower()
+        if value and not _SLUG.match(value):
+            self.fail(name, _("Use lowercase letters, digits and single hyphens only."))
+        return value
+
+
+def normalize_language_tag(value: str) -> str | None:
+    """'pt-br' -> 'pt-BR'; None when the tag is malformed or the language unknown."""
+    match = _LANGUAGE_TAG.match(value.strip())
+    if not match:
+        return None
+    language = match.group(1).lower()
+    if language not in language_subtags():
+        return None
+    tag = language
+    if match.group(2):
+        tag += "-" + match.group(2)[1:].title()
+    if match.group(4):
+        tag += "-" + match.group(4).upper()
+    return tag
+
+
+def _split_list(value: Any) -> list[str] | None:
+    """Accepts a JSON list of strings or a comma-separated string; None for anything else."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return [item.strip() for item in value if item.strip()]
+    return None
+
+
+def encode_tag_list(values: Iterable[str]) -> str:
+    """Stored form of a list: ',a,b,' (see Organization.languages)."""
+    values = list(values)
+    return f",{','.join(values)}," if values else ""
+
+
+def decode_tag_list(stored: str) -> list[str]:
+    return [value for value in stored.split(",") if value]
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-")

@@ -1,0 +1,180 @@
+"""HTTP plumbing shared by every domain: errors, request bodies, languages, pagination."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core import i18n
+from core.i18n import gettext as _
+from core.security import CSRF_FIELD, CSRF_HEADER, csrf_token_is_valid
+from core.validation import ValidationError
+
+LANGUAGE_COOKIE = "lang"
+
+
+class ApiError(Exception):
+    """An error answered as JSON: {"error": {"status", "code", "message", "fields"}}."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = dict(fields or {})
+        self.headers = dict(headers or {})
+
+
+def error_response(error: ApiError) -> JSONResponse:
+    body: dict[str, Any] = {
+        "status": error.status,
+        "code": error.code,
+        "message": error.message,
+    }
+    if error.fields:
+        body["fields"] = error.fields
+    return JSONResponse({"error": body}, status_code=error.status, headers=error.headers)
+
+
+def validation_failed(error: ValidationError) -> ApiError:
+    return ApiError(422, "validation_failed", _("Some fields are not valid."), error.errors)
+
+
+def is_api_request(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+async def read_form(request: Request) -> FormData:
+    """The submitted form, after checking its CSRF token (403 when missing or wrong)."""
+    try:
+        form = await request.form(max_files=0, max_fields=200, max_part_size=256 * 1024)
+    except HTTPException:
+        raise
+    except Exception as error:  # the multipart parser's own errors: the body is malformed
+        raise HTTPException(400, _("The form could not be read.")) from error
+    submitted = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
+    if not isinstance(submitted, str) or not csrf_token_is_valid(request, submitted):
+        raise HTTPException(
+            403, _("The form has expired or did not come from this site. Please try again.")
+        )
+    return form
+
+
+def form_values(form: FormData) -> dict[str, Any]:
+    """Form fields as a dict; fields given several times (checkboxes) become lists."""
+    values: dict[str, Any] = {}
+    for key in form:
+        items = [item for item in form.getlist(key) if isinstance(item, str)]
+        values[key] = items if len(items) > 1 else (items[0] if items else "")
+    return values
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise ApiError(415, "unsupported_media_type", _("Send the body as application/json."))
+    body = await request.body()
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ApiError(400, "invalid_json", _("The body is not valid JSON: %s") % error) from error
+    if not isinstance(data, dict):
+        raise ApiError(422, "validation_failed", _("The body must be a JSON object."))
+    return data
+
+
+def query_int(request: Request, name: str, default: int, *, minimum: int, maximum: int) -> int:
+    """A whole-number query parameter within bounds, or 400 with the reason."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise HTTPException(400, _("'%(name)s' must be a whole number.") % {"name": name}) from None
+    if not minimum <= value <= maximum:
+        raise HTTPException(
+            400,
+            _("'%(name)s' must be between %(min)d and %(max)d.")
+            % {"name": name, "min": minimum, "max": maximum},
+        )
+    return value
+
+
+class LanguageMiddleware:
+    """Chooses the page language from ?lang=, then the lang cookie, then Accept-Language."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        asked = request.query_params.get("lang")
+        language = i18n.choose_language(
+            asked, request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language", "")
+        )
+        token = i18n.current_language.set(language)
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start" and asked in i18n.LANGUAGES:
+                cookie = f"{LANGUAGE_COOKIE}={language}; Path=/; Max-Age=31536000; SameSite=Lax"
+                message.setdefault("headers", []).append((b"set-cookie", cookie.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_cookie)
+        finally:
+            i18n.current_language.reset(token)
+
+
+class SecurityHeadersMiddleware:
+    """Headers every response carries; the CSP forbids inline scripts from any source."""
+
+    HEADERS = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        (b"x-frame-options", b"DENY"),
+        (
+            b"content-security-policy",
+            b"default-src 'self'; img-src 'self' https: data:; style-src 'self'; "
+            b"script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+        ),
+    ]
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                present = {name.lower() for name, _value in headers}
+                headers.extend(item for item in self.HEADERS if item[0] not in present)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def no_content() -> Response:
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""Member organizations, accounts, roles, API tokens and the membership workflow."""

@@ -1,0 +1,79 @@
+"""Who is asking: the signed-in account (session cookie) and what it may do."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from core.i18n import gettext as _
+from directory.models import Account, Organization, OrganizationStatus, Role
+
+SESSION_ACCOUNT_KEY = "account_id"
+
+
+async def current_account(request: Request) -> Account | None:
+    """The signed-in, active account, loaded once per request."""
+    if hasattr(request.state, "account"):
+        return request.state.account
+    account = None
+    account_id = request.session.get(SESSION_ACCOUNT_KEY)
+    if isinstance(account_id, int):
+        account = await Account.get_or_none(id=account_id, active=True).prefetch_related(
+            "organization"
+        )
+    request.state.account = account
+    return account
+
+
+def start_session(request: Request, account: Account) -> None:
+    # A fresh session on sign-in, so nothing from before it (like a planted CSRF token) survives.
+    request.session.clear()
+    request.session[SESSION_ACCOUNT_KEY] = account.id
+    request.state.account = account
+
+
+def end_session(request: Request) -> None:
+    request.session.clear()
+    request.state.account = None
+
+
+async def record_sign_in(account: Account) -> None:
+    account.last_sign_in_at = datetime.now(UTC)
+    await account.save(update_fields=["last_sign_in_at"])
+
+
+async def require_account(request: Request) -> Account:
+    """The signed-in account, or 401 (pages turn this into a sign-in redirect)."""
+    account = await current_account(request)
+    if account is None:
+        raise HTTPException(401, _("Please sign in."))
+    return account
+
+
+async def require_admin(request: Request) -> Account:
+    account = await require_account(request)
+    if not account.is_admin:
+        raise HTTPException(403, _("Only network administrators may do this."))
+    return account
+
+
+def can_manage_organization(account: Account | None, organization: Organization) -> bool:
+    """Owners and editors of the organization itself; administrators of the network."""
+    if account is None:
+        return False
+    if account.is_admin:
+        return True
+    return account.organization_id == organization.id and account.role in (Role.OWNER, Role.EDITOR)
+
+
+def can_post_for(account: Account | None, organization: Organization) -> bool:
+    """Only members of an active organization post for it."""
+    return (
+        account is not None
+        and not account.is_admin
+        and account.organization_id == organization.id
+        and account.role in (Role.OWNER, Role.EDITOR)
+        and organization.status == OrganizationStatus.ACTIVE
+    )

@@ -1,0 +1,125 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from directory.models import OrganizationKind, OrganizationStatus, Role
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    initial = True
+
+    operations = [
+        ops.CreateModel(
+            name='Organization',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('slug', fields.CharField(unique=True, max_length=80)),
+                ('name', fields.CharField(max_length=200)),
+                ('short_name', fields.CharField(default='', max_length=60)),
+                ('kind', fields.CharEnumField(description='LAW_SCHOOL_CLINIC: law_school_clinic\nINDEPENDENT_NONPROFIT: independent_nonprofit\nPUBLIC_DEFENDER_UNIT: public_defender_unit\nLAW_FIRM_PRO_BONO: law_firm_pro_bono\nNETWORK: network', enum_type=OrganizationKind, max_length=32)),
+                ('description', fields.TextField(default='', unique=False)),
+                ('website', fields.CharField(default='', max_length=500)),
+                ('contact_email', fields.CharField(default='', max_length=254)),
+                ('city', fields.CharField(default='', max_length=100)),
+                ('region', fields.CharField(default='', max_length=100)),
+                ('country', fields.CharField(db_index=True, max_length=2)),
+                ('languages', fields.CharField(default='', max_length=200)),
+                ('focus_areas', fields.CharField(default='', max_length=500)),
+                ('accepts_cases', fields.BooleanField(default=False)),
+                ('case_application_info', fields.TextField(default='', unique=False)),
+                ('logo_url', fields.CharField(default='', max_length=500)),
+                ('jobs_feed_url', fields.CharField(default='', max_length=500)),
+                ('jobs_feed_approved', fields.BooleanField(default=False)),
+                ('status', fields.CharEnumField(db_index=True, description='APPLIED: applied\nACTIVE: active\nSUSPENDED: suspended\nDECLINED: declined\nLEFT: left', enum_type=OrganizationStatus, max_length=16)),
+                ('status_reason', fields.TextField(default='', unique=False)),
+                ('trusted', fields.BooleanField(default=False)),
+                ('member_since', fields.DateField(null=True)),
+                ('network', fields.CharField(max_length=200)),
+                ('origin_id', fields.CharField(null=True, unique=True, max_length=500)),
+                ('origin_url', fields.CharField(default='', max_length=500)),
+                ('source_feed_url', fields.CharField(default='', max_length=500)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'organization', 'app': 'directory', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Account',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('email', fields.CharField(unique=True, max_length=254)),
+                ('password_hash', fields.CharField(max_length=200)),
+                ('display_name', fields.CharField(max_length=100)),
+                ('organization', fields.ForeignKeyField('directory.Organization', source_field='organization_id', null=True, db_constraint=True, to_field='id', related_name='accounts', on_delete=OnDelete.CASCADE)),
+                ('role', fields.CharEnumField(description='OWNER: owner\nEDITOR: editor\nADMIN: admin', enum_type=Role, max_length=16)),
+                ('active', fields.BooleanField(default=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('last_sign_in_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'account', 'app': 'directory', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ApiToken',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('organization', fields.ForeignKeyField('directory.Organization', source_field='organization_id', db_constraint=True, to_field='id', related_name='api_tokens', on_delete=OnDelete.CASCADE)),
+                ('name', fields.CharField(max_length=100)),
+                ('secret_hash', fields.CharField(unique=True, max_length=64)),
+                ('prefix', fields.CharField(max_length=16)),
+                ('scopes', fields.CharField(default='jobs:write', max_length=200)),
+                ('created_by', fields.ForeignKeyField('directory.Account', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name='api_tokens', on_delete=OnDelete.SET_NULL)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('last_used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'api_token', 'app': 'directory', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='AuditEvent',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('actor', fields.ForeignKeyField('directory.Account', source_field='actor_id', null=True, db_constraint=True, to_field='id', related_name='audit_events', on_delete=OnDelete.SET_NULL)),
+                ('actor_label', fields.CharField(max_length=254)),
+                ('action', fields.CharField(max_length=40)),
+                ('subject_type', fields.CharField(max_length=40)),
+                ('subject_id', fields.IntField()),
+                ('from_state', fields.CharField(default='', max_length=32)),
+                ('to_state', fields.CharField(default='', max_length=32)),
+                ('reason', fields.TextField(default='', unique=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'audit_event', 'app': 'directory', 'indexes': [Index(fields=['subject_type', 'subject_id'])], 'pk_attr': 'id', 'table_description': 'One state change that matters: who did what to which record, when, from and to.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Invitation',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('organization', fields.ForeignKeyField('directory.Organization', source_field='organization_id', db_constraint=True, to_field='id', related_name='invitations', on_delete=OnDelete.CASCADE)),
+                ('email', fields.CharField(max_length=254)),
+                ('role', fields.CharEnumField(description='OWNER: owner\nEDITOR: editor\nADMIN: admin', enum_type=Role, max_length=16)),
+                ('token_hash', fields.CharField(unique=True, max_length=64)),
+                ('invited_by', fields.ForeignKeyField('directory.Account', source_field='invited_by_id', null=True, db_constraint=True, to_field='id', related_name='invitations_sent', on_delete=OnDelete.SET_NULL)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('accepted_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'invitation', 'app': 'directory', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='SignInThrottle',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('key', fields.CharField(unique=True, max_length=64)),
+                ('failures', fields.IntField(default=0)),
+                ('blocked_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'sign_in_throttle', 'app': 'directory', 'pk_attr': 'id', 'table_description': 'Failed sign-ins per e-mail address, kept in the database so every process sees them.'},
+            bases=['Model'],
+        ),
+    ]

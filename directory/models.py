@@ -1,0 +1,183 @@
+"""Organizations, the people who act for them, and the record of what they did."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class OrganizationKind(StrEnum):
+    LAW_SCHOOL_CLINIC = "law_school_clinic"
+    INDEPENDENT_NONPROFIT = "independent_nonprofit"
+    PUBLIC_DEFENDER_UNIT = "public_defender_unit"
+    LAW_FIRM_PRO_BONO = "law_firm_pro_bono"
+    NETWORK = "network"
+
+
+class OrganizationStatus(StrEnum):
+    APPLIED = "applied"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    DECLINED = "declined"
+    LEFT = "left"
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+
+class Organization(Model):
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=80, unique=True)
+    name = fields.CharField(max_length=200)
+    short_name = fields.CharField(max_length=60, default="")
+    kind = fields.CharEnumField(OrganizationKind, max_length=32)
+    description = fields.TextField(default="")
+    website = fields.CharField(max_length=500, default="")
+    contact_email = fields.CharField(max_length=254, default="")
+    city = fields.CharField(max_length=100, default="")
+    region = fields.CharField(max_length=100, default="")
+    country = fields.CharField(max_length=2, db_index=True)
+    # Lists are stored as ",a,b," so that "has tag x" is a portable LIKE '%,x,%' filter.
+    languages = fields.CharField(max_length=200, default="")
+    focus_areas = fields.CharField(max_length=500, default="")
+    accepts_cases = fields.BooleanField(default=False)
+    case_application_info = fields.TextField(default="")
+    logo_url = fields.CharField(max_length=500, default="")
+    jobs_feed_url = fields.CharField(max_length=500, default="")
+    jobs_feed_approved = fields.BooleanField(default=False)
+    status = fields.CharEnumField(OrganizationStatus, max_length=16, db_index=True)
+    status_reason = fields.TextField(default="")
+    # Trusted organizations publish without review under the "untrusted" review policy.
+    trusted = fields.BooleanField(default=False)
+    member_since = fields.DateField(null=True)
+    network = fields.CharField(max_length=200)
+    # Set for records imported from a sister network's directory feed.
+    origin_id = fields.CharField(max_length=500, null=True, unique=True)
+    origin_url = fields.CharField(max_length=500, default="")
+    source_feed_url = fields.CharField(max_length=500, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "organization"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == OrganizationStatus.ACTIVE
+
+    @property
+    def is_federated(self) -> bool:
+        return self.origin_id is not None
+
+
+class Account(Model):
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    password_hash = fields.CharField(max_length=200)
+    display_name = fields.CharField(max_length=100)
+    organization: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
+        "directory.Organization", related_name="accounts", null=True, on_delete=fields.CASCADE
+    )
+    role = fields.CharEnumField(Role, max_length=16)
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_sign_in_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "account"
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class SignInThrottle(Model):
+    """Failed sign-ins per e-mail address, kept in the database so every process sees them."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=64, unique=True)
+    failures = fields.IntField(default=0)
+    blocked_until = fields.DatetimeField(null=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "sign_in_throttle"
+
+
+class Invitation(Model):
+    id = fields.IntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "directory.Organization", related_name="invitations", on_delete=fields.CASCADE
+    )
+    email = fields.CharField(max_length=254)
+    role = fields.CharEnumField(Role, max_length=16)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    invited_by: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "directory.Account", related_name="invitations_sent", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    accepted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "invitation"
+
+
+class ApiToken(Model):
+    id = fields.IntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "directory.Organization", related_name="api_tokens", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    # Only a SHA-256 of the secret is kept; the secret itself is shown once, at creation.
+    secret_hash = fields.CharField(max_length=64, unique=True)
+    prefix = fields.CharField(max_length=16)
+    scopes = fields.CharField(max_length=200, default="jobs:write")
+    created_by: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "directory.Account", related_name="api_tokens", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_token"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class AuditEvent(Model):
+    """One state change that matters: who did what to which record, when, from and to."""
+
+    id = fields.IntField(primary_key=True)
+    actor: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "directory.Account", related_name="audit_events", null=True, on_delete=fields.SET_NULL
+    )
+    # Kept beside the foreign key so the record survives the account's deletion.
+    actor_label = fields.CharField(max_length=254)
+    action = fields.CharField(max_length=40)
+    subject_type = fields.CharField(max_length=40)
+    subject_id = fields.IntField()
+    from_state = fields.CharField(max_length=32, default="")
+    to_state = fields.CharField(max_length=32, default="")
+    reason = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "audit_event"
+        ordering = ["-created_at", "-id"]
+        indexes = [("subject_type", "subject_id")]

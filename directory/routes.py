@@ -1,0 +1,3 @@
+"""Directory pages and API."""
+
+routes: list = []

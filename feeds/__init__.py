@@ -1,0 +1,1 @@
+"""Publishing (Atom, RSS, JSON Feed, OPML), aggregation (fetch -> parse -> import) and WebSub."""

@@ -1,0 +1,3 @@
+"""Feeds, federation and WebSub."""
+
+routes: list = []

@@ -1,0 +1,1 @@
+"""Job postings: model, lifecycle, search, pages and API."""

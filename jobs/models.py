@@ -1,0 +1,123 @@
+"""Job postings, local and imported."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from directory.models import Account, Organization
+
+
+class EmploymentType(StrEnum):
+    """schema.org JobPosting employmentType values."""
+
+    FULL_TIME = "FULL_TIME"
+    PART_TIME = "PART_TIME"
+    CONTRACTOR = "CONTRACTOR"
+    TEMPORARY = "TEMPORARY"
+    INTERN = "INTERN"
+    VOLUNTEER = "VOLUNTEER"
+    PER_DIEM = "PER_DIEM"
+    OTHER = "OTHER"
+
+
+class Category(StrEnum):
+    ATTORNEY = "attorney"
+    INVESTIGATOR = "investigator"
+    PARALEGAL = "paralegal"
+    POLICY = "policy"
+    DEVELOPMENT = "development"
+    COMMUNICATIONS = "communications"
+    ADMINISTRATION = "administration"
+    SOCIAL_WORK = "social_work"
+    FELLOWSHIP = "fellowship"
+    FORENSIC_SCIENCE = "forensic_science"
+    OTHER = "other"
+
+
+class WorkMode(StrEnum):
+    ONSITE = "onsite"
+    HYBRID = "hybrid"
+    REMOTE = "remote"
+
+
+class SalaryUnit(StrEnum):
+    HOUR = "HOUR"
+    DAY = "DAY"
+    WEEK = "WEEK"
+    MONTH = "MONTH"
+    YEAR = "YEAR"
+
+
+class JobStatus(StrEnum):
+    DRAFT = "draft"
+    PENDING_REVIEW = "pending_review"
+    PUBLISHED = "published"
+    FILLED = "filled"
+    CLOSED = "closed"
+    EXPIRED = "expired"
+    REMOVED = "removed"
+
+
+# States after which a job is gone from search and shown as a deletion mark in feeds.
+ENDED_STATUSES = (JobStatus.FILLED, JobStatus.CLOSED, JobStatus.EXPIRED, JobStatus.REMOVED)
+
+
+class Job(Model):
+    id = fields.IntField(primary_key=True)
+    # The permanent, globally unique id ("urn:uuid:…"), the same on every instance.
+    uid = fields.CharField(max_length=200, unique=True)
+    slug = fields.CharField(max_length=120, unique=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "directory.Organization", related_name="jobs", on_delete=fields.CASCADE
+    )
+    title = fields.CharField(max_length=200)
+    description_markdown = fields.TextField(default="")
+    description_html = fields.TextField(default="")
+    employment_type = fields.CharEnumField(EmploymentType, max_length=16, db_index=True)
+    category = fields.CharEnumField(Category, max_length=32, db_index=True)
+    language = fields.CharField(max_length=35, db_index=True)
+    city = fields.CharField(max_length=100, default="")
+    region = fields.CharField(max_length=100, default="")
+    country = fields.CharField(max_length=2, default="", db_index=True)
+    work_mode = fields.CharEnumField(WorkMode, max_length=8, db_index=True)
+    # Countries a remote applicant may live in, stored as ",US,CA,".
+    remote_countries = fields.CharField(max_length=800, default="")
+    salary_min = fields.DecimalField(max_digits=12, decimal_places=2, null=True)
+    salary_max = fields.DecimalField(max_digits=12, decimal_places=2, null=True)
+    salary_currency = fields.CharField(max_length=3, default="")
+    salary_unit = fields.CharEnumField(SalaryUnit, max_length=8, null=True)
+    salary_note = fields.CharField(max_length=300, default="")
+    apply_url = fields.CharField(max_length=1000, default="")
+    apply_email = fields.CharField(max_length=254, default="")
+    apply_instructions = fields.TextField(default="")
+    valid_through = fields.DatetimeField(null=True, db_index=True)
+    status = fields.CharEnumField(JobStatus, max_length=16, db_index=True)
+    status_reason = fields.TextField(default="")
+    posted_at = fields.DatetimeField(null=True, db_index=True)
+    status_changed_at = fields.DatetimeField(null=True, db_index=True)
+    created_by: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "directory.Account", related_name="jobs", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True, db_index=True)
+    # Search terms produced by jobs.search_terms, the same for every database backend.
+    search_title = fields.TextField(default="")
+    search_body = fields.TextField(default="")
+    # Set for jobs imported from another feed.
+    source_feed_url = fields.CharField(max_length=1000, default="", db_index=True)
+    source_name = fields.CharField(max_length=200, default="")
+    origin_url = fields.CharField(max_length=1000, default="")
+
+    class Meta:
+        table = "job"
+        ordering = ["-posted_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_imported(self) -> bool:
+        return bool(self.source_feed_url)

@@ -1,0 +1,3 @@
+"""Job pages and API."""
+
+routes: list = []
