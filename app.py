@@ -43,8 +43,9 @@ try:
 except PackageNotFoundError:  # running from a checkout that was not installed
     VERSION = "0.0.0"
 
-# Each domain package contributes routes, OpenAPI paths and background workers.
-DOMAIN_MODULES = (directory.routes, jobs.routes, feeds.routes)
+# Each domain package contributes routes, OpenAPI paths and background workers. Feeds come
+# first so that their fixed paths (/jobs/feed.atom) win over the job page's /jobs/{key}.
+DOMAIN_MODULES = (feeds.routes, jobs.routes, directory.routes)
 BackgroundWorker = Callable[[Starlette], AbstractAsyncContextManager[None]]
 
 ERROR_CODES = {
