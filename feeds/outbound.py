@@ -1,0 +1,321 @@
+"""Outgoing HTTP that reaches only public addresses: every request and every redirect hop.
+
+Feeds, WebSub hubs and subscribers are URLs that strangers give us, so a request must never
+become a way to reach the machine itself, the private network it sits in or a cloud metadata
+service. The check happens where the connection is made: a network backend under httpx
+resolves the host name once, refuses the request if any address it resolves to is not public,
+and connects to the very address it checked. Nothing resolves the name a second time, so a
+DNS answer that changes between the check and the connection (DNS rebinding) cannot slip
+through. TLS still verifies the certificate against the host name of the URL. Proxies from
+the environment are ignored: a proxy would connect on our behalf to an address we never saw.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import httpcore
+import httpx
+from httpcore._backends.auto import AutoBackend
+
+from core.i18n import gettext as _
+from core.settings import Settings
+
+try:
+    VERSION = version("amicus")
+except PackageNotFoundError:  # running from a checkout that was not installed
+    VERSION = "0.0.0"
+
+MAX_REDIRECTS = 5
+MAX_CONNECTIONS = 16
+ALLOWED_SCHEMES = ("http", "https")
+
+# IPv6 ranges that carry an IPv4 address inside them; the embedded address is what a
+# translating router finally connects to, so it is the one that must be public.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+Endpoint = tuple[str, int]
+
+
+class OutboundError(Exception):
+    """An outgoing request that did not happen; `reason` says why in plain words."""
+
+    kind = "network"
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class OutboundRefused(OutboundError):
+    """The URL or an address it leads to is not one we may contact."""
+
+    kind = "refused"
+
+
+class HostNotFound(OutboundError):
+    """The host name does not resolve to any address."""
+
+    kind = "dns"
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds allowed to open a connection, and for a whole exchange (headers and body)."""
+
+    connect: float = 10.0
+    total: float = 20.0
+
+
+def user_agent(settings: Settings) -> str:
+    return f"Amicus/{VERSION} (+{settings.base_url})"
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def address_refusal(text: str) -> str | None:
+    """Why this IP address must not be contacted, or None when it is a public address."""
+    try:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return _("it is not a valid IP address")
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            return address_refusal(str(embedded))
+    if address.is_unspecified:
+        return _("it is the unspecified address")
+    if address.is_loopback:
+        return _("it is a loopback address (this machine)")
+    if address.is_link_local:
+        return _("it is a link-local address (such as a cloud metadata service)")
+    if address.is_multicast:
+        return _("it is a multicast address")
+    if address in ipaddress.ip_network("100.64.0.0/10"):
+        return _("it is a carrier-grade NAT address")
+    if address.is_private:
+        return _("it is a private network address")
+    if address.is_reserved or not address.is_global:
+        return _("it is a reserved address")
+    return None
+
+
+@dataclass(frozen=True)
+class AddressPolicy:
+    """Which addresses may be contacted.
+
+    `allow_private` opens everything (tests, closed networks). `allowed_endpoints` opens exact
+    (address, port) pairs only, so a test can serve a feed on loopback while every other
+    loopback port and private address stays refused.
+    """
+
+    allow_private: bool = False
+    allowed_endpoints: frozenset[Endpoint] = frozenset()
+
+    def refusal(self, address: str, port: int) -> str | None:
+        if self.allow_private or (address, port) in self.allowed_endpoints:
+            return None
+        return address_refusal(address)
+
+
+def check_url(url: httpx.URL | str) -> httpx.URL:
+    """The URL parsed, or OutboundRefused when it is not an absolute http(s) URL."""
+    try:
+        parsed = httpx.URL(url) if isinstance(url, str) else url
+    except httpx.InvalidURL as error:
+        raise OutboundRefused(
+            _("The address is not a valid URL (%(problem)s).") % {"problem": error}
+        ) from None
+    if parsed.scheme not in ALLOWED_SCHEMES:
+        raise OutboundRefused(
+            _("Only http and https addresses can be fetched, not %(scheme)s.")
+            % {"scheme": parsed.scheme or _("a relative address")}
+        )
+    if not parsed.host:
+        raise OutboundRefused(_("The address has no host name."))
+    return parsed
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """Every address the host name resolves to, in the order the system prefers."""
+    loop = asyncio.get_running_loop()
+    try:
+        answers = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise HostNotFound(
+            _("The host name %(host)s could not be resolved (%(problem)s).")
+            % {"host": host, "problem": error}
+        ) from None
+    addresses: list[str] = []
+    for _family, _type, _proto, _name, sockaddr in answers:
+        if sockaddr[0] not in addresses:
+            addresses.append(sockaddr[0])
+    return addresses
+
+
+class _CheckedNetworkBackend(httpcore.AsyncNetworkBackend):
+    """Resolves, checks every address, then connects to a checked address (never re-resolves)."""
+
+    def __init__(self, policy: AddressPolicy, resolver: Resolver):
+        self._policy = policy
+        self._resolver = resolver
+        self._backend = AutoBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's backend interface)
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            async with asyncio.timeout(timeout):
+                addresses = await self._resolver(host, port)
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(
+                _("Resolving %(host)s took too long.") % {"host": host}
+            ) from None
+        if not addresses:
+            raise HostNotFound(_("The host name %(host)s has no address.") % {"host": host})
+        for address in addresses:
+            reason = self._policy.refusal(address, port)
+            if reason is not None:
+                raise OutboundRefused(
+                    _("%(host)s is not a public address: %(address)s, %(reason)s.")
+                    % {"host": host, "address": address, "reason": reason}
+                )
+        last_error: Exception | None = None
+        for address in addresses:
+            try:
+                return await self._backend.connect_tcp(
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
+                last_error = error
+        assert last_error is not None
+        raise last_error
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's backend interface)
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise OutboundRefused(_("Connections to local sockets are not allowed."))
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+class _DeadlineStream(httpx.AsyncByteStream):
+    """A response body that must arrive before the exchange's deadline."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, deadline: float, request: httpx.Request):
+        self._stream = stream
+        self._deadline = deadline
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        chunks = aiter(self._stream)
+        while True:
+            try:
+                async with asyncio.timeout_at(self._deadline):
+                    chunk = await anext(chunks)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise httpx.ReadTimeout(
+                    _("The server took too long to send the whole response."), request=self._request
+                ) from None
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
+class _CheckedTransport(httpx.AsyncHTTPTransport):
+    def __init__(self, backend: _CheckedNetworkBackend, limits: httpx.Limits, timeouts: Timeouts):
+        super().__init__(trust_env=False, limits=limits)
+        # httpx has no public way to choose the network backend, so its connection pool is
+        # replaced by one that connects only through the checking backend.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=backend,
+        )
+        self._timeouts = timeouts
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        check_url(request.url)
+        deadline = asyncio.get_running_loop().time() + self._timeouts.total
+        try:
+            async with asyncio.timeout_at(deadline):
+                response = await super().handle_async_request(request)
+        except TimeoutError:
+            raise httpx.ReadTimeout(
+                _("The server did not answer in time."), request=request
+            ) from None
+        return httpx.Response(
+            status_code=response.status_code,
+            headers=response.headers,
+            stream=_DeadlineStream(response.stream, deadline, request),
+            extensions=response.extensions,
+        )
+
+
+@asynccontextmanager
+async def outbound_client(
+    settings: Settings,
+    *,
+    timeouts: Timeouts = Timeouts(),
+    max_redirects: int = MAX_REDIRECTS,
+    max_connections: int = MAX_CONNECTIONS,
+    allowed_endpoints: Collection[Endpoint] = (),
+    resolver: Resolver = system_resolver,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client whose every request and redirect hop reaches only permitted addresses.
+
+    Requests to a refused address raise OutboundRefused, unresolvable names HostNotFound;
+    everything else raises the usual httpx errors. Each exchange (one hop, headers and body)
+    must finish within `timeouts.total` seconds.
+    """
+    policy = AddressPolicy(
+        allow_private=settings.allow_private_addresses,
+        allowed_endpoints=frozenset(allowed_endpoints),
+    )
+    limits = httpx.Limits(
+        max_connections=max_connections, max_keepalive_connections=max_connections
+    )
+    transport = _CheckedTransport(_CheckedNetworkBackend(policy, resolver), limits, timeouts)
+    async with httpx.AsyncClient(
+        transport=transport,
+        follow_redirects=True,
+        max_redirects=max_redirects,
+        timeout=httpx.Timeout(timeouts.total, connect=timeouts.connect),
+        headers={"User-Agent": user_agent(settings)},
+        trust_env=False,
+    ) as client:
+        yield client
