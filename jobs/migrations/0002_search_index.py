@@ -5,8 +5,10 @@ each database only has to split on spaces:
 - SQLite: an FTS5 external-content table kept in step by triggers. The "ascii" tokenizer keeps
   every non-ASCII character inside its token, so its tokens are exactly our terms (CJK bigrams
   included).
-- PostgreSQL: a stored generated tsvector (title weighted A, body B) with a GIN index; the
-  'simple' configuration only lower-cases, which our terms already are.
+- PostgreSQL: a stored generated tsvector (title weighted A, body B) with a GIN index, built by
+  reading the terms as tsvector lexemes rather than through to_tsvector(): PostgreSQL's parser
+  splits and lower-cases some scripts differently from Python, and a lexeme never contains the
+  tsvector syntax characters (quote, colon, backslash, space) because a term is word characters.
 """
 
 from tortoise import migrations
@@ -35,9 +37,10 @@ SQLITE_BACKWARD = (
     "DROP TABLE IF EXISTS job_fts",
 )
 POSTGRES_FORWARD = (
-    "ALTER TABLE job ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
-    "setweight(to_tsvector('simple'::regconfig, search_title), 'A') || "
-    "setweight(to_tsvector('simple'::regconfig, search_body), 'B')) STORED",
+    # Title terms at position 1 with weight A, body terms at position 2 with weight B.
+    "ALTER TABLE job ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (("
+    "regexp_replace(search_title, '(\\S+)', '\\1:1A', 'g') || ' ' || "
+    "regexp_replace(search_body, '(\\S+)', '\\1:2B', 'g'))::tsvector) STORED",
     "CREATE INDEX job_search_vector_gin ON job USING GIN (search_vector)",
 )
 POSTGRES_BACKWARD = (
