@@ -1,3 +1,31 @@
-"""Directory pages and API."""
+"""Directory pages and API: the routes and OpenAPI paths this package contributes."""
 
-routes: list = []
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from directory import account_views, admin, api, dashboard, pages
+from directory.api import OPENAPI
+
+routes = [
+    Route("/", pages.home),
+    Route("/directory", pages.directory_page),
+    Route("/orgs/{slug}", pages.organization_page),
+    Route("/apply", account_views.apply_page, methods=["GET", "POST"]),
+    Route("/sign-in", account_views.sign_in_page, methods=["GET", "POST"]),
+    Route("/sign-out", account_views.sign_out, methods=["POST"]),
+    Route("/invitations/{token}", account_views.invitation_page, methods=["GET", "POST"]),
+    Route("/dashboard", dashboard.dashboard, methods=["GET", "POST"]),
+    Route("/dashboard/tokens", dashboard.create_token_view, methods=["POST"]),
+    Route("/dashboard/tokens/{token_id:int}/revoke", dashboard.revoke_token_view, methods=["POST"]),
+    Route("/dashboard/invitations", dashboard.create_invitation_view, methods=["POST"]),
+    Route("/admin", admin.overview),
+    Route("/admin/applications", admin.applications),
+    Route("/admin/members", admin.members),
+    Route("/admin/orgs/{slug}", admin.organization_detail),
+    Route("/admin/orgs/{slug}/{action}", admin.organization_action, methods=["POST"]),
+    Route("/api/organizations", api.list_organizations),
+    Route("/api/organizations/{slug}", api.get_organization),
+]
+
+__all__ = ["OPENAPI", "routes"]

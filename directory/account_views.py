@@ -1,0 +1,145 @@
+"""Pages for becoming and being a member: apply, sign in and out, accept an invitation."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from core.i18n import gettext as _
+from core.templating import render
+from core.validation import ValidationError
+from core.web import form_values, read_form
+from directory.accounts import authenticate
+from directory.auth import current_account, end_session, record_sign_in, start_session
+from directory.invitations import InvitationUnusable, accept_invitation, usable_invitation
+from directory.membership import apply_for_membership
+from directory.models import Account
+from directory.pages import display_helpers
+from directory.profile import FOCUS_AREAS, as_list, country_options, kind_options
+
+SECRET_FIELDS = ("password", "csrf_token")
+
+
+def kept_values(values: dict[str, Any]) -> dict[str, Any]:
+    """What a form shows again after an error: everything typed except secrets."""
+    kept = {name: value for name, value in values.items() if name not in SECRET_FIELDS}
+    kept["focus_areas"] = as_list(kept.get("focus_areas"))
+    return kept
+
+
+def profile_form_context() -> dict[str, Any]:
+    return {
+        "kind_options": kind_options(),
+        "country_options": country_options(),
+        "focus_areas": FOCUS_AREAS,
+        **display_helpers(),
+    }
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only paths on this site: never another host, scheme or protocol-relative URL."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(char) < 32 for char in target):
+        return None
+    return target
+
+
+def home_for(account: Account) -> str:
+    return "/admin" if account.is_admin else "/dashboard"
+
+
+async def apply_page(request: Request) -> Response:
+    await current_account(request)
+    values: dict[str, Any] = {"focus_areas": []}
+    errors: dict[str, str] = {}
+    status_code = 200
+    if request.method == "POST":
+        values = form_values(await read_form(request))
+        try:
+            _organization, new_account = await apply_for_membership(
+                values, request.app.state.settings
+            )
+        except ValidationError as error:
+            errors, values, status_code = error.errors, kept_values(values), 422
+        else:
+            start_session(request, new_account)
+            return RedirectResponse("/dashboard", status_code=303)
+    return render(
+        request,
+        "directory/apply.html",
+        {"values": values, "errors": errors, **profile_form_context()},
+        status_code=status_code,
+    )
+
+
+async def sign_in_page(request: Request) -> Response:
+    await current_account(request)
+    next_path = safe_next(request.query_params.get("next"))
+    context: dict[str, Any] = {"values": {}, "errors": {}, "next": next_path, "problem": ""}
+    if request.method == "GET":
+        return render(request, "directory/sign_in.html", context)
+    values = form_values(await read_form(request))
+    next_path = safe_next(values.get("next")) or next_path
+    email = values.get("email") if isinstance(values.get("email"), str) else ""
+    password = values.get("password") if isinstance(values.get("password"), str) else ""
+    context.update(values={"email": email}, next=next_path)
+    result = await authenticate(email, password)
+    if result.retry_after_seconds:
+        context["problem"] = _(
+            "Too many failed attempts for this e-mail address. Wait %(seconds)d seconds "
+            "and try again."
+        ) % {"seconds": result.retry_after_seconds}
+        return render(
+            request,
+            "directory/sign_in.html",
+            context,
+            status_code=429,
+            headers={"Retry-After": str(result.retry_after_seconds)},
+        )
+    if result.account is None:
+        context["problem"] = _("The e-mail address or the password is not right.")
+        return render(request, "directory/sign_in.html", context, status_code=400)
+    start_session(request, result.account)
+    await record_sign_in(result.account)
+    return RedirectResponse(next_path or home_for(result.account), status_code=303)
+
+
+async def sign_out(request: Request) -> Response:
+    await read_form(request)
+    end_session(request)
+    return RedirectResponse("/", status_code=303)
+
+
+async def invitation_page(request: Request) -> Response:
+    await current_account(request)
+    form = await read_form(request) if request.method == "POST" else None
+    try:
+        invitation = await usable_invitation(request.path_params["token"])
+    except InvitationUnusable as error:
+        raise HTTPException(404, str(error)) from error
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    status_code = 200
+    if form is not None:
+        values = form_values(form)
+        try:
+            new_account = await accept_invitation(invitation, values)
+        except InvitationUnusable as error:
+            raise HTTPException(404, str(error)) from error
+        except ValidationError as error:
+            errors, values, status_code = error.errors, kept_values(values), 422
+        else:
+            start_session(request, new_account)
+            return RedirectResponse("/dashboard", status_code=303)
+    return render(
+        request,
+        "directory/invitation.html",
+        {"invitation": invitation, "values": values, "errors": errors},
+        status_code=status_code,
+    )

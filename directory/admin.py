@@ -1,0 +1,133 @@
+"""Network administration: the application queue, members and decisions on them."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from core.i18n import gettext as _
+from core.templating import render
+from core.validation import ValidationError
+from core.web import form_values, query_int, read_form
+from directory.auth import require_admin
+from directory.membership import (
+    ACTIONS,
+    TransitionRefused,
+    available_actions,
+    decide,
+    organization_history,
+)
+from directory.models import Account, Organization, OrganizationStatus
+from directory.pages import display_helpers
+from directory.search import InvalidQuery, fold, paginate, parse_query
+
+MEMBERS_PAGE_SIZE = 50
+
+
+async def overview(request: Request) -> Response:
+    await require_admin(request)
+    counts = Counter(await Organization.all().values_list("status", flat=True))
+    return render(
+        request,
+        "directory/admin_overview.html",
+        {
+            "counts": [(status, counts.get(status, 0)) for status in OrganizationStatus],
+            **display_helpers(),
+        },
+    )
+
+
+async def applications(request: Request) -> Response:
+    await require_admin(request)
+    waiting = await Organization.filter(status=OrganizationStatus.APPLIED).order_by(
+        "created_at", "id"
+    )
+    return render(
+        request,
+        "directory/admin_applications.html",
+        {"organizations": waiting, **display_helpers()},
+    )
+
+
+async def members(request: Request) -> Response:
+    await require_admin(request)
+    status = request.query_params.get("status", "")
+    if status and status not in {member.value for member in OrganizationStatus}:
+        raise HTTPException(
+            400,
+            _("'status' must be one of: %(allowed)s.")
+            % {"allowed": ", ".join(member.value for member in OrganizationStatus)},
+        )
+    try:
+        query = parse_query(request.query_params)
+    except InvalidQuery as error:
+        raise HTTPException(400, str(error)) from error
+    rows = Organization.all()
+    if status:
+        rows = rows.filter(status=status)
+    if query.country:
+        rows = rows.filter(country=query.country)
+    found = [
+        organization
+        for organization in await rows
+        if all(
+            word in fold(f"{organization.name} {organization.short_name} {organization.slug}")
+            for word in fold(query.q).split()
+        )
+    ]
+    number = query_int(request, "page", 1, minimum=1, maximum=10_000)
+    return render(
+        request,
+        "directory/admin_members.html",
+        {
+            "page": paginate(found, number, MEMBERS_PAGE_SIZE),
+            "status": status,
+            "query": query,
+            "statuses": list(OrganizationStatus),
+            **display_helpers(),
+        },
+    )
+
+
+async def organization_detail(
+    request: Request, *, errors: dict[str, str] | None = None, status_code: int = 200
+) -> Response:
+    await require_admin(request)
+    organization = await Organization.get_or_none(slug=request.path_params["slug"])
+    if organization is None:
+        raise HTTPException(404, _("There is no organization at this address."))
+    return render(
+        request,
+        "directory/admin_organization.html",
+        {
+            "organization": organization,
+            "accounts": await Account.filter(organization=organization).order_by("id"),
+            "history": await organization_history(organization),
+            "actions": available_actions(organization),
+            "errors": errors or {},
+            **display_helpers(),
+        },
+        status_code=status_code,
+    )
+
+
+async def organization_action(request: Request) -> Response:
+    admin = await require_admin(request)
+    values = form_values(await read_form(request))
+    action = request.path_params["action"]
+    organization = await Organization.get_or_none(slug=request.path_params["slug"])
+    if organization is None or action not in ACTIONS:
+        raise HTTPException(404, _("There is no organization or action at this address."))
+    reason = values.get("reason", "")
+    try:
+        await decide(organization, action, admin, reason if isinstance(reason, str) else "")
+    except TransitionRefused as error:
+        raise HTTPException(409, str(error)) from error
+    except ValidationError as error:
+        return await organization_detail(
+            request, errors={f"{action}_reason": error.errors["reason"]}, status_code=422
+        )
+    return RedirectResponse(f"/admin/orgs/{organization.slug}", status_code=303)

@@ -1,0 +1,209 @@
+"""JSON API for the public directory: /api/organizations and /api/organizations/{slug}."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from core.i18n import gettext as _
+from core.openapi import error_responses
+from core.settings import Settings
+from core.validation import decode_tag_list
+from core.web import ApiError, query_int
+from directory.models import Organization, OrganizationStatus
+from directory.search import FILTER_NAMES, InvalidQuery, find_organizations, paginate, parse_query
+
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 20
+
+
+def organization_json(organization: Organization, settings: Settings) -> dict[str, Any]:
+    """The public profile only: no accounts, tokens, status reasons or audit data."""
+    return {
+        "slug": organization.slug,
+        "name": organization.name,
+        "short_name": organization.short_name,
+        "kind": organization.kind.value,
+        "description": organization.description,
+        "website": organization.website,
+        "contact_email": organization.contact_email,
+        "city": organization.city,
+        "region": organization.region,
+        "country": organization.country,
+        "languages": decode_tag_list(organization.languages),
+        "focus_areas": decode_tag_list(organization.focus_areas),
+        "accepts_cases": organization.accepts_cases,
+        "case_application_info": organization.case_application_info,
+        "logo_url": organization.logo_url,
+        "jobs_feed_url": organization.jobs_feed_url,
+        "member_since": (
+            organization.member_since.isoformat() if organization.member_since else None
+        ),
+        "network": organization.network,
+        "url": f"{settings.base_url}/orgs/{organization.slug}",
+        "updated_at": organization.updated_at.isoformat(),
+    }
+
+
+async def list_organizations(request: Request) -> JSONResponse:
+    settings: Settings = request.app.state.settings
+    try:
+        query = parse_query(request.query_params)
+    except InvalidQuery as error:
+        raise ApiError(400, "invalid_parameter", str(error)) from error
+    number = query_int(request, "page", 1, minimum=1, maximum=100_000)
+    size = query_int(request, "per_page", DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE)
+    page = paginate(await find_organizations(query), number, size)
+
+    def link(page_number: int) -> str:
+        params = {**query.as_params(), "page": page_number, "per_page": size}
+        return f"{settings.base_url}/api/organizations?{urlencode(params)}"
+
+    return JSONResponse(
+        {
+            "items": [organization_json(item, settings) for item in page.items],
+            "total": page.total,
+            "page": page.number,
+            "per_page": page.size,
+            "next": link(number + 1) if page.has_next else None,
+            "prev": link(number - 1) if page.has_previous else None,
+        }
+    )
+
+
+async def get_organization(request: Request) -> JSONResponse:
+    organization = await Organization.get_or_none(
+        slug=request.path_params["slug"], status=OrganizationStatus.ACTIVE
+    )
+    if organization is None:
+        raise ApiError(404, "not_found", _("There is no member organization with this slug."))
+    return JSONResponse(organization_json(organization, request.app.state.settings))
+
+
+_FILTER_DESCRIPTIONS = {
+    "q": "Words that must all appear in the name, short name or city (case and accents ignored)",
+    "country": "ISO 3166-1 alpha-2 country code",
+    "region": "Region or state, compared case- and accent-blind",
+    "kind": "Kind of organization",
+    "language": "BCP 47 language tag; 'zh' also matches 'zh-Hant'",
+    "focus": "Focus area",
+    "accepts_cases": "yes or no",
+    "network": "Name of the network the organization belongs to",
+}
+_PARAMETERS = [
+    {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": _FILTER_DESCRIPTIONS[name],
+        "schema": {"type": "string"},
+    }
+    for name in FILTER_NAMES
+] + [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {
+        "name": "per_page",
+        "in": "query",
+        "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_PER_PAGE,
+            "default": DEFAULT_PER_PAGE,
+        },
+    },
+]
+
+OPENAPI: dict[str, Any] = {
+    "paths": {
+        "/api/organizations": {
+            "get": {
+                "summary": "Active member organizations, filtered and paged",
+                "tags": ["directory"],
+                "parameters": _PARAMETERS,
+                "responses": {
+                    "200": {
+                        "description": "One page of organizations, ordered by name",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/OrganizationPage"}
+                            }
+                        },
+                    },
+                    **error_responses(400),
+                },
+            }
+        },
+        "/api/organizations/{slug}": {
+            "get": {
+                "summary": "One active member organization",
+                "tags": ["directory"],
+                "parameters": [
+                    {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The organization's public profile",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Organization"}
+                            }
+                        },
+                    },
+                    **error_responses(404),
+                },
+            }
+        },
+    },
+    "schemas": {
+        "Organization": {
+            "type": "object",
+            "required": ["slug", "name", "kind", "country", "network", "url"],
+            "properties": {
+                "slug": {"type": "string"},
+                "name": {"type": "string"},
+                "short_name": {"type": "string"},
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "law_school_clinic",
+                        "independent_nonprofit",
+                        "public_defender_unit",
+                        "law_firm_pro_bono",
+                        "network",
+                    ],
+                },
+                "description": {"type": "string"},
+                "website": {"type": "string"},
+                "contact_email": {"type": "string"},
+                "city": {"type": "string"},
+                "region": {"type": "string"},
+                "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                "languages": {"type": "array", "items": {"type": "string"}},
+                "focus_areas": {"type": "array", "items": {"type": "string"}},
+                "accepts_cases": {"type": "boolean"},
+                "case_application_info": {"type": "string"},
+                "logo_url": {"type": "string"},
+                "jobs_feed_url": {"type": "string"},
+                "member_since": {"type": ["string", "null"], "format": "date"},
+                "network": {"type": "string"},
+                "url": {"type": "string", "format": "uri"},
+                "updated_at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "OrganizationPage": {
+            "type": "object",
+            "required": ["items", "total", "page", "per_page", "next", "prev"],
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Organization"}},
+                "total": {"type": "integer"},
+                "page": {"type": "integer"},
+                "per_page": {"type": "integer"},
+                "next": {"type": ["string", "null"], "format": "uri"},
+                "prev": {"type": ["string", "null"], "format": "uri"},
+            },
+        },
+    },
+}

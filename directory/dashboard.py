@@ -1,0 +1,195 @@
+"""The member dashboard: the organization's profile and status, editors, API tokens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from core.i18n import gettext as _
+from core.templating import render
+from core.validation import Cleaner, ValidationError
+from core.web import form_values, read_form
+from directory.account_views import kept_values, profile_form_context
+from directory.auth import can_post_for, require_account
+from directory.invitations import invite_editor
+from directory.membership import status_label
+from directory.models import (
+    Account,
+    ApiToken,
+    Invitation,
+    Organization,
+    OrganizationStatus,
+    Role,
+)
+from directory.profile import profile_form_values, update_profile
+from directory.tokens import create_token, revoke_token
+
+NOTICE_KEY = "notice"
+# Ids are 32-bit integers; a longer number in a URL names nothing (and must not reach the driver).
+MAX_ID = 2**31 - 1
+EDITABLE_STATUSES = (OrganizationStatus.APPLIED, OrganizationStatus.ACTIVE)
+
+
+def may_edit_profile(account: Account, organization: Organization) -> bool:
+    """Owners and editors, while the organization is applying or active."""
+    return (
+        account.organization_id == organization.id
+        and account.role in (Role.OWNER, Role.EDITOR)
+        and organization.status in EDITABLE_STATUSES
+    )
+
+
+def may_manage_tokens(account: Account, organization: Organization) -> bool:
+    """API tokens post jobs, so only members of an active organization hold them."""
+    return can_post_for(account, organization)
+
+
+def may_invite(account: Account, organization: Organization) -> bool:
+    return (
+        account.organization_id == organization.id
+        and account.role == Role.OWNER
+        and organization.status == OrganizationStatus.ACTIVE
+    )
+
+
+async def member_organization(account: Account) -> Organization:
+    if account.organization_id is None:
+        raise HTTPException(403, _("This account does not belong to a member organization."))
+    return await Organization.get(id=account.organization_id)
+
+
+async def render_dashboard(
+    request: Request,
+    account: Account,
+    organization: Organization,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    tokens: list[ApiToken] = []
+    invitations: list[Invitation] = []
+    if may_manage_tokens(account, organization):
+        tokens = await ApiToken.filter(organization=organization).order_by("-created_at", "-id")
+    if may_invite(account, organization):
+        invitations = await Invitation.filter(
+            organization=organization, accepted_at=None, expires_at__gt=datetime.now(UTC)
+        ).order_by("-created_at")
+    context = {
+        "organization": organization,
+        "status_label": status_label(organization.status),
+        "may_edit": may_edit_profile(account, organization),
+        "may_manage_tokens": may_manage_tokens(account, organization),
+        "may_invite": may_invite(account, organization),
+        "values": values if values is not None else profile_form_values(organization),
+        "errors": errors or {},
+        "tokens": tokens,
+        "invitations": invitations,
+        "editors": await Account.filter(organization=organization).order_by("id"),
+        "notice": request.session.pop(NOTICE_KEY, ""),
+        "token_errors": {},
+        "invitation_errors": {},
+        **profile_form_context(),
+        **extra,
+    }
+    return render(request, "directory/dashboard.html", context, status_code=status_code)
+
+
+async def dashboard(request: Request) -> Response:
+    account = await require_account(request)
+    form = await read_form(request) if request.method == "POST" else None
+    if account.organization_id is None:
+        if form is not None:
+            raise HTTPException(403, _("This account does not belong to a member organization."))
+        return render(request, "directory/dashboard_admin.html", {})
+    organization = await member_organization(account)
+    if form is None:
+        return await render_dashboard(request, account, organization)
+    if not may_edit_profile(account, organization):
+        raise HTTPException(403, _("This profile cannot be edited now."))
+    values = form_values(form)
+    try:
+        await update_profile(organization, values)
+    except ValidationError as error:
+        await organization.refresh_from_db()
+        return await render_dashboard(
+            request,
+            account,
+            organization,
+            values=kept_values(values),
+            errors=error.errors,
+            status_code=422,
+        )
+    request.session[NOTICE_KEY] = _("The profile has been saved.")
+    return RedirectResponse("/dashboard", status_code=303)
+
+
+async def create_token_view(request: Request) -> Response:
+    account = await require_account(request)
+    values = form_values(await read_form(request))
+    organization = await member_organization(account)
+    if not may_manage_tokens(account, organization):
+        raise HTTPException(403, _("Only members of an active organization can create API tokens."))
+    cleaner = Cleaner(values)
+    name = cleaner.text("token_name", max_length=100, required=True)
+    if cleaner.errors:
+        return await render_dashboard(
+            request,
+            account,
+            organization,
+            status_code=422,
+            token_errors=cleaner.errors,
+            token_values=kept_values(values),
+        )
+    token, secret = await create_token(organization, name, account)
+    return await render_dashboard(
+        request, account, organization, new_token=token, new_secret=secret
+    )
+
+
+async def revoke_token_view(request: Request) -> Response:
+    account = await require_account(request)
+    await read_form(request)
+    organization = await member_organization(account)
+    if not may_manage_tokens(account, organization):
+        raise HTTPException(403, _("Only members of an active organization can manage API tokens."))
+    token_id = request.path_params["token_id"]
+    token = None
+    if token_id <= MAX_ID:
+        token = await ApiToken.get_or_none(id=token_id, organization_id=organization.id)
+    if token is None:
+        raise HTTPException(404, _("There is no such API token for your organization."))
+    await revoke_token(token)
+    request.session[NOTICE_KEY] = _("The API token %(name)s has been revoked.") % {
+        "name": token.name
+    }
+    return RedirectResponse("/dashboard", status_code=303)
+
+
+async def create_invitation_view(request: Request) -> Response:
+    account = await require_account(request)
+    values = form_values(await read_form(request))
+    organization = await member_organization(account)
+    if not may_invite(account, organization):
+        raise HTTPException(
+            403, _("Only owners of an active member organization can invite editors.")
+        )
+    try:
+        _invitation, link = await invite_editor(
+            organization, account, values, request.app.state.settings
+        )
+    except ValidationError as error:
+        return await render_dashboard(
+            request,
+            account,
+            organization,
+            status_code=422,
+            invitation_errors=error.errors,
+            invitation_values=kept_values(values),
+        )
+    return await render_dashboard(request, account, organization, invitation_link=link)

@@ -1,0 +1,103 @@
+"""Owners invite editors: a link valid for a week whose token is stored only as a hash."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from core.i18n import gettext as _
+from core.security import hash_password, new_secret, sha256_hex
+from core.settings import Settings
+from core.validation import Cleaner, ValidationError
+from directory.accounts import check_password, ensure_email_is_free
+from directory.mail import send_mail
+from directory.models import Account, Invitation, Organization, Role
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+class InvitationUnusable(Exception):
+    """The link is unknown, already used or expired; the message says which."""
+
+
+def invitation_url(settings: Settings, token: str) -> str:
+    return f"{settings.base_url}/invitations/{token}"
+
+
+async def invite_editor(
+    organization: Organization, invited_by: Account, data: dict[str, Any], settings: Settings
+) -> tuple[Invitation, str]:
+    """The invitation and its link; the link is e-mailed when SMTP is configured."""
+    cleaner = Cleaner(data)
+    email = cleaner.email("email", required=True)
+    await ensure_email_is_free(cleaner, email)
+    cleaner.raise_if_invalid()
+    token = new_secret(32)
+    invitation = await Invitation.create(
+        organization=organization,
+        email=email,
+        role=Role.EDITOR,
+        token_hash=sha256_hex(token),
+        invited_by=invited_by,
+        expires_at=datetime.now(UTC) + INVITATION_LIFETIME,
+    )
+    link = invitation_url(settings, token)
+    subject = _("Invitation to edit %(organization)s on Amicus") % {
+        "organization": organization.name
+    }
+    body = _(
+        "%(inviter)s invites you to keep the profile and job openings of %(organization)s "
+        "current on the %(network)s directory.\n\nAccept within 7 days: %(link)s\n"
+    ) % {
+        "inviter": invited_by.display_name,
+        "organization": organization.name,
+        "network": settings.network_name,
+        "link": link,
+    }
+    await send_mail(settings, email, subject, body)
+    return invitation, link
+
+
+async def usable_invitation(token: str) -> Invitation:
+    invitation = await Invitation.get_or_none(token_hash=sha256_hex(token)).prefetch_related(
+        "organization"
+    )
+    if invitation is None:
+        raise InvitationUnusable(_("This invitation link is not valid."))
+    if invitation.accepted_at is not None:
+        raise InvitationUnusable(_("This invitation has already been used."))
+    if invitation.expires_at <= datetime.now(UTC):
+        raise InvitationUnusable(
+            _("This invitation has expired. Ask for a new one from your organization.")
+        )
+    return invitation
+
+
+async def accept_invitation(invitation: Invitation, data: dict[str, Any]) -> Account:
+    """Creates the invited account and spends the invitation, both or neither."""
+    cleaner = Cleaner(data)
+    display_name = cleaner.text("display_name", max_length=100, required=True)
+    password = check_password(cleaner)
+    await ensure_email_is_free(cleaner, invitation.email, name="display_name")
+    cleaner.raise_if_invalid()
+    try:
+        async with in_transaction():
+            spent = await Invitation.filter(id=invitation.id, accepted_at=None).update(
+                accepted_at=datetime.now(UTC)
+            )
+            if not spent:
+                raise InvitationUnusable(_("This invitation has already been used."))
+            return await Account.create(
+                email=invitation.email,
+                password_hash=hash_password(password),
+                display_name=display_name,
+                organization_id=invitation.organization_id,
+                role=invitation.role,
+            )
+    except IntegrityError as error:
+        raise ValidationError(
+            {"display_name": _("An account with this e-mail address already exists.")}
+        ) from error

@@ -1,0 +1,216 @@
+"""The membership workflow: applications and the network's decisions on them.
+
+Each decision is one conditional UPDATE (from the expected status) plus its audit record,
+in one transaction, so two administrators acting at once cannot both succeed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from core.i18n import gettext as _
+from core.security import hash_password
+from core.settings import Settings
+from core.validation import Cleaner, ValidationError
+from directory.accounts import check_password, ensure_email_is_free
+from directory.models import Account, AuditEvent, Organization, OrganizationStatus, Role
+from directory.profile import available_slug, clean_profile, slug_is_taken
+
+REASON_MAX = 2000
+
+
+class TransitionRefused(Exception):
+    """The organization is not in a state the action applies to (HTTP 409)."""
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    allowed_from: frozenset[OrganizationStatus]
+    to: OrganizationStatus
+    reason_required: bool = False
+
+
+STATUS_CHANGES: dict[str, StatusChange] = {
+    "approve": StatusChange(frozenset({OrganizationStatus.APPLIED}), OrganizationStatus.ACTIVE),
+    "decline": StatusChange(
+        frozenset({OrganizationStatus.APPLIED}), OrganizationStatus.DECLINED, reason_required=True
+    ),
+    "suspend": StatusChange(frozenset({OrganizationStatus.ACTIVE}), OrganizationStatus.SUSPENDED),
+    "reinstate": StatusChange(frozenset({OrganizationStatus.SUSPENDED}), OrganizationStatus.ACTIVE),
+}
+TRUST_CHANGES = {"trust": True, "untrust": False}
+ACTIONS = (*STATUS_CHANGES, *TRUST_CHANGES)
+
+
+def available_actions(organization: Organization) -> list[str]:
+    """The decisions an administrator can take on the organization as it is now."""
+    actions = [
+        name
+        for name, change in STATUS_CHANGES.items()
+        if organization.status in change.allowed_from
+    ]
+    if organization.status == OrganizationStatus.ACTIVE:
+        actions.append("untrust" if organization.trusted else "trust")
+    return actions
+
+
+async def record_event(
+    actor: Account | None,
+    action: str,
+    subject: Organization,
+    *,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+) -> AuditEvent:
+    return await AuditEvent.create(
+        actor=actor,
+        actor_label=actor.email if actor else "system",
+        action=action,
+        subject_type="organization",
+        subject_id=subject.id,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+    )
+
+
+async def organization_history(organization: Organization) -> list[AuditEvent]:
+    return await AuditEvent.filter(subject_type="organization", subject_id=organization.id)
+
+
+async def apply_for_membership(
+    data: dict[str, Any], settings: Settings
+) -> tuple[Organization, Account]:
+    """Creates the organization (applied) and its owner account together, or neither."""
+    cleaner = Cleaner(data)
+    profile = clean_profile(cleaner)
+    slug = cleaner.slug("slug", required=False)
+    applicant_name = cleaner.text("applicant_name", max_length=100, required=True)
+    email = cleaner.email("email", required=True)
+    password = check_password(cleaner)
+    await ensure_email_is_free(cleaner, email)
+    if slug and await slug_is_taken(slug):
+        cleaner.fail("slug", _("Another organization already uses this address."))
+    cleaner.raise_if_invalid()
+    try:
+        async with in_transaction():
+            organization = await Organization.create(
+                **profile,
+                slug=slug or await available_slug(profile["name"]),
+                status=OrganizationStatus.APPLIED,
+                network=settings.network_name,
+            )
+            account = await Account.create(
+                email=email,
+                password_hash=hash_password(password),
+                display_name=applicant_name,
+                organization=organization,
+                role=Role.OWNER,
+            )
+            await record_event(
+                account, "apply", organization, to_state=OrganizationStatus.APPLIED.value
+            )
+    except IntegrityError as error:
+        # Someone took the e-mail or the slug between our checks and our insert.
+        if await Account.filter(email=email).exists():
+            taken = {"email": _("An account with this e-mail address already exists.")}
+        else:
+            taken = {"slug": _("Another organization already uses this address.")}
+        raise ValidationError(taken) from error
+    return organization, account
+
+
+async def change_status(
+    organization: Organization, action: str, actor: Account, reason: str = ""
+) -> Organization:
+    """Applies approve/decline/suspend/reinstate; TransitionRefused when it does not apply."""
+    change = STATUS_CHANGES[action]
+    cleaner = Cleaner({"reason": reason})
+    reason = cleaner.text("reason", max_length=REASON_MAX, required=change.reason_required)
+    cleaner.raise_if_invalid()
+    if organization.status not in change.allowed_from:
+        raise TransitionRefused(_refusal(organization, action))
+    updates: dict[str, Any] = {"status": change.to, "status_reason": reason}
+    if action == "approve":
+        updates["member_since"] = organization.member_since or datetime.now(UTC).date()
+    async with in_transaction():
+        changed = await Organization.filter(id=organization.id, status=organization.status).update(
+            **updates, updated_at=datetime.now(UTC)
+        )
+        if not changed:
+            raise TransitionRefused(
+                _("Someone else changed this organization's status first. Reload and try again.")
+            )
+        await record_event(
+            actor,
+            action,
+            organization,
+            from_state=organization.status.value,
+            to_state=change.to.value,
+            reason=reason,
+        )
+    await organization.refresh_from_db()
+    return organization
+
+
+async def set_trusted(organization: Organization, action: str, actor: Account) -> Organization:
+    """trust / untrust: trusted members publish without review under the default policy."""
+    trusted = TRUST_CHANGES[action]
+    if organization.status != OrganizationStatus.ACTIVE:
+        raise TransitionRefused(_("Only active members can be trusted or untrusted."))
+    if organization.trusted == trusted:
+        raise TransitionRefused(
+            _("This organization is already trusted.")
+            if trusted
+            else _("This organization is not trusted.")
+        )
+    labels = {True: "trusted", False: "untrusted"}
+    async with in_transaction():
+        changed = await Organization.filter(id=organization.id, trusted=not trusted).update(
+            trusted=trusted, updated_at=datetime.now(UTC)
+        )
+        if not changed:
+            raise TransitionRefused(_("Someone else changed this organization first."))
+        await record_event(
+            actor, action, organization, from_state=labels[not trusted], to_state=labels[trusted]
+        )
+    await organization.refresh_from_db()
+    return organization
+
+
+async def decide(
+    organization: Organization, action: str, actor: Account, reason: str = ""
+) -> Organization:
+    """Any administrator action by name (see ACTIONS)."""
+    if action in TRUST_CHANGES:
+        return await set_trusted(organization, action, actor)
+    return await change_status(organization, action, actor, reason)
+
+
+def _refusal(organization: Organization, action: str) -> str:
+    messages = {
+        "approve": _("Only applications awaiting review can be approved; this one is %(status)s."),
+        "decline": _("Only applications awaiting review can be declined; this one is %(status)s."),
+        "suspend": _("Only active members can be suspended; this organization is %(status)s."),
+        "reinstate": _(
+            "Only suspended members can be reinstated; this organization is %(status)s."
+        ),
+    }
+    return messages[action] % {"status": status_label(organization.status)}
+
+
+def status_label(status: OrganizationStatus) -> str:
+    labels = {
+        OrganizationStatus.APPLIED: _("awaiting review"),
+        OrganizationStatus.ACTIVE: _("active"),
+        OrganizationStatus.SUSPENDED: _("suspended"),
+        OrganizationStatus.DECLINED: _("declined"),
+        OrganizationStatus.LEFT: _("no longer a member"),
+    }
+    return labels[status]

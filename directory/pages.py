@@ -1,0 +1,96 @@
+"""Public pages: home, the member directory and organization pages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core.i18n import gettext as _
+from core.templating import render
+from core.web import query_int
+from directory.auth import can_manage_organization, current_account
+from directory.membership import status_label
+from directory.models import Organization, OrganizationStatus
+from directory.profile import FOCUS_AREAS, KINDS, country_name, kind_options
+from directory.search import (
+    InvalidQuery,
+    directory_facets,
+    find_organizations,
+    paginate,
+    parse_query,
+)
+from directory.sections import sections
+
+DIRECTORY_PAGE_SIZE = 20
+MAX_PAGE = 10_000
+
+
+def display_helpers() -> dict:
+    """Labels templates use to show stored codes in words."""
+    return {
+        "country_name": country_name,
+        "KINDS": KINDS,
+        "FOCUS_AREAS": FOCUS_AREAS,
+        "status_label": status_label,
+    }
+
+
+async def home(request: Request) -> Response:
+    await current_account(request)
+    active = Organization.filter(status=OrganizationStatus.ACTIVE)
+    countries = await active.distinct().values_list("country", flat=True)
+    return render(
+        request,
+        "home.html",
+        {
+            "member_count": await active.count(),
+            "country_count": len(set(countries)),
+            "sections": await sections("home", request),
+        },
+    )
+
+
+async def directory_page(request: Request) -> Response:
+    await current_account(request)
+    try:
+        query = parse_query(request.query_params)
+    except InvalidQuery as error:
+        raise HTTPException(400, str(error)) from error
+    number = query_int(request, "page", 1, minimum=1, maximum=MAX_PAGE)
+    page = paginate(await find_organizations(query), number, DIRECTORY_PAGE_SIZE)
+    params = query.as_params()
+    return render(
+        request,
+        "directory/directory.html",
+        {
+            "query": query,
+            "page": page,
+            "facets": await directory_facets(),
+            "kind_options": kind_options(),
+            "next_url": f"/directory?{urlencode({**params, 'page': number + 1})}",
+            "previous_url": f"/directory?{urlencode({**params, 'page': number - 1})}",
+            **display_helpers(),
+        },
+    )
+
+
+async def organization_page(request: Request) -> Response:
+    account = await current_account(request)
+    organization = await Organization.get_or_none(slug=request.path_params["slug"])
+    # Members of a not (yet) active organization and administrators see it; nobody else.
+    if organization is None or not (
+        organization.is_public or can_manage_organization(account, organization)
+    ):
+        raise HTTPException(404, _("There is no member organization at this address."))
+    return render(
+        request,
+        "directory/organization.html",
+        {
+            "organization": organization,
+            "sections": await sections("organization", request, organization=organization),
+            **display_helpers(),
+        },
+    )

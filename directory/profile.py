@@ -1,0 +1,140 @@
+"""An organization's public profile: the fixed vocabularies, cleaning and slugs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.support import LazyProxy
+
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext
+from core.validation import Cleaner, countries, decode_tag_list, encode_tag_list, slugify
+from directory.models import Organization, OrganizationKind
+
+FOCUS_AREAS: dict[str, LazyProxy] = {
+    "dna": lazy_gettext("DNA cases"),
+    "non_dna": lazy_gettext("Non-DNA cases"),
+    "policy": lazy_gettext("Policy reform"),
+    "exoneree_support": lazy_gettext("Exoneree support"),
+    "forensic_science": lazy_gettext("Forensic science"),
+    "false_confessions": lazy_gettext("False confessions"),
+    "eyewitness_identification": lazy_gettext("Eyewitness identification"),
+    "international": lazy_gettext("International work"),
+}
+
+KINDS: dict[OrganizationKind, LazyProxy] = {
+    OrganizationKind.LAW_SCHOOL_CLINIC: lazy_gettext("Law school clinic"),
+    OrganizationKind.INDEPENDENT_NONPROFIT: lazy_gettext("Independent nonprofit"),
+    OrganizationKind.PUBLIC_DEFENDER_UNIT: lazy_gettext("Public defender unit"),
+    OrganizationKind.LAW_FIRM_PRO_BONO: lazy_gettext("Law firm pro bono program"),
+    OrganizationKind.NETWORK: lazy_gettext("Network"),
+}
+
+# Stored lists must fit their columns (see Organization.languages).
+LANGUAGES_MAX_STORED = 200
+DESCRIPTION_MAX = 5000
+CASE_INFO_MAX = 2000
+
+# Every field a member may edit; status, slug, trust and the feed approval are the network's.
+EDITABLE_FIELDS = (
+    "name",
+    "short_name",
+    "kind",
+    "description",
+    "website",
+    "contact_email",
+    "city",
+    "region",
+    "country",
+    "languages",
+    "focus_areas",
+    "accepts_cases",
+    "case_application_info",
+    "logo_url",
+    "jobs_feed_url",
+)
+
+
+def clean_profile(cleaner: Cleaner) -> dict[str, Any]:
+    """The profile fields as model values; problems are collected on the cleaner."""
+    languages = cleaner.languages("languages", required=True)
+    stored_languages = encode_tag_list(languages)
+    if len(stored_languages) > LANGUAGES_MAX_STORED:
+        cleaner.fail("languages", _("Too many languages."))
+    profile = {
+        "name": cleaner.text("name", max_length=200, required=True),
+        "short_name": cleaner.text("short_name", max_length=60),
+        "kind": cleaner.choice("kind", OrganizationKind),
+        "description": cleaner.text("description", max_length=DESCRIPTION_MAX),
+        "website": cleaner.url("website"),
+        "contact_email": cleaner.email("contact_email", required=True),
+        "city": cleaner.text("city", max_length=100),
+        "region": cleaner.text("region", max_length=100),
+        "country": cleaner.country("country"),
+        "languages": stored_languages,
+        "focus_areas": encode_tag_list(cleaner.tags("focus_areas", FOCUS_AREAS)),
+        "accepts_cases": cleaner.boolean("accepts_cases"),
+        "case_application_info": cleaner.text("case_application_info", max_length=CASE_INFO_MAX),
+        "logo_url": cleaner.url("logo_url"),
+        "jobs_feed_url": cleaner.url("jobs_feed_url"),
+    }
+    if profile["accepts_cases"] and not profile["case_application_info"]:
+        cleaner.fail(
+            "case_application_info",
+            _("Say how people can apply to have their case reviewed."),
+        )
+    return profile
+
+
+def profile_form_values(organization: Organization) -> dict[str, Any]:
+    """What the profile form shows for a stored organization."""
+    values: dict[str, Any] = {name: getattr(organization, name) for name in EDITABLE_FIELDS}
+    values["kind"] = organization.kind.value
+    values["languages"] = ", ".join(decode_tag_list(organization.languages))
+    values["focus_areas"] = decode_tag_list(organization.focus_areas)
+    return values
+
+
+def as_list(value: Any) -> list[str]:
+    """A submitted checkbox group as a list, however many boxes were ticked."""
+    if isinstance(value, list):
+        return value
+    return [value] if value else []
+
+
+def kind_options() -> list[tuple[str, str]]:
+    return [(kind.value, str(label)) for kind, label in KINDS.items()]
+
+
+def country_name(code: str) -> str:
+    return countries().get(code, code)
+
+
+def country_options() -> list[tuple[str, str]]:
+    return sorted(countries().items(), key=lambda item: item[1])
+
+
+async def slug_is_taken(slug: str) -> bool:
+    return await Organization.filter(slug=slug).exists()
+
+
+async def available_slug(name: str) -> str:
+    """A slug made from the name, numbered when the plain one is taken."""
+    base = slugify(name, max_length=72) or "organization"
+    candidate, number = base, 2
+    while await slug_is_taken(candidate):
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
+
+
+async def update_profile(organization: Organization, data: dict[str, Any]) -> Organization:
+    """Saves a member's edit of the profile; a new jobs feed URL needs approval again."""
+    cleaner = Cleaner(data)
+    profile = clean_profile(cleaner)
+    cleaner.raise_if_invalid()
+    if profile["jobs_feed_url"] != organization.jobs_feed_url:
+        organization.jobs_feed_approved = False
+    for name, value in profile.items():
+        setattr(organization, name, value)
+    await organization.save()
+    return organization
