@@ -133,6 +133,8 @@ class RawServer:
             await route(request, writer)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client hung up, which is what several tests provoke
+        except asyncio.CancelledError:
+            pass  # the server is shutting down; end the handler quietly
         finally:
             self.handlers.discard(task)
             writer.close()

@@ -1,0 +1,72 @@
+"""The parse stage's output: a feed and its entries, independent of the parser that read them.
+
+Strings are as the feed gave them (titles and summaries may hold markup): the importer passes
+every one through feeds.sanitize before it is stored or shown. Fields a feed does not carry
+stay empty; nothing is invented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EntrySource:
+    """The feed an entry was first published in (Atom `<source>`, RFC 4287 §4.2.11)."""
+
+    id: str = ""
+    title: str = ""
+    link: str = ""
+
+
+@dataclass
+class ParsedEntry:
+    id: str = ""
+    title: str = ""
+    link: str = ""
+    summary_html: str = ""
+    content_html: str = ""
+    published: datetime | None = None
+    updated: datetime | None = None
+    author: str = ""
+    categories: list[str] = field(default_factory=list)
+    # When the entry is a deletion mark (Atom tombstone, RFC 6721), the time it was deleted;
+    # a tombstone without a time carries `deleted_without_time`.
+    deleted: datetime | None = None
+    deleted_without_time: bool = False
+    source: EntrySource | None = None
+    # Raw schema.org JobPosting fields: from XML, each `schema:*` element by local name (its
+    # text, or a dict of its children; repeated elements as a list); from JSON Feed, the
+    # `_schema_org` object as given.
+    schema_fields: dict[str, Any] = field(default_factory=dict)
+    # A machine-readable "this job is closed" marker in RSS or JSON Feed.
+    closed: bool = False
+    language: str = ""
+
+    @property
+    def is_deletion(self) -> bool:
+        return self.deleted is not None or self.deleted_without_time
+
+
+@dataclass
+class ParsedFeed:
+    title: str = ""
+    link: str = ""
+    self_url: str = ""
+    hub_url: str = ""
+    # RFC 5005 `fh:complete`: the feed lists every current entry, so absent ones are gone.
+    complete: bool = False
+    next_url: str = ""
+    ttl_minutes: int | None = None
+    language: str = ""
+    entries: list[ParsedEntry] = field(default_factory=list)
+    # Everything that went wrong while reading, in plain words, for the subscription's health.
+    problems: list[str] = field(default_factory=list)
+    bozo_reason: str = ""
+    # False when the document is not a feed at all (an HTML page, an empty body).
+    is_feed: bool = True
+    # Feed URLs an HTML page points to with <link rel="alternate">, when it was not a feed.
+    alternates: list[str] = field(default_factory=list)
+    parser: str = ""

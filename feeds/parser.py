@@ -1,0 +1,378 @@
+"""The parse stage: a fetched body (bytes) becomes a ParsedFeed, whatever shape it arrives in.
+
+One entry point, parse_feed(body, url, content_type), and its awaitable twin that runs the
+CPU-bound work off the event loop. RSS and Atom go to an XML backend (see parser_backends);
+JSON Feed is read here; an HTML page is reported as "not a feed" together with the feeds it
+announces. The extensions Amicus federation relies on, which feed libraries drop or flatten
+(schema.org fields, RFC 6721 tombstones, RFC 5005 fh:complete, Atom <source>, xml:lang), are
+read by a second, safe XML pass that never loads a DTD, expands an entity or touches the
+network. Nothing raises: a malformed document yields what could be read plus `problems`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+from concurrent.futures import Executor
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from core.i18n import gettext as _
+from feeds.discovery import discover_feeds, looks_like_html
+from feeds.entries import EntrySource, ParsedEntry, ParsedFeed
+from feeds.parser_backends import BACKENDS, DEFAULT_BACKEND
+
+ATOM = "http://www.w3.org/2005/Atom"
+RSS1 = "http://purl.org/rss/1.0/"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+TOMBSTONES = "http://purl.org/atompub/tombstones/1.0"
+FEED_HISTORY = "http://purl.org/syndication/history/1.0"
+SCHEMA_NAMESPACES = ("https://schema.org/", "http://schema.org/")
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+ENTRY_TAGS = (f"{{{ATOM}}}entry", "item", f"{{{RSS1}}}item")
+CLOSED_JOB_STATUSES = frozenset({"closed", "filled", "expired", "removed", "deleted"})
+JSON_CONTENT_TYPES = ("application/feed+json", "application/json")
+
+# Byte patterns whose absence proves the extension pass would find nothing, so plain
+# feeds (most of the web) are parsed once only.
+_EXTENSION_MARKERS = (b"schema.org", TOMBSTONES.encode(), FEED_HISTORY.encode(), b"<source")
+
+
+def parse_feed(
+    body: bytes, url: str, content_type: str = "", *, backend: str = DEFAULT_BACKEND
+) -> ParsedFeed:
+    """Read a fetched document; never raises for anything a remote server can send."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if not body.strip():
+        return ParsedFeed(is_feed=False, problems=[_("The response was empty.")])
+    first = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if first == b"{" or (media_type in JSON_CONTENT_TYPES and first != b"<"):
+        return parse_json_feed(body, url)
+    parsed = BACKENDS[backend](body, url, content_type)
+    if not parsed.is_feed:
+        return _not_a_feed(body, url, content_type, parsed)
+    if parsed.bozo_reason:
+        parsed.problems.append(
+            _("The feed is malformed (%(reason)s); it was read as far as possible.")
+            % {"reason": parsed.bozo_reason}
+        )
+    if any(marker in body for marker in _EXTENSION_MARKERS):
+        _add_extensions(parsed, body, url)
+    return parsed
+
+
+async def parse_feed_async(
+    body: bytes,
+    url: str,
+    content_type: str = "",
+    *,
+    backend: str = DEFAULT_BACKEND,
+    executor: Executor | None = None,
+) -> ParsedFeed:
+    """parse_feed in a worker (the default thread pool, or the given executor)."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        executor, _parse_for_executor, body, url, content_type, backend
+    )
+
+
+def _parse_for_executor(body: bytes, url: str, content_type: str, backend: str) -> ParsedFeed:
+    # Module-level so that a ProcessPoolExecutor can pickle it.
+    return parse_feed(body, url, content_type, backend=backend)
+
+
+def _not_a_feed(body: bytes, url: str, content_type: str, parsed: ParsedFeed) -> ParsedFeed:
+    result = ParsedFeed(is_feed=False, bozo_reason=parsed.bozo_reason, parser=parsed.parser)
+    if looks_like_html(body, content_type):
+        result.alternates = discover_feeds(body, url)
+        if result.alternates:
+            result.problems.append(
+                _("This is a web page, not a feed; it links to the feed %(url)s.")
+                % {"url": result.alternates[0]}
+            )
+        else:
+            result.problems.append(_("This is a web page, not a feed, and it links to no feed."))
+    else:
+        result.problems.append(_("This is not a feed (no RSS, Atom or JSON Feed found)."))
+    return result
+
+
+# --- the extension pass over XML --------------------------------------------------------
+
+
+def _safe_xml_parser() -> etree.XMLParser:
+    # A parser per call: lxml parsers must not be shared between threads.
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        recover=True,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+def _local(tag: Any) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def _namespace(tag: Any) -> str:
+    return etree.QName(tag).namespace or "" if isinstance(tag, str) else ""
+
+
+def _element_text(element: Any) -> str:
+    return "".join(element.itertext()).strip()
+
+
+def _schema_value(element: Any) -> Any:
+    children = [child for child in element if isinstance(child.tag, str)]
+    if not children:
+        return _element_text(element)
+    value: dict[str, Any] = {}
+    for child in children:
+        _add_value(value, _local(child.tag), _schema_value(child))
+    return value
+
+
+def _add_value(target: dict[str, Any], name: str, value: Any) -> None:
+    if name not in target:
+        target[name] = value
+    elif isinstance(target[name], list):
+        target[name].append(value)
+    else:
+        target[name] = [target[name], value]
+
+
+def _language(element: Any) -> str:
+    while element is not None:
+        language = element.get(XML_LANG)
+        if language:
+            return language.strip()
+        element = element.getparent()
+    return ""
+
+
+def _xml_moment(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _atom_link(element: Any, rels: tuple[str, ...]) -> str:
+    for link in element.findall(f"{{{ATOM}}}link"):
+        if link.get("rel", "alternate") in rels and link.get("href"):
+            return link.get("href").strip()
+    return ""
+
+
+def _identity(element: Any, url: str) -> tuple[str, str]:
+    """(id, absolute link) of an Atom entry, RSS 2.0 item or RSS 1.0 item."""
+    if element.tag == f"{{{ATOM}}}entry":
+        identifier = element.findtext(f"{{{ATOM}}}id") or ""
+        link = _atom_link(element, ("alternate",))
+    else:
+        identifier = element.findtext("guid") or element.get(f"{{{RDF}}}about") or ""
+        link = element.findtext("link") or element.findtext(f"{{{RSS1}}}link") or ""
+    return identifier.strip(), (_join(url, link.strip()) if link.strip() else "")
+
+
+def _join(base: str, href: str) -> str:
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return ""
+
+
+def _entry_source(element: Any, url: str) -> EntrySource | None:
+    source = element.find(f"{{{ATOM}}}source")
+    if source is None:
+        return None
+    link = _atom_link(source, ("self",)) or _atom_link(source, ("alternate",))
+    return EntrySource(
+        id=(source.findtext(f"{{{ATOM}}}id") or "").strip(),
+        title=_element_text(source.find(f"{{{ATOM}}}title"))
+        if source.find(f"{{{ATOM}}}title") is not None
+        else "",
+        link=_join(url, link) if link else "",
+    )
+
+
+def _has_closed_marker(element: Any, schema_fields: dict[str, Any]) -> bool:
+    status = schema_fields.get("jobStatus")
+    if isinstance(status, str) and status.strip().lower() in CLOSED_JOB_STATUSES:
+        return True
+    # A namespaced <x:deleted/> or <x:closed/> on an RSS item is a closed marker.
+    return any(
+        _namespace(child.tag) and _local(child.tag) in ("deleted", "closed")
+        for child in element
+        if isinstance(child.tag, str)
+    )
+
+
+def _add_extensions(parsed: ParsedFeed, body: bytes, url: str) -> None:
+    try:
+        root = etree.fromstring(body, _safe_xml_parser())
+    except (etree.XMLSyntaxError, ValueError) as error:
+        parsed.problems.append(
+            _("Extension elements could not be read (%(reason)s).") % {"reason": error}
+        )
+        return
+    if root is None:
+        return
+    parsed.complete = any(True for _ in root.iter(f"{{{FEED_HISTORY}}}complete"))
+    by_id: dict[str, Any] = {}
+    by_link: dict[str, Any] = {}
+    for element in root.iter(*ENTRY_TAGS):
+        identifier, link = _identity(element, url)
+        if identifier:
+            by_id.setdefault(identifier, element)
+        if link:
+            by_link.setdefault(link, element)
+    for entry in parsed.entries:
+        element = by_id.get(entry.id) if entry.id else None
+        if element is None and entry.link:
+            element = by_link.get(entry.link)
+        if element is not None:
+            _enrich(entry, element, url)
+    parsed.entries.extend(_tombstones(root))
+
+
+def _enrich(entry: ParsedEntry, element: Any, url: str) -> None:
+    fields: dict[str, Any] = {}
+    for child in element:
+        if isinstance(child.tag, str) and _namespace(child.tag) in SCHEMA_NAMESPACES:
+            _add_value(fields, _local(child.tag), _schema_value(child))
+    entry.schema_fields = fields
+    entry.closed = _has_closed_marker(element, fields)
+    entry.source = _entry_source(element, url) or entry.source
+    entry.language = _language(element) or entry.language
+
+
+def _tombstones(root: Any) -> list[ParsedEntry]:
+    found = []
+    for mark in root.iter(f"{{{TOMBSTONES}}}deleted-entry"):
+        reference = (mark.get("ref") or "").strip()
+        if not reference:
+            continue
+        when = _xml_moment(mark.get("when"))
+        found.append(ParsedEntry(id=reference, deleted=when, deleted_without_time=when is None))
+    return found
+
+
+# --- JSON Feed ----------------------------------------------------------------------------
+
+
+def _json_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _json_author(item: dict[str, Any], feed: dict[str, Any]) -> str:
+    for holder in (item, feed):
+        authors = holder.get("authors")
+        if isinstance(authors, list):
+            names = [_json_text(a.get("name")) for a in authors if isinstance(a, dict)]
+            if any(names):
+                return ", ".join(name for name in names if name)
+        author = holder.get("author")
+        if isinstance(author, dict) and _json_text(author.get("name")):
+            return _json_text(author.get("name"))
+    return ""
+
+
+def _json_closed(item: dict[str, Any], schema: dict[str, Any]) -> bool:
+    status = schema.get("jobStatus")
+    if isinstance(status, str) and status.strip().lower() in CLOSED_JOB_STATUSES:
+        return True
+    marker = item.get("_amicus")
+    return isinstance(marker, dict) and bool(marker.get("deleted") or marker.get("closed"))
+
+
+def _json_item(item: dict[str, Any], feed: dict[str, Any], url: str) -> ParsedEntry:
+    content_html = _json_text(item.get("content_html"))
+    if not content_html and _json_text(item.get("content_text")):
+        content_html = f"<p>{html.escape(_json_text(item.get('content_text')))}</p>"
+    schema = item.get("_schema_org")
+    schema = schema if isinstance(schema, dict) else {}
+    link = _json_text(item.get("url")) or _json_text(item.get("external_url"))
+    tags = item.get("tags")
+    closed = _json_closed(item, schema)
+    amicus = item.get("_amicus") if isinstance(item.get("_amicus"), dict) else {}
+    deleted_at = _xml_moment(_json_text(amicus.get("when"))) if amicus.get("deleted") else None
+    return ParsedEntry(
+        id=_json_text(item.get("id")),
+        title=_json_text(item.get("title")),
+        link=_join(url, link) if link else "",
+        summary_html=html.escape(_json_text(item.get("summary"))),
+        content_html=content_html,
+        published=_xml_moment(_json_text(item.get("date_published"))),
+        updated=_xml_moment(_json_text(item.get("date_modified"))),
+        author=_json_author(item, feed),
+        categories=[_json_text(tag) for tag in tags if _json_text(tag)]
+        if isinstance(tags, list)
+        else [],
+        deleted=deleted_at,
+        schema_fields=schema,
+        closed=closed,
+        language=_json_text(item.get("language")) or _json_text(feed.get("language")),
+    )
+
+
+def _json_hub(feed: dict[str, Any]) -> str:
+    hubs = feed.get("hubs")
+    for hub in hubs if isinstance(hubs, list) else []:
+        if isinstance(hub, dict) and _json_text(hub.get("type")).lower() == "websub":
+            return _json_text(hub.get("url"))
+    return ""
+
+
+def parse_json_feed(body: bytes, url: str) -> ParsedFeed:
+    """JSON Feed 1.0 / 1.1 (https://jsonfeed.org/version/1.1), with Amicus's item extensions."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError) as error:
+        return ParsedFeed(
+            is_feed=False,
+            parser="json",
+            bozo_reason=str(error),
+            problems=[_("The JSON document could not be read (%(reason)s).") % {"reason": error}],
+        )
+    version = _json_text(document.get("version")) if isinstance(document, dict) else ""
+    if not version.startswith("https://jsonfeed.org/version/"):
+        return ParsedFeed(
+            is_feed=False, parser="json", problems=[_("This JSON document is not a JSON Feed.")]
+        )
+    parsed = ParsedFeed(
+        title=_json_text(document.get("title")),
+        link=_json_text(document.get("home_page_url")),
+        self_url=_json_text(document.get("feed_url")),
+        hub_url=_json_hub(document),
+        next_url=_json_text(document.get("next_url")),
+        language=_json_text(document.get("language")),
+        parser="json",
+    )
+    amicus = document.get("_amicus")
+    parsed.complete = isinstance(amicus, dict) and amicus.get("complete") is True
+    items = document.get("items")
+    if not isinstance(items, list):
+        parsed.problems.append(_("The JSON Feed has no list of items."))
+        return parsed
+    for item in items:
+        if isinstance(item, dict):
+            parsed.entries.append(_json_item(item, document, url))
+        else:
+            parsed.problems.append(_("An item of the JSON Feed is not an object; it was skipped."))
+    return parsed
