@@ -75,6 +75,7 @@ class _BoundedDecoder:
         self._room = limit
         self._inflater = self._new_inflater()
         self._first = True
+        self._received = False
 
     def _new_inflater(self) -> zlib._Decompress | None:
         if self._encoding in ("gzip", "x-gzip"):
@@ -92,6 +93,7 @@ class _BoundedDecoder:
     def decode(self, chunk: bytes) -> bytes:
         if self._inflater is None:
             return self._take(chunk)
+        self._received = self._received or bool(chunk)
         if self._first and self._encoding == "deflate":
             # Servers send "deflate" both with and without the zlib wrapper.
             self._first = False
@@ -108,6 +110,13 @@ class _BoundedDecoder:
                 data = self._inflater.unused_data
                 self._inflater = self._new_inflater()
         return b"".join(output)
+
+    def finish(self) -> None:
+        """Raise zlib.error when the compressed stream stopped before its end.
+
+        An empty body is just empty, even when labelled as compressed."""
+        if self._inflater is not None and self._received and not self._inflater.eof:
+            raise zlib.error("the compressed body is truncated")
 
 
 def _retry_after_seconds(value: str | None, now: float) -> int | None:
@@ -195,6 +204,7 @@ async def _read_body(response: httpx.Response, max_bytes: int) -> bytes:
         raise BodyTooLarge
     decoder = _BoundedDecoder(encoding, max_bytes)
     parts = [decoder.decode(chunk) async for chunk in response.aiter_raw()]
+    decoder.finish()
     return b"".join(parts)
 
 

@@ -98,8 +98,13 @@ async def never_answers(request: RawRequest, writer: asyncio.StreamWriter) -> No
     await asyncio.sleep(3600)
 
 
+NOT_FOUND = replying(404, b"not found")
+
+
 @dataclass
 class RawServer:
+    """Routes by exact path; the route "*", when given, answers every other path."""
+
     routes: dict[str, Route]
     host: str = "127.0.0.1"
     port: int = 0
@@ -129,7 +134,7 @@ class RawServer:
                     headers[name.strip().lower()] = value.strip()
             request = RawRequest(method, path, headers)
             self.requests.append(request)
-            route = self.routes.get(path.split("?", 1)[0], replying(404, b"not found"))
+            route = self.routes.get(path.split("?", 1)[0]) or self.routes.get("*", NOT_FOUND)
             await route(request, writer)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client hung up, which is what several tests provoke
