@@ -1,0 +1,67 @@
+"""Demo data: the real member organizations and sister networks in directory/data/members.csv.
+
+The facts (names, places, websites, kinds, languages, networks) come from public sources,
+listed per row in the 'source' column; the descriptions only restate those facts.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from core.settings import Settings
+from core.validation import encode_tag_list
+from directory.models import Organization, OrganizationKind, OrganizationStatus
+
+MEMBERS_FILE = Path(__file__).parent / "data" / "members.csv"
+# Stands in where a source gives no joining date, so that loading twice gives the same data.
+DEFAULT_MEMBER_SINCE = date(2025, 1, 1)
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def demo_rows(path: Path = MEMBERS_FILE) -> list[dict[str, Any]]:
+    """The organizations of the data file as model field values, keyed by slug."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        records = list(csv.DictReader(handle))
+    return [
+        {
+            "slug": record["slug"],
+            "name": record["name"],
+            "short_name": record["short_name"],
+            "kind": OrganizationKind(record["kind"]),
+            "city": record["city"],
+            "region": record["region"],
+            "country": record["country"],
+            "website": record["website"],
+            "languages": encode_tag_list(_split(record["languages"])),
+            "network": record["network"],
+            "focus_areas": encode_tag_list(_split(record["focus_areas"])),
+            "member_since": (
+                date.fromisoformat(record["member_since"])
+                if record["member_since"]
+                else DEFAULT_MEMBER_SINCE
+            ),
+            "status": OrganizationStatus(record["status"]),
+            "description": record["description"],
+            # Established members of the network publish without review.
+            "trusted": True,
+        }
+        for record in records
+    ]
+
+
+async def load_demo_directory(settings: Settings) -> int:
+    """Creates or updates every demo organization by slug; returns how many there are."""
+    rows = demo_rows()
+    async with in_transaction():
+        for row in rows:
+            slug = row.pop("slug")
+            await Organization.update_or_create(defaults=row, slug=slug)
+    return len(rows)

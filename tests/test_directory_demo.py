@@ -1,0 +1,53 @@
+"""The demo directory: real organizations, loaded idempotently from the repository's own data."""
+
+from __future__ import annotations
+
+import csv
+
+from core.settings import PROJECT_ROOT
+from directory.demo import MEMBERS_FILE, load_demo_directory
+from directory.models import Organization, OrganizationStatus
+from directory.search import DirectoryQuery, find_organizations
+
+
+async def test_loading_the_demo_directory_twice_changes_nothing(live_server):
+    first = await load_demo_directory(live_server.settings)
+    snapshot = {
+        organization.slug: (organization.name, organization.status, organization.member_since)
+        for organization in await Organization.all()
+    }
+    second = await load_demo_directory(live_server.settings)
+    assert first == second == len(snapshot) >= 40
+    assert await Organization.all().count() == len(snapshot)
+    again = {
+        organization.slug: (organization.name, organization.status, organization.member_since)
+        for organization in await Organization.all()
+    }
+    assert again == snapshot
+
+
+async def test_demo_members_span_countries_and_sister_networks(live_server):
+    await load_demo_directory(live_server.settings)
+    active = await find_organizations(DirectoryQuery())
+    assert len(active) >= 40
+    assert len({organization.country for organization in active}) >= 8
+    networks = {organization.network for organization in active}
+    assert {"Innocence Network", "Red Inocente", "Asian Innocence Network"} <= networks
+    assert all(organization.trusted and organization.member_since for organization in active)
+    japan = await Organization.get(slug="innocence-project-japan")
+    assert japan.country == "JP" and japan.languages == ",ja,"
+
+
+async def test_a_network_that_closed_is_kept_but_not_listed(live_server):
+    await load_demo_directory(live_server.settings)
+    inuk = await Organization.get(slug="innocence-network-uk")
+    assert inuk.status == OrganizationStatus.LEFT
+    assert inuk not in await find_organizations(DirectoryQuery(country="GB"))
+
+
+def test_demo_data_ships_inside_the_repository_with_a_source_for_every_row():
+    assert MEMBERS_FILE.is_relative_to(PROJECT_ROOT)
+    with MEMBERS_FILE.open(encoding="utf-8", newline="") as handle:
+        records = list(csv.DictReader(handle))
+    assert len(records) >= 40
+    assert all(record["source"].startswith("http") for record in records)
