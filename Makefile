@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format bench bench-search bench-feeds bench-aggregator
+.PHONY: install run test lint format messages
 
 $(BIN)/amicus: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,14 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Extract translatable strings and merge them into the Spanish and Japanese catalogs.
+messages: install
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k lazy_gettext -o core/locale/messages.pot .
+	for lang in es ja; do \
+	  if [ -f core/locale/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update --no-fuzzy-matching -i core/locale/messages.pot -d core/locale -l $$lang; \
+	  else \
+	    $(BIN)/pybabel init -i core/locale/messages.pot -d core/locale -l $$lang; \
+	  fi; \
+	done
