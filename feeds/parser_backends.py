@@ -30,7 +30,13 @@ def _get(mapping: Any, name: str, default: Any = None) -> Any:
     """A field of a feedparser(-rs) result node; both offer dict-style get()."""
     if mapping is None:
         return default
-    value = mapping.get(name, default)
+    # feedparser's dict answers a missing `updated_parsed` with `published_parsed`; the plain
+    # dict lookup takes fields as the feed gave them, so no date is invented.
+    value = (
+        dict.get(mapping, name, default)
+        if isinstance(mapping, dict)
+        else mapping.get(name, default)
+    )
     return default if value is None else value
 
 

@@ -33,7 +33,8 @@ ALLOWED_TAGS = frozenset(
         "pre",
     }
 )
-ALLOWED_ATTRIBUTES = {"a": {"href"}}
+# "*" lists the attributes allowed on every tag; none are (nh3 would allow title and lang).
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {"a": {"href"}, "*": set()}
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener ugc"
 
