@@ -41,7 +41,7 @@ def display_helpers() -> dict:
 async def home(request: Request) -> Response:
     await current_account(request)
     active = Organization.filter(status=OrganizationStatus.ACTIVE)
-    countries = await active.distinct().values_list("country", flat=True)
+    countries = await active.values_list("country", flat=True)
     return render(
         request,
         "home.html",
