@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -106,3 +107,15 @@ def test_every_corpus_document_parses_and_sanitizes_safely(
                     unsafe.append((path.name, dangers))
     assert unsafe == []
     assert feeds > 1900
+
+
+def test_a_missing_corpus_fails_in_ci_and_is_skipped_with_a_plain_message_elsewhere(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "CORPUS", tmp_path / "absent")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="the feed corpus is absent"):
+        corpus_files()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="Skipped because the feed corpus is absent"):
+        corpus_files()
