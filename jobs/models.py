@@ -121,3 +121,6 @@ class Job(Model):
     @property
     def is_imported(self) -> bool:
         return bool(self.source_feed_url)
+
+
+from jobs import search_index  # noqa: E402,F401  (keeps search terms in step with every save)

@@ -1,0 +1,129 @@
+"""Keeps Job.search_title and Job.search_body in step with every save.
+
+The database indexes (migration 0002) read those two columns; this module is the only writer.
+Imported at the end of jobs.models so that no save can bypass it.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from functools import cache
+
+import nh3
+from babel import Locale
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.signals import post_save, pre_save
+
+from core.i18n import LANGUAGES
+from directory.models import Organization
+from jobs.models import Job
+from jobs.search_terms import normalize
+
+# Fields whose text feeds the search columns; a save limited to other fields changes nothing.
+SOURCE_FIELDS = frozenset(
+    {
+        "title",
+        "description_html",
+        "description_markdown",
+        "city",
+        "region",
+        "country",
+        "category",
+        "organization",
+        "organization_id",
+    }
+)
+SEARCH_FIELDS = ("search_title", "search_body")
+
+
+@cache
+def country_names(code: str) -> tuple[str, ...]:
+    """The country's name in every shipped language, so "Japón", "Japan" and "日本" all match."""
+    names = (Locale(language).territories.get(code.upper(), "") for language in LANGUAGES)
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def plain_text(description_html: str) -> str:
+    # A space before every tag keeps "</p><p>" from gluing the last and first words together.
+    return html.unescape(nh3.clean(description_html.replace("<", " <"), tags=set()))
+
+
+def search_columns(job: Job, organization_name: str) -> tuple[str, str]:
+    """(search_title, search_body) for a job: normalized terms of its title and its other text."""
+    description = plain_text(job.description_html) if job.description_html else ""
+    body_parts = [
+        description or job.description_markdown,
+        organization_name,
+        job.city,
+        job.region,
+        *(country_names(job.country) if job.country else ()),
+        str(job.category).replace("_", " ") if job.category else "",
+    ]
+    return normalize(job.title), normalize(" ".join(part for part in body_parts if part))
+
+
+async def _organization_name(job: Job, using_db: BaseDBAsyncClient | None) -> str:
+    loaded = getattr(job, "_organization", None)
+    if isinstance(loaded, Organization) and loaded.id == job.organization_id:
+        return loaded.name
+    name = (
+        await Organization.filter(id=job.organization_id)
+        .using_db(using_db)
+        .values_list("name", flat=True)
+        .first()
+    )
+    return str(name or "")
+
+
+@pre_save(Job)
+async def fill_search_columns(
+    sender: type[Job],
+    instance: Job,
+    using_db: BaseDBAsyncClient | None,
+    update_fields: Iterable[str] | None,
+) -> None:
+    instance.search_title, instance.search_body = search_columns(
+        instance, await _organization_name(instance, using_db)
+    )
+
+
+@post_save(Job)
+async def store_search_columns_left_out(
+    sender: type[Job],
+    instance: Job,
+    created: bool,
+    using_db: BaseDBAsyncClient | None,
+    update_fields: Iterable[str] | None,
+) -> None:
+    """A save(update_fields=[...]) naming a source field but not the search columns."""
+    fields = set(update_fields or ())
+    if created or not fields & SOURCE_FIELDS or fields.issuperset(SEARCH_FIELDS):
+        return
+    await (
+        Job.filter(id=instance.id)
+        .using_db(using_db)
+        .update(search_title=instance.search_title, search_body=instance.search_body)
+    )
+
+
+@post_save(Organization)
+async def refresh_jobs_of_renamed_organization(
+    sender: type[Organization],
+    instance: Organization,
+    created: bool,
+    using_db: BaseDBAsyncClient | None,
+    update_fields: Iterable[str] | None,
+) -> None:
+    """Job bodies hold the organization's name; a rename must reach its jobs' terms."""
+    if created or (update_fields is not None and "name" not in set(update_fields)):
+        return
+    jobs = await Job.filter(organization_id=instance.id).using_db(using_db)
+    for job in jobs:
+        title, body = search_columns(job, instance.name)
+        if (title, body) != (job.search_title, job.search_body):
+            await (
+                Job.filter(id=job.id)
+                .using_db(using_db)
+                .update(search_title=title, search_body=body)
+            )
