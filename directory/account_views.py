@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from core.i18n import gettext as _
 from core.templating import render
-from core.validation import ValidationError
+from core.validation import ValidationError, strip_control_characters
 from core.web import form_values, read_form
 from directory.accounts import authenticate
 from directory.auth import current_account, end_session, record_sign_in, start_session
@@ -22,6 +22,7 @@ from directory.pages import display_helpers
 from directory.profile import FOCUS_AREAS, as_list, country_options, kind_options
 
 SECRET_FIELDS = ("password", "csrf_token")
+EMAIL_MAX = 254
 
 
 def kept_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -87,6 +88,7 @@ async def sign_in_page(request: Request) -> Response:
     values = form_values(await read_form(request))
     next_path = safe_next(values.get("next")) or next_path
     email = values.get("email") if isinstance(values.get("email"), str) else ""
+    email = strip_control_characters(email)[:EMAIL_MAX]
     password = values.get("password") if isinstance(values.get("password"), str) else ""
     context.update(values={"email": email}, next=next_path)
     result = await authenticate(email, password)

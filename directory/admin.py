@@ -22,6 +22,7 @@ from directory.membership import (
 )
 from directory.models import Account, Organization, OrganizationStatus
 from directory.pages import display_helpers
+from directory.profile import organization_by_slug
 from directory.search import InvalidQuery, fold, paginate, parse_query
 
 MEMBERS_PAGE_SIZE = 50
@@ -96,7 +97,7 @@ async def organization_detail(
     request: Request, *, errors: dict[str, str] | None = None, status_code: int = 200
 ) -> Response:
     await require_admin(request)
-    organization = await Organization.get_or_none(slug=request.path_params["slug"])
+    organization = await organization_by_slug(request.path_params["slug"])
     if organization is None:
         raise HTTPException(404, _("There is no organization at this address."))
     return render(
@@ -118,7 +119,7 @@ async def organization_action(request: Request) -> Response:
     admin = await require_admin(request)
     values = form_values(await read_form(request))
     action = request.path_params["action"]
-    organization = await Organization.get_or_none(slug=request.path_params["slug"])
+    organization = await organization_by_slug(request.path_params["slug"])
     if organization is None or action not in ACTIONS:
         raise HTTPException(404, _("There is no organization or action at this address."))
     reason = values.get("reason", "")

@@ -14,6 +14,7 @@ from core.settings import Settings
 from core.validation import decode_tag_list
 from core.web import ApiError, query_int
 from directory.models import Organization, OrganizationStatus
+from directory.profile import organization_by_slug
 from directory.search import FILTER_NAMES, InvalidQuery, find_organizations, paginate, parse_query
 
 MAX_PER_PAGE = 100
@@ -75,8 +76,8 @@ async def list_organizations(request: Request) -> JSONResponse:
 
 
 async def get_organization(request: Request) -> JSONResponse:
-    organization = await Organization.get_or_none(
-        slug=request.path_params["slug"], status=OrganizationStatus.ACTIVE
+    organization = await organization_by_slug(
+        request.path_params["slug"], status=OrganizationStatus.ACTIVE
     )
     if organization is None:
         raise ApiError(404, "not_found", _("There is no member organization with this slug."))

@@ -14,7 +14,7 @@ from core.web import query_int
 from directory.auth import can_manage_organization, current_account
 from directory.membership import status_label
 from directory.models import Organization, OrganizationStatus
-from directory.profile import FOCUS_AREAS, KINDS, country_name, kind_options
+from directory.profile import FOCUS_AREAS, KINDS, country_name, kind_options, organization_by_slug
 from directory.search import (
     InvalidQuery,
     directory_facets,
@@ -79,7 +79,7 @@ async def directory_page(request: Request) -> Response:
 
 async def organization_page(request: Request) -> Response:
     account = await current_account(request)
-    organization = await Organization.get_or_none(slug=request.path_params["slug"])
+    organization = await organization_by_slug(request.path_params["slug"])
     # Members of a not (yet) active organization and administrators see it; nobody else.
     if organization is None or not (
         organization.is_public or can_manage_organization(account, organization)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from babel.support import LazyProxy
@@ -30,6 +31,8 @@ KINDS: dict[OrganizationKind, LazyProxy] = {
     OrganizationKind.NETWORK: lazy_gettext("Network"),
 }
 
+SLUG_MAX = 80
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Stored lists must fit their columns (see Organization.languages).
 LANGUAGES_MAX_STORED = 200
 DESCRIPTION_MAX = 5000
@@ -112,6 +115,14 @@ def country_name(code: str) -> str:
 
 def country_options() -> list[tuple[str, str]]:
     return sorted(countries().items(), key=lambda item: item[1])
+
+
+async def organization_by_slug(slug: str, **filters: Any) -> Organization | None:
+    """The organization at a URL's slug; None for anything that cannot be a slug (NUL
+    characters and the like would otherwise reach, and upset, the database driver)."""
+    if len(slug) > SLUG_MAX or not SLUG_PATTERN.match(slug):
+        return None
+    return await Organization.get_or_none(slug=slug, **filters)
 
 
 async def slug_is_taken(slug: str) -> bool:

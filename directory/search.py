@@ -12,7 +12,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from core.i18n import gettext as _
-from core.validation import countries, decode_tag_list, normalize_language_tag
+from core.validation import (
+    countries,
+    decode_tag_list,
+    normalize_language_tag,
+    strip_control_characters,
+)
 from directory.models import Organization, OrganizationKind, OrganizationStatus
 from directory.profile import FOCUS_AREAS
 
@@ -59,7 +64,9 @@ class DirectoryQuery:
 
 def parse_query(params: Mapping[str, str]) -> DirectoryQuery:
     """Validated filters; InvalidQuery names the first parameter that cannot be used."""
-    values = {name: (params.get(name) or "").strip() for name in FILTER_NAMES}
+    values = {
+        name: strip_control_characters(params.get(name) or "").strip() for name in FILTER_NAMES
+    }
     for name, value in values.items():
         if len(value) > QUERY_MAX:
             raise InvalidQuery(
