@@ -15,30 +15,10 @@ from core.validation import ValidationError, strip_control_characters
 from core.web import form_values, read_form
 from directory.accounts import authenticate
 from directory.auth import current_account, end_session, record_sign_in, start_session
+from directory.forms import EMAIL_MAX, kept_values, profile_form_context
 from directory.invitations import InvitationUnusable, accept_invitation, usable_invitation
 from directory.membership import apply_for_membership
 from directory.models import Account
-from directory.pages import display_helpers
-from directory.profile import FOCUS_AREAS, as_list, country_options, kind_options
-
-SECRET_FIELDS = ("password", "csrf_token")
-EMAIL_MAX = 254
-
-
-def kept_values(values: dict[str, Any]) -> dict[str, Any]:
-    """What a form shows again after an error: everything typed except secrets."""
-    kept = {name: value for name, value in values.items() if name not in SECRET_FIELDS}
-    kept["focus_areas"] = as_list(kept.get("focus_areas"))
-    return kept
-
-
-def profile_form_context() -> dict[str, Any]:
-    return {
-        "kind_options": kind_options(),
-        "country_options": country_options(),
-        "focus_areas": FOCUS_AREAS,
-        **display_helpers(),
-    }
 
 
 def safe_next(target: str | None) -> str | None:

@@ -13,8 +13,8 @@ from core.i18n import gettext as _
 from core.templating import render
 from core.validation import Cleaner, ValidationError
 from core.web import form_values, read_form
-from directory.account_views import kept_values, profile_form_context
 from directory.auth import can_post_for, require_account
+from directory.forms import kept_values, profile_form_context
 from directory.invitations import invite_editor
 from directory.membership import status_label
 from directory.models import (

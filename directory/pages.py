@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from core.i18n import gettext as _
 from core.templating import render
+from core.validation import decode_tag_list
 from core.web import query_int
 from directory.auth import can_manage_organization, current_account
 from directory.membership import status_label
@@ -35,6 +36,7 @@ def display_helpers() -> dict:
         "KINDS": KINDS,
         "FOCUS_AREAS": FOCUS_AREAS,
         "status_label": status_label,
+        "tag_list": decode_tag_list,
     }
 
 

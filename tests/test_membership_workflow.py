@@ -178,3 +178,15 @@ async def test_decline_requires_a_reason_without_http(live_server):
     with pytest.raises(ValidationError) as raised:
         await decide(organization, "decline", admin)
     assert "reason" in raised.value.errors
+
+
+async def test_an_overlong_suspension_reason_is_refused_on_its_field(browser, live_server):
+    await make_organization("active-org")
+    await make_admin()
+    await sign_in(browser, "admin@network.example.org")
+    response = await browser.submit(
+        "/admin/orgs/active-org/suspend", {"reason": "x" * 2001}, form_page="/admin/orgs/active-org"
+    )
+    assert response.status_code == 422
+    assert 'aria-describedby="e-suspend-reason"' in response.text
+    assert (await Organization.get(slug="active-org")).status == OrganizationStatus.ACTIVE

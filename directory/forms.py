@@ -1,0 +1,27 @@
+"""What the directory's forms share: the profile form's options and values kept on errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from directory.pages import display_helpers
+from directory.profile import FOCUS_AREAS, as_list, country_options, kind_options
+
+SECRET_FIELDS = ("password", "csrf_token")
+EMAIL_MAX = 254
+
+
+def kept_values(values: dict[str, Any]) -> dict[str, Any]:
+    """What a form shows again after an error: everything typed except secrets."""
+    kept = {name: value for name, value in values.items() if name not in SECRET_FIELDS}
+    kept["focus_areas"] = as_list(kept.get("focus_areas"))
+    return kept
+
+
+def profile_form_context() -> dict[str, Any]:
+    return {
+        "kind_options": kind_options(),
+        "country_options": country_options(),
+        "focus_areas": FOCUS_AREAS,
+        **display_helpers(),
+    }
