@@ -10,7 +10,7 @@ from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate
 
 # The domain packages that own models, in dependency order (feeds -> jobs -> directory).
-MODEL_APPS = ("directory", "jobs")
+MODEL_APPS = ("directory", "jobs", "feeds")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 

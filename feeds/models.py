@@ -1,0 +1,83 @@
+"""Feed publishing state shared by every process: the change counter and the WebSub hub."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+# Every process reads the counter as the fingerprint of the published data (triggers bump it,
+# see migration 0002), so a cached rendering is reused only while nothing it may hold changed.
+class FeedState(Model):
+    """One row: a counter bumped by every write to a job or an organization."""
+
+    id = fields.IntField(primary_key=True)
+    generation = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "feed_state"
+
+
+class HubMode(StrEnum):
+    SUBSCRIBE = "subscribe"
+    UNSUBSCRIBE = "unsubscribe"
+
+
+class HubIntent(Model):
+    """A subscribe or unsubscribe request waiting for the verification of intent."""
+
+    id = fields.IntField(primary_key=True)
+    mode = fields.CharEnumField(HubMode, max_length=12)
+    topic = fields.CharField(max_length=2000)
+    callback = fields.CharField(max_length=2000)
+    secret = fields.CharField(max_length=200, default="")
+    lease_seconds = fields.IntField()
+    # A worker that takes the intent sets this; another may take it over once it passes.
+    claimed_until = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "hub_intent"
+        ordering = ["id"]
+
+
+class HubSubscription(Model):
+    """A verified subscription: the topic content is pushed to the callback until expiry."""
+
+    id = fields.IntField(primary_key=True)
+    # sha256 of topic and callback: the pair is unique, and too long for a portable index.
+    key = fields.CharField(max_length=64, unique=True)
+    topic = fields.CharField(max_length=2000)
+    callback = fields.CharField(max_length=2000)
+    secret = fields.CharField(max_length=200, default="")
+    lease_seconds = fields.IntField()
+    expires_at = fields.DatetimeField(db_index=True)
+    # The ETag of the content the subscriber has; a different rendering means "deliver".
+    delivered_etag = fields.CharField(max_length=100, default="")
+    last_error = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "hub_subscription"
+        ordering = ["id"]
+
+
+class HubDelivery(Model):
+    """A queued content distribution, rendered when it is sent so that it is current."""
+
+    id = fields.IntField(primary_key=True)
+    subscription: fields.OneToOneRelation[HubSubscription] = fields.OneToOneField(
+        "feeds.HubSubscription", related_name="delivery", on_delete=fields.CASCADE
+    )
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(db_index=True)
+    claimed_until = fields.DatetimeField(null=True)
+    last_error = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "hub_delivery"
+        ordering = ["next_attempt_at", "id"]
