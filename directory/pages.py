@@ -15,7 +15,14 @@ from core.web import query_int
 from directory.auth import can_manage_organization, current_account
 from directory.membership import status_label
 from directory.models import Organization, OrganizationStatus
-from directory.profile import FOCUS_AREAS, KINDS, country_name, kind_options, organization_by_slug
+from directory.profile import (
+    FOCUS_AREAS,
+    KINDS,
+    country_name,
+    kind_options,
+    language_name,
+    organization_by_slug,
+)
 from directory.search import (
     InvalidQuery,
     directory_facets,
@@ -37,6 +44,7 @@ def display_helpers() -> dict:
         "FOCUS_AREAS": FOCUS_AREAS,
         "status_label": status_label,
         "tag_list": decode_tag_list,
+        "language_name": language_name,
     }
 
 

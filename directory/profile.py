@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from babel.support import LazyProxy
 
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext
+from core.i18n import locale as current_locale
 from core.validation import Cleaner, countries, decode_tag_list, encode_tag_list, slugify
 from directory.models import Organization, OrganizationKind
 
@@ -111,6 +113,15 @@ def kind_options() -> list[tuple[str, str]]:
 
 def country_name(code: str) -> str:
     return countries().get(code, code)
+
+
+def language_name(tag: str) -> str:
+    """'zh-Hant' -> 'Chinese (Traditional)' in the page's language; the tag if babel has none."""
+    try:
+        name = Locale.parse(tag, sep="-").get_display_name(current_locale())
+    except (ValueError, UnknownLocaleError):
+        return tag
+    return name or tag
 
 
 def country_options() -> list[tuple[str, str]]:

@@ -178,6 +178,7 @@ async def test_an_organization_page_shows_its_public_profile(api):
     assert page.status_code == 200
     assert "Defensoría General de Prueba" in page.text
     assert "Argentina" in page.text and "False confessions" in page.text
+    assert "Spanish" in page.text
     assert "Membership status" not in page.text
 
 
