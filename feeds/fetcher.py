@@ -208,6 +208,16 @@ async def _read_body(response: httpx.Response, max_bytes: int) -> bytes:
     return b"".join(parts)
 
 
+async def _drain(response: httpx.Response, limit: int = 64 * 1024) -> None:
+    """Read a short body to its end, so that the connection can serve the next request;
+    a longer one is abandoned and its connection closed."""
+    received = 0
+    async for chunk in response.aiter_raw():
+        received += len(chunk)
+        if received > limit:
+            return
+
+
 async def _exchange(
     client: httpx.AsyncClient,
     result: FetchResult,
@@ -235,8 +245,10 @@ async def _exchange(
         if response.status_code == 304:
             result.not_modified = True
             result.body_hash = previous_body_hash
+            await _drain(response)
         elif response.status_code != 200:
             _status_error(result, response)
+            await _drain(response)
             return
         else:
             body = await _read_body(response, max_bytes)

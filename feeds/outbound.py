@@ -13,8 +13,11 @@ the environment are ignored: a proxy would connect on our behalf to an address w
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
+import select
 import socket
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -169,6 +172,52 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return addresses
 
 
+class _Stream(httpcore.AsyncNetworkStream):
+    """A connection whose fixed facts (its socket, addresses, TLS object) are looked up once.
+
+    httpcore asks for them every time it considers reusing a pooled connection, and anyio
+    rebuilds its whole attribute table on each question; with keep-alive across hundreds of
+    feeds that lookup took most of a re-polling pass.
+    """
+
+    def __init__(self, stream: httpcore.AsyncNetworkStream):
+        self._stream = stream
+        self._facts: dict[str, Any] = {}
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+        return await self._stream.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        await self._stream.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> httpcore.AsyncNetworkStream:
+        return _Stream(await self._stream.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable":
+            return _is_readable(self.get_extra_info("socket"))
+        if info not in self._facts:
+            self._facts[info] = self._stream.get_extra_info(info)
+        return self._facts[info]
+
+
+def _is_readable(sock: socket.socket | None) -> bool:
+    """True when an idle connection has data or was closed by the server (not reusable)."""
+    if sock is None or sock.fileno() < 0:
+        return True
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
+
+
 class _CheckedNetworkBackend(httpcore.AsyncNetworkBackend):
     """Resolves, checks every address, then connects to a checked address (never re-resolves)."""
 
@@ -204,7 +253,7 @@ class _CheckedNetworkBackend(httpcore.AsyncNetworkBackend):
         last_error: Exception | None = None
         for address in addresses:
             try:
-                return await self._backend.connect_tcp(
+                stream = await self._backend.connect_tcp(
                     address,
                     port,
                     timeout=timeout,
@@ -213,6 +262,8 @@ class _CheckedNetworkBackend(httpcore.AsyncNetworkBackend):
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
                 last_error = error
+            else:
+                return _Stream(stream)
         assert last_error is not None
         raise last_error
 
@@ -254,13 +305,19 @@ class _DeadlineStream(httpx.AsyncByteStream):
         await self._stream.aclose()
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the certificate authorities takes tens of milliseconds; do it once per process.
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class _CheckedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, backend: _CheckedNetworkBackend, limits: httpx.Limits, timeouts: Timeouts):
-        super().__init__(trust_env=False, limits=limits)
+        super().__init__(verify=_tls_context(), trust_env=False, limits=limits)
         # httpx has no public way to choose the network backend, so its connection pool is
         # replaced by one that connects only through the checking backend.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=_tls_context(),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
