@@ -1,3 +1,81 @@
-"""Job pages and API."""
+"""Job pages and API: the routes, OpenAPI description and background work of the job board."""
 
-routes: list = []
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from core.settings import Settings
+from directory.sections import add_section
+from jobs import api, openapi, pages, sections
+from jobs.lifecycle import expire_due_jobs
+
+logger = logging.getLogger("amicus.jobs")
+EXPIRY_INTERVAL_SECONDS = 300
+
+routes = [
+    Route("/api/jobs", api.create_job_endpoint, methods=["POST"]),
+    Route("/api/jobs/{uid}", api.get_job_endpoint, methods=["GET"]),
+    Route("/api/jobs/{uid}", api.update_job_endpoint, methods=["PATCH"]),
+    Route("/api/jobs/{uid}/{action}", api.job_action_endpoint, methods=["POST"]),
+    Route("/dashboard/jobs", pages.dashboard_jobs),
+    Route("/dashboard/jobs/new", pages.new_job, methods=["GET", "POST"]),
+    Route("/dashboard/jobs/{job_id:int}/edit", pages.edit_job, methods=["GET", "POST"]),
+    Route("/dashboard/jobs/{job_id:int}/{action}", pages.job_action, methods=["POST"]),
+    Route("/admin/jobs", pages.moderation_queue),
+    Route("/admin/jobs/{job_id:int}/{action}", pages.moderate_job, methods=["POST"]),
+    # Last: "/jobs/{key}" would otherwise catch fixed paths under /jobs/.
+    Route("/jobs/{key}", pages.job_page),
+]
+
+
+def _merge_openapi(*parts: dict[str, Any]) -> dict[str, Any]:
+    """Paths shared by several parts (GET and POST /api/jobs) keep every method."""
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for part in parts:
+        for path, methods in part.get("paths", {}).items():
+            paths.setdefault(path, {}).update(methods)
+        schemas.update(part.get("schemas", {}))
+    return {"paths": paths, "schemas": schemas}
+
+
+OPENAPI = _merge_openapi({"paths": openapi.PATHS, "schemas": openapi.SCHEMAS})
+
+add_section("organization", sections.organization_jobs)
+add_section("home", sections.recent_jobs)
+
+
+def background_workers(
+    settings: Settings,
+) -> list[Callable[[Starlette], AbstractAsyncContextManager[None]]]:
+    @asynccontextmanager
+    async def expiry_worker(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(_expire_periodically(settings))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return [expiry_worker]
+
+
+async def _expire_periodically(settings: Settings) -> None:
+    while True:
+        try:
+            expired = await expire_due_jobs(settings, datetime.now(UTC))
+            if expired:
+                logger.info("Expired %d jobs past their closing date", expired)
+        except Exception:  # a database hiccup must not end the worker; try again next round
+            logger.exception("Expiring jobs failed")
+        await asyncio.sleep(EXPIRY_INTERVAL_SECONDS)

@@ -6,6 +6,8 @@ from tortoise import fields
 
 class Migration(migrations.Migration):
     initial = True
+    # Job refers to directory.Organization and directory.Account.
+    dependencies = [("directory", "0001_initial")]
 
     operations = [
         ops.CreateModel(

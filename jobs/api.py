@@ -1,0 +1,187 @@
+"""The jobs write API: organizations post and manage their jobs with an API token."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from core.i18n import gettext as _
+from core.validation import ValidationError
+from core.web import ApiError, read_json_object
+from directory.models import ApiToken, Organization
+from directory.tokens import authenticate_bearer
+from jobs.forms import INPUT_FIELDS, clean_closing_date, clean_job, job_input
+from jobs.jsonld import job_url, organization_url
+from jobs.lifecycle import (
+    Action,
+    Actor,
+    TransitionError,
+    create_job,
+    is_public,
+    perform,
+    update_job,
+)
+from jobs.models import Job
+
+REQUESTABLE_STATUSES = ("draft", "published")
+API_ACTIONS = {action.value: action for action in (Action.PUBLISH, Action.CLOSE, Action.RENEW)}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _timestamp(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def job_resource(job: Job, organization: Organization, base_url: str) -> dict[str, Any]:
+    """A job as the API returns it: the input fields plus its identity, state and dates."""
+    resource: dict[str, Any] = {
+        "uid": job.uid,
+        "slug": job.slug,
+        "url": job_url(base_url, job),
+        "status": job.status.value,
+        "status_reason": job.status_reason,
+        "organization": {
+            "slug": organization.slug,
+            "name": organization.name,
+            "url": organization_url(base_url, organization),
+        },
+        **job_input(job),
+        "description_html": job.description_html,
+        "valid_through": _timestamp(job.valid_through),
+        "posted_at": _timestamp(job.posted_at),
+        "status_changed_at": _timestamp(job.status_changed_at),
+        "updated_at": _timestamp(job.updated_at),
+    }
+    if job.is_imported:
+        resource["source"] = {
+            "feed_url": job.source_feed_url,
+            "name": job.source_name,
+            "origin_url": job.origin_url,
+        }
+    return resource
+
+
+async def _writer(request: Request) -> ApiToken:
+    """The request's token, which must belong to an active organization."""
+    token = await authenticate_bearer(request)
+    if not token.organization.is_public:
+        raise ApiError(
+            403, "organization_inactive", _("Only active member organizations can post jobs.")
+        )
+    return token
+
+
+async def _owned_job(request: Request, token: ApiToken) -> Job:
+    job = await Job.get_or_none(uid=request.path_params["uid"])
+    if job is None:
+        raise ApiError(404, "not_found", _("There is no job with this id."))
+    if job.organization_id != token.organization_id:
+        raise ApiError(403, "forbidden", _("This job belongs to another organization."))
+    job.organization = token.organization
+    return job
+
+
+def _reject_unknown_fields(data: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ValidationError({name: _("Unknown field.") for name in unknown})
+
+
+def _answer(request: Request, job: Job, status_code: int = 200) -> JSONResponse:
+    body = job_resource(job, job.organization, request.app.state.settings.base_url)
+    headers = {"Location": f"/api/jobs/{job.uid}"} if status_code == 201 else None
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+def _conflict(error: TransitionError) -> ApiError:
+    return ApiError(409, "conflict", str(error))
+
+
+async def create_job_endpoint(request: Request) -> Response:
+    token = await _writer(request)
+    data = await read_json_object(request)
+    _reject_unknown_fields(data, {*INPUT_FIELDS, "status"})
+    status = data.pop("status", "published")
+    if status not in REQUESTABLE_STATUSES:
+        raise ValidationError({"status": _("Must be “draft” or “published”.")})
+    values = clean_job(data, today=now().date())
+    try:
+        job = await create_job(
+            token.organization,
+            values,
+            Actor.api_token(token),
+            request.app.state.settings,
+            now=now(),
+            publish=status == "published",
+        )
+    except TransitionError as error:
+        raise _conflict(error) from error
+    job.organization = token.organization
+    return _answer(request, job, status_code=201)
+
+
+async def update_job_endpoint(request: Request) -> Response:
+    token = await _writer(request)
+    job = await _owned_job(request, token)
+    data = await read_json_object(request)
+    _reject_unknown_fields(data, set(INPUT_FIELDS))
+    kept = job.valid_through.date() if job.valid_through else None
+    values = clean_job({**job_input(job), **data}, today=now().date(), kept_closing_date=kept)
+    try:
+        await update_job(job, values)
+    except TransitionError as error:
+        raise _conflict(error) from error
+    return _answer(request, job)
+
+
+async def job_action_endpoint(request: Request) -> Response:
+    """POST /api/jobs/{uid}/publish|close|renew."""
+    token = await _writer(request)
+    action = API_ACTIONS.get(request.path_params["action"])
+    if action is None:
+        raise ApiError(404, "not_found", _("There is no such action for a job."))
+    job = await _owned_job(request, token)
+    data = await read_json_object(request) if await request.body() else {}
+    allowed = {Action.CLOSE: {"reason", "filled"}, Action.RENEW: {"closing_date"}}
+    _reject_unknown_fields(data, allowed.get(action, set()))
+    reason = data.get("reason", "")
+    if not isinstance(reason, str) or len(reason) > 1000:
+        raise ValidationError({"reason": _("Must be text of at most 1000 characters.")})
+    filled = data.get("filled", False)
+    if not isinstance(filled, bool):
+        raise ValidationError({"filled": _("Must be true or false.")})
+    if action == Action.CLOSE and filled:
+        action = Action.FILL
+    closing = clean_closing_date(data, today=now().date()) if action == Action.RENEW else None
+    try:
+        await perform(
+            job,
+            action,
+            Actor.api_token(token),
+            request.app.state.settings,
+            now=now(),
+            reason=reason,
+            closing=closing,
+        )
+    except TransitionError as error:
+        raise _conflict(error) from error
+    return _answer(request, job)
+
+
+async def get_job_endpoint(request: Request) -> Response:
+    """Public for published and ended jobs; drafts and pending jobs only to their own token."""
+    job = await Job.get_or_none(uid=request.path_params["uid"]).prefetch_related("organization")
+    if job is not None and not is_public(job, job.organization):
+        owner_asks = bool(request.headers.get("authorization")) and (
+            (await authenticate_bearer(request)).organization_id == job.organization_id
+        )
+        job = job if owner_asks else None
+    if job is None:
+        raise ApiError(404, "not_found", _("There is no job with this id."))
+    return _answer(request, job)

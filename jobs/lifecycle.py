@@ -1,0 +1,275 @@
+"""Job states and the actions that move a job between them, each one recorded.
+
+draft --publish--> published | pending_review (review policy)
+pending_review --approve--> published
+published --fill--> filled, --close--> closed, --expire--> expired
+pending_review --close--> closed
+filled | closed | expired --renew--> published | pending_review (review policy)
+any state but removed --remove--> removed
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from uuid import uuid4
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext
+from core.settings import Settings
+from core.validation import ValidationError, slugify
+from directory.models import Account, ApiToken, AuditEvent, Organization
+from jobs.labels import STATUSES
+from jobs.models import ENDED_STATUSES, Job, JobStatus
+
+CLOSING_SOON = timedelta(days=7)
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    PUBLISH = "publish"
+    APPROVE = "approve"
+    FILL = "fill"
+    CLOSE = "close"
+    RENEW = "renew"
+    REMOVE = "remove"
+    EXPIRE = "expire"
+
+
+class Performer(StrEnum):
+    """Who may take an action: the organization's posters, administrators, or the clock."""
+
+    POSTER = "poster"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[JobStatus]
+    # None: published, or pending review when the review policy asks for it.
+    target: JobStatus | None
+    performer: Performer
+
+
+S = JobStatus
+RULES: dict[Action, Rule] = {
+    Action.PUBLISH: Rule(frozenset({S.DRAFT}), None, Performer.POSTER),
+    Action.APPROVE: Rule(frozenset({S.PENDING_REVIEW}), S.PUBLISHED, Performer.ADMIN),
+    Action.FILL: Rule(frozenset({S.PUBLISHED}), S.FILLED, Performer.POSTER),
+    Action.CLOSE: Rule(frozenset({S.PUBLISHED, S.PENDING_REVIEW}), S.CLOSED, Performer.POSTER),
+    Action.RENEW: Rule(frozenset(ENDED_STATUSES) - {S.REMOVED}, None, Performer.POSTER),
+    Action.REMOVE: Rule(frozenset(S) - {S.REMOVED}, S.REMOVED, Performer.ADMIN),
+    Action.EXPIRE: Rule(frozenset({S.PUBLISHED}), S.EXPIRED, Performer.SYSTEM),
+}
+POSTER_ACTIONS = tuple(action for action, rule in RULES.items() if rule.performer == "poster")
+# States in which a job's page and API record are public (ended jobs stay reachable).
+PUBLIC_STATUSES = frozenset({S.PUBLISHED, *ENDED_STATUSES})
+
+ACTION_LABELS = {
+    Action.PUBLISH: lazy_gettext("Publish"),
+    Action.APPROVE: lazy_gettext("Approve"),
+    Action.FILL: lazy_gettext("Mark filled"),
+    Action.CLOSE: lazy_gettext("Close"),
+    Action.RENEW: lazy_gettext("Renew"),
+    Action.REMOVE: lazy_gettext("Remove"),
+    Action.EXPIRE: lazy_gettext("Expire"),
+}
+
+
+class TransitionError(Exception):
+    """An action the job's current state does not allow (HTTP 409)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, as recorded in the audit trail."""
+
+    label: str
+    account: Account | None = None
+
+    @classmethod
+    def person(cls, account: Account) -> Actor:
+        return cls(label=account.email, account=account)
+
+    @classmethod
+    def api_token(cls, token: ApiToken) -> Actor:
+        return cls(label=f"api-token:{token.prefix} {token.name}"[:254], account=None)
+
+
+SYSTEM = Actor(label="system")
+
+
+def needs_review(organization: Organization, settings: Settings) -> bool:
+    if settings.review_policy == "all":
+        return True
+    return settings.review_policy == "untrusted" and not organization.trusted
+
+
+def expires_at(job: Job, settings: Settings) -> datetime | None:
+    """When a published job stops being shown: its closing date, else the network default."""
+    if job.valid_through is not None:
+        return job.valid_through
+    if job.posted_at is not None:
+        return job.posted_at + timedelta(days=settings.job_default_days)
+    return None
+
+
+def is_closing_soon(job: Job, settings: Settings, now: datetime) -> bool:
+    ends = expires_at(job, settings)
+    return job.status == S.PUBLISHED and ends is not None and now <= ends <= now + CLOSING_SOON
+
+
+def is_open(job: Job, settings: Settings, now: datetime) -> bool:
+    """Published and not past its end, even if the expiry worker has not yet run."""
+    ends = expires_at(job, settings)
+    return job.status == S.PUBLISHED and (ends is None or ends > now)
+
+
+def is_public(job: Job, organization: Organization) -> bool:
+    return organization.is_public and job.status in PUBLIC_STATUSES
+
+
+def poster_actions(job: Job) -> list[Action]:
+    """What the organization's owners and editors can do with the job now."""
+    return [action for action in POSTER_ACTIONS if job.status in RULES[action].sources]
+
+
+def new_slug(title: str) -> str:
+    # The random suffix keeps slugs unique without a lookup; titles repeat across members.
+    return f"{slugify(title, 100) or 'job'}-{secrets.token_hex(3)}"
+
+
+async def create_job(
+    organization: Organization,
+    values: dict[str, Any],
+    actor: Actor,
+    settings: Settings,
+    *,
+    now: datetime,
+    publish: bool,
+    uid: str | None = None,
+) -> Job:
+    """A new draft, published (or sent to review) at once when publish is asked for."""
+    async with in_transaction():
+        job = await Job.create(
+            uid=uid or f"urn:uuid:{uuid4()}",
+            slug=new_slug(values["title"]),
+            organization=organization,
+            status=S.DRAFT,
+            status_changed_at=now,
+            created_by=actor.account,
+            **values,
+        )
+        await _record(job, Action.CREATE, actor, "", S.DRAFT, "")
+        if publish:
+            await perform(job, Action.PUBLISH, actor, settings, now=now)
+    return job
+
+
+async def update_job(job: Job, values: dict[str, Any]) -> Job:
+    if job.status == S.REMOVED:
+        raise TransitionError(_("A removed job cannot be edited."))
+    if job.is_imported:
+        raise TransitionError(_("A job imported from another feed is changed at its source."))
+    job.update_from_dict(values)
+    await job.save()
+    return job
+
+
+async def perform(
+    job: Job,
+    action: Action,
+    actor: Actor,
+    settings: Settings,
+    *,
+    now: datetime,
+    reason: str = "",
+    closing: datetime | None = None,
+) -> Job:
+    """Move the job by the action (TransitionError when its state does not allow it).
+
+    closing: the new closing date when renewing (default: the network's default period).
+    """
+    rule = RULES[action]
+    source = job.status
+    if source not in rule.sources:
+        raise TransitionError(
+            _("This job is %(status)s, so it cannot take the action “%(action)s”.")
+            % {"status": STATUSES[source], "action": ACTION_LABELS[action]}
+        )
+    if action == Action.REMOVE and not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for removing this job.")})
+    changes: dict[str, Any] = {"status_reason": reason.strip(), "status_changed_at": now}
+    if action == Action.RENEW:
+        if closing is not None and closing <= now:
+            raise ValidationError({"closing_date": _("The closing date must not be in the past.")})
+        changes["valid_through"] = closing or now + timedelta(days=settings.job_default_days)
+    elif action == Action.PUBLISH and job.valid_through is not None and job.valid_through <= now:
+        raise TransitionError(
+            _("The closing date of this job has passed; set a later one before publishing.")
+        )
+    target = rule.target
+    if target is None:
+        organization = await job.organization
+        target = S.PENDING_REVIEW if needs_review(organization, settings) else S.PUBLISHED
+    changes["status"] = target
+    if target == S.PUBLISHED and job.posted_at is None:
+        changes["posted_at"] = now
+
+    async with in_transaction():
+        # Conditional on the state read above, so two people acting at once cannot both win.
+        updated = await Job.filter(id=job.id, status=source).update(**changes, updated_at=now)
+        if not updated:
+            raise TransitionError(_("This job was changed by someone else; reload and try again."))
+        await _record(job, action, actor, source, target, changes["status_reason"])
+    job.update_from_dict(changes)
+    job.updated_at = now
+    return job
+
+
+async def _record(
+    job: Job, action: Action, actor: Actor, source: str, target: str, reason: str
+) -> None:
+    await AuditEvent.create(
+        actor=actor.account,
+        actor_label=actor.label,
+        action=action.value,
+        subject_type="job",
+        subject_id=job.id,
+        from_state=source,
+        to_state=target,
+        reason=reason,
+    )
+
+
+def due_for_expiry(settings: Settings, now: datetime) -> Q:
+    """Published jobs whose closing date, or default lifetime, has passed."""
+    return Q(valid_through__lte=now) | Q(
+        valid_through__isnull=True, posted_at__lte=now - timedelta(days=settings.job_default_days)
+    )
+
+
+def open_now(settings: Settings, now: datetime) -> Q:
+    """Filter for jobs not yet past their end (combine with status=published)."""
+    return Q(valid_through__gt=now) | Q(
+        valid_through__isnull=True, posted_at__gt=now - timedelta(days=settings.job_default_days)
+    )
+
+
+async def expire_due_jobs(settings: Settings, now: datetime) -> int:
+    """Mark every published job past its end as expired; the number expired."""
+    expired = 0
+    for job in await Job.filter(due_for_expiry(settings, now), status=S.PUBLISHED):
+        try:
+            await perform(job, Action.EXPIRE, SYSTEM, settings, now=now)
+        except TransitionError:  # closed by its owner meanwhile
+            continue
+        expired += 1
+    return expired

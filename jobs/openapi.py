@@ -1,0 +1,184 @@
+"""OpenAPI description of the jobs write API (paths and schemas)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.openapi import error_responses
+from jobs.forms import DESCRIPTION_MAX, INSTRUCTIONS_MAX, SALARY_NOTE_MAX, TITLE_MAX
+from jobs.models import Category, EmploymentType, JobStatus, SalaryUnit, WorkMode
+
+_NULLABLE_NUMBER = {"type": ["number", "null"], "minimum": 0}
+_COUNTRY = {"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2"}
+
+JOB_INPUT = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["title", "description", "employment_type", "category", "language", "work_mode"],
+    "description": (
+        "Give a salary range (with currency and unit) or a salary_note saying why there is none, "
+        "and apply_url and/or apply_email. On-site and hybrid jobs need a country, remote jobs "
+        "the countries applicants may live in."
+    ),
+    "properties": {
+        "title": {"type": "string", "maxLength": TITLE_MAX},
+        "description": {
+            "type": "string",
+            "maxLength": DESCRIPTION_MAX,
+            "description": "Markdown; served as sanitized HTML",
+        },
+        "employment_type": {"type": "string", "enum": [v.value for v in EmploymentType]},
+        "category": {"type": "string", "enum": [v.value for v in Category]},
+        "language": {"type": "string", "description": "BCP 47 tag, e.g. en, es, ja, pt-BR"},
+        "city": {"type": "string", "maxLength": 100},
+        "region": {"type": "string", "maxLength": 100},
+        "country": _COUNTRY,
+        "work_mode": {"type": "string", "enum": [v.value for v in WorkMode]},
+        "remote_countries": {"type": "array", "items": _COUNTRY},
+        "salary_min": _NULLABLE_NUMBER,
+        "salary_max": _NULLABLE_NUMBER,
+        "salary_currency": {"type": "string", "description": "ISO 4217, e.g. USD"},
+        "salary_unit": {"type": ["string", "null"], "enum": [*(v.value for v in SalaryUnit), None]},
+        "salary_note": {"type": "string", "maxLength": SALARY_NOTE_MAX},
+        "apply_url": {"type": "string", "format": "uri"},
+        "apply_email": {"type": "string", "format": "email"},
+        "apply_instructions": {"type": "string", "maxLength": INSTRUCTIONS_MAX},
+        "closing_date": {
+            "type": ["string", "null"],
+            "format": "date",
+            "description": "Last day to apply (UTC), not in the past",
+        },
+    },
+}
+
+_DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
+JOB = {
+    "allOf": [
+        {"$ref": "#/components/schemas/JobInput"},
+        {
+            "type": "object",
+            "required": ["uid", "slug", "url", "status", "organization"],
+            "properties": {
+                "uid": {"type": "string", "description": "Permanent id, urn:uuid:…"},
+                "slug": {"type": "string"},
+                "url": {"type": "string", "format": "uri"},
+                "status": {"type": "string", "enum": [v.value for v in JobStatus]},
+                "status_reason": {"type": "string"},
+                "organization": {
+                    "type": "object",
+                    "properties": {
+                        "slug": {"type": "string"},
+                        "name": {"type": "string"},
+                        "url": {"type": "string", "format": "uri"},
+                    },
+                },
+                "description_html": {"type": "string"},
+                "valid_through": _DATE_TIME,
+                "posted_at": _DATE_TIME,
+                "status_changed_at": _DATE_TIME,
+                "updated_at": _DATE_TIME,
+                "source": {
+                    "type": "object",
+                    "description": "Only for jobs imported from another feed",
+                    "properties": {
+                        "feed_url": {"type": "string"},
+                        "name": {"type": "string"},
+                        "origin_url": {"type": "string"},
+                    },
+                },
+            },
+        },
+    ]
+}
+
+
+def _json_body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def _job_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}},
+    }
+
+
+_UID = {"name": "uid", "in": "path", "required": True, "schema": {"type": "string"}}
+_TOKEN = [{"apiToken": []}]
+_WRITE_ERRORS = error_responses(401, 403, 404, 409, 413, 415, 422)
+
+PATHS = {
+    "/api/jobs": {
+        "post": {
+            "summary": "Post a job for the token's organization",
+            "description": "status 'published' (default) publishes at once or sends the job "
+            "to review, as the network's review policy says; 'draft' keeps it unpublished.",
+            "security": _TOKEN,
+            "requestBody": _json_body(
+                {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/JobInput"},
+                        {"properties": {"status": {"enum": ["draft", "published"]}}},
+                    ]
+                }
+            ),
+            "responses": {"201": _job_response("Created"), **_WRITE_ERRORS},
+        }
+    },
+    "/api/jobs/{uid}": {
+        "get": {
+            "summary": "One job (drafts and jobs in review only with the owner's token)",
+            "parameters": [_UID],
+            "responses": {"200": _job_response("The job"), **error_responses(401, 404)},
+        },
+        "patch": {
+            "summary": "Change some fields of a job; the result is validated as a whole",
+            "security": _TOKEN,
+            "parameters": [_UID],
+            "requestBody": _json_body({"$ref": "#/components/schemas/JobInput", "required": []}),
+            "responses": {"200": _job_response("Updated"), **_WRITE_ERRORS},
+        },
+    },
+    "/api/jobs/{uid}/close": {
+        "post": {
+            "summary": "Close a job, or mark it filled",
+            "security": _TOKEN,
+            "parameters": [_UID],
+            "requestBody": _json_body(
+                {
+                    "type": "object",
+                    "properties": {
+                        "reason": {"type": "string", "maxLength": 1000},
+                        "filled": {"type": "boolean", "default": False},
+                    },
+                },
+                required=False,
+            ),
+            "responses": {"200": _job_response("Closed"), **_WRITE_ERRORS},
+        }
+    },
+    "/api/jobs/{uid}/publish": {
+        "post": {
+            "summary": "Publish a draft (or send it to review)",
+            "security": _TOKEN,
+            "parameters": [_UID],
+            "responses": {"200": _job_response("Published or pending review"), **_WRITE_ERRORS},
+        }
+    },
+    "/api/jobs/{uid}/renew": {
+        "post": {
+            "summary": "Reopen a closed, filled or expired job with a new closing date",
+            "security": _TOKEN,
+            "parameters": [_UID],
+            "requestBody": _json_body(
+                {
+                    "type": "object",
+                    "properties": {"closing_date": {"type": "string", "format": "date"}},
+                },
+                required=False,
+            ),
+            "responses": {"200": _job_response("Renewed"), **_WRITE_ERRORS},
+        }
+    },
+}
+SCHEMAS = {"Job": JOB, "JobInput": JOB_INPUT}

@@ -1,0 +1,265 @@
+"""Job pages: the public job page, the member dashboard's jobs and the moderation queue."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from core.i18n import gettext as _
+from core.templating import render
+from core.validation import ValidationError
+from core.web import form_values, read_form
+from directory.auth import current_account, require_account, require_admin
+from directory.models import Account, Organization, Role
+from jobs import labels
+from jobs.forms import clean_closing_date, clean_job, job_input
+from jobs.jsonld import job_posting, script_tag
+from jobs.labels import display_helpers
+from jobs.lifecycle import (
+    ACTION_LABELS,
+    Action,
+    Actor,
+    TransitionError,
+    create_job,
+    expires_at,
+    is_closing_soon,
+    is_open,
+    is_public,
+    perform,
+    poster_actions,
+    update_job,
+)
+from jobs.models import Job, JobStatus
+
+WEB_POSTER_ACTIONS = {
+    action.value: action for action in (Action.PUBLISH, Action.CLOSE, Action.FILL, Action.RENEW)
+}
+WEB_ADMIN_ACTIONS = {action.value: action for action in (Action.APPROVE, Action.REMOVE)}
+MODERATION_RECENT = 50
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def find_job(key: str) -> Job | None:
+    """A job by its permanent id (urn:uuid:…) or its slug."""
+    field = "uid" if key.startswith("urn:") else "slug"
+    return await Job.get_or_none(**{field: key}).prefetch_related("organization")
+
+
+def may_see_unpublished(account: Account | None, job: Job) -> bool:
+    return account is not None and (
+        account.is_admin or account.organization_id == job.organization_id
+    )
+
+
+async def job_page(request: Request) -> Response:
+    account = await current_account(request)
+    job = await find_job(request.path_params["key"])
+    if job is None or not (is_public(job, job.organization) or may_see_unpublished(account, job)):
+        raise HTTPException(404, _("There is no job at this address."))
+    settings = request.app.state.settings
+    open_now = is_open(job, settings, now())
+    context = {
+        "job": job,
+        "organization": job.organization,
+        "open": open_now,
+        "ended": job.status != JobStatus.PUBLISHED or not open_now,
+        # Search engines get structured data only for jobs one can still apply to.
+        "jsonld": script_tag(job_posting(job, job.organization, settings.base_url))
+        if open_now and is_public(job, job.organization)
+        else None,
+        **display_helpers(),
+    }
+    return render(request, "jobs/job.html", context)
+
+
+async def require_poster(request: Request) -> tuple[Account, Organization]:
+    """The signed-in owner or editor of an active organization, with that organization."""
+    account = await require_account(request)
+    organization = account.organization
+    if (
+        organization is None
+        or account.role not in (Role.OWNER, Role.EDITOR)
+        or not organization.is_public
+    ):
+        raise HTTPException(
+            403, _("Only owners and editors of an active member organization manage its jobs.")
+        )
+    return account, organization
+
+
+async def own_job(request: Request, organization: Organization) -> Job:
+    job_id = request.path_params["job_id"]
+    job = await Job.get_or_none(id=job_id, organization_id=organization.id)
+    if job is None:
+        raise HTTPException(404, _("Your organization has no job with this number."))
+    job.organization = organization
+    return job
+
+
+async def dashboard_jobs(request: Request) -> Response:
+    _account, organization = await require_poster(request)
+    settings = request.app.state.settings
+    moment = now()
+    jobs = await Job.filter(organization_id=organization.id).order_by("-updated_at", "-id")
+    rows = [
+        {
+            "job": job,
+            "ends": expires_at(job, settings),
+            "closing_soon": is_closing_soon(job, settings, moment),
+            "actions": poster_actions(job),
+        }
+        for job in jobs
+    ]
+    return render(
+        request,
+        "jobs/dashboard.html",
+        {
+            "organization": organization,
+            "rows": rows,
+            "closing_soon_count": sum(row["closing_soon"] for row in rows),
+            "action_labels": ACTION_LABELS,
+            **display_helpers(),
+        },
+    )
+
+
+def _form_page(
+    request: Request,
+    *,
+    job: Job | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    shown = {name: "" if value is None else value for name, value in values.items()}
+    if isinstance(shown.get("remote_countries"), list):
+        shown["remote_countries"] = ", ".join(shown["remote_countries"])
+    return render(
+        request,
+        "jobs/form.html",
+        {
+            "job": job,
+            "values": shown,
+            "errors": errors,
+            "employment_type_options": labels.options(labels.EMPLOYMENT_TYPES),
+            "category_options": labels.options(labels.CATEGORIES),
+            "work_mode_options": labels.options(labels.WORK_MODES),
+            "salary_unit_options": labels.options(labels.SALARY_UNITS),
+        },
+        status_code=status_code,
+    )
+
+
+async def new_job(request: Request) -> Response:
+    account, organization = await require_poster(request)
+    if request.method == "GET":
+        defaults = {
+            "language": "en",
+            "country": organization.country,
+            "city": organization.city,
+            "region": organization.region,
+            "apply_email": organization.contact_email,
+        }
+        return _form_page(request, job=None, values=defaults, errors={})
+    values = form_values(await read_form(request))
+    try:
+        cleaned = clean_job(values, today=now().date())
+    except ValidationError as error:
+        return _form_page(request, job=None, values=values, errors=error.errors, status_code=422)
+    await create_job(
+        organization,
+        cleaned,
+        Actor.person(account),
+        request.app.state.settings,
+        now=now(),
+        publish=values.get("intent") == "publish",
+    )
+    return RedirectResponse("/dashboard/jobs", status_code=303)
+
+
+async def edit_job(request: Request) -> Response:
+    _account, organization = await require_poster(request)
+    job = await own_job(request, organization)
+    if request.method == "GET":
+        return _form_page(request, job=job, values=job_input(job), errors={})
+    values = form_values(await read_form(request))
+    kept = job.valid_through.date() if job.valid_through else None
+    try:
+        await update_job(job, clean_job(values, today=now().date(), kept_closing_date=kept))
+    except ValidationError as error:
+        return _form_page(request, job=job, values=values, errors=error.errors, status_code=422)
+    except TransitionError as error:
+        raise HTTPException(409, str(error)) from error
+    return RedirectResponse("/dashboard/jobs", status_code=303)
+
+
+async def _perform_from_form(
+    request: Request, job: Job, action: Action, actor: Actor, form: dict[str, Any]
+) -> None:
+    """The action, with 409 for a state that forbids it and 422 for a bad reason or date."""
+    try:
+        closing = clean_closing_date(form, today=now().date()) if action == Action.RENEW else None
+        await perform(
+            job,
+            action,
+            actor,
+            request.app.state.settings,
+            now=now(),
+            reason=form.get("reason", "") if isinstance(form.get("reason"), str) else "",
+            closing=closing,
+        )
+    except TransitionError as error:
+        raise HTTPException(409, str(error)) from error
+    except ValidationError as error:
+        raise HTTPException(422, " ".join(error.errors.values())) from error
+
+
+async def job_action(request: Request) -> Response:
+    account, organization = await require_poster(request)
+    action = WEB_POSTER_ACTIONS.get(request.path_params["action"])
+    if action is None:
+        raise HTTPException(404, _("There is no such action for a job."))
+    job = await own_job(request, organization)
+    form = form_values(await read_form(request))
+    await _perform_from_form(request, job, action, Actor.person(account), form)
+    return RedirectResponse("/dashboard/jobs", status_code=303)
+
+
+async def moderation_queue(request: Request) -> Response:
+    await require_admin(request)
+    pending = (
+        await Job.filter(status=JobStatus.PENDING_REVIEW)
+        .order_by("status_changed_at", "id")
+        .prefetch_related("organization")
+    )
+    published = (
+        await Job.filter(status=JobStatus.PUBLISHED)
+        .order_by("-posted_at", "-id")
+        .limit(MODERATION_RECENT)
+        .prefetch_related("organization")
+    )
+    return render(
+        request,
+        "jobs/moderation.html",
+        {"pending": pending, "published": published, **display_helpers()},
+    )
+
+
+async def moderate_job(request: Request) -> Response:
+    account = await require_admin(request)
+    action = WEB_ADMIN_ACTIONS.get(request.path_params["action"])
+    if action is None:
+        raise HTTPException(404, _("There is no such action for a job."))
+    job = await Job.get_or_none(id=request.path_params["job_id"])
+    if job is None:
+        raise HTTPException(404, _("There is no job with this number."))
+    form = form_values(await read_form(request))
+    await _perform_from_form(request, job, action, Actor.person(account), form)
+    return RedirectResponse("/admin/jobs", status_code=303)

@@ -1,0 +1,47 @@
+"""The job board's parts of directory pages: an organization's open jobs, recent jobs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from tortoise.queryset import QuerySet
+
+from directory.models import Organization, OrganizationStatus
+from directory.sections import Section
+from jobs.labels import display_helpers
+from jobs.lifecycle import open_now
+from jobs.models import Job, JobStatus
+
+ORGANIZATION_JOBS_SHOWN = 20
+RECENT_JOBS_SHOWN = 5
+
+
+def _open_jobs(request: Request) -> QuerySet[Job]:
+    return Job.filter(
+        open_now(request.app.state.settings, datetime.now(UTC)), status=JobStatus.PUBLISHED
+    )
+
+
+async def organization_jobs(request: Request, organization: Organization) -> Section | None:
+    jobs = (
+        await _open_jobs(request)
+        .filter(organization_id=organization.id)
+        .order_by("-posted_at", "-id")
+        .limit(ORGANIZATION_JOBS_SHOWN)
+    )
+    return (
+        "jobs/_organization_jobs.html",
+        {"jobs": jobs, "organization": organization, **display_helpers()},
+    )
+
+
+async def recent_jobs(request: Request) -> Section | None:
+    jobs = (
+        await _open_jobs(request)
+        .filter(organization__status=OrganizationStatus.ACTIVE)
+        .order_by("-posted_at", "-id")
+        .limit(RECENT_JOBS_SHOWN)
+        .prefetch_related("organization")
+    )
+    return ("jobs/_recent_jobs.html", {"jobs": jobs, **display_helpers()}) if jobs else None
