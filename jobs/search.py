@@ -1,0 +1,477 @@
+"""Job search: query parameters -> JobQuery -> the matching jobs, their facets and one page.
+
+Structural filters are Tortoise Q objects (filter_jobs), so feeds reuse them on any queryset.
+The text part and ranking are the only hand-written SQL: search_jobs wraps the filtered
+queryset's SQL as a subquery and joins it with the dialect's full-text index (migration 0002),
+which holds the terms made by jobs.search_terms.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from tortoise import connections
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from core.database import dialect
+from core.i18n import gettext as _
+from core.settings import Settings
+from core.validation import countries, normalize_language_tag
+from directory.models import OrganizationStatus
+from jobs.models import Category, EmploymentType, Job, JobStatus, WorkMode
+from jobs.search_terms import query_terms
+
+SORTS = ("relevance", "newest", "closing")
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+MAX_QUERY_LENGTH = 200
+MAX_QUERY_TERMS = 32
+MAX_VALUES_PER_FILTER = 50
+MAX_POSTED_WITHIN_DAYS = 365
+DEFAULT_JOB_DAYS = Settings.job_default_days
+E = TypeVar("E", bound=StrEnum)
+FACETS = ("country", "employment_type", "category", "work_mode", "language")
+# Title terms weigh ten times body terms, on both backends.
+SQLITE_RANK = "bm25(job_fts, 10.0, 1.0)"
+POSTGRES_RANK_WEIGHTS = "{0.1, 0.1, 0.1, 1.0}"  # D, C, B (body), A (title)
+
+
+class SearchError(ValueError):
+    """A malformed search parameter; the message is the reason, already translated."""
+
+    def __init__(self, message: str, parameter: str):
+        super().__init__(message)
+        self.parameter = parameter
+
+
+@dataclass(frozen=True)
+class JobQuery:
+    text: str = ""
+    country: tuple[str, ...] = ()
+    region: tuple[str, ...] = ()
+    organization: tuple[str, ...] = ()
+    employment_type: tuple[EmploymentType, ...] = ()
+    category: tuple[Category, ...] = ()
+    work_mode: tuple[WorkMode, ...] = ()
+    language: tuple[str, ...] = ()
+    posted_within: int | None = None
+    closing_after: date | None = None
+    salary_given: bool | None = None
+    # Empty means the default: relevance with a text query, newest without.
+    sort: str = ""
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    @property
+    def terms(self) -> list[str]:
+        return query_terms(self.text)
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort == "relevance" and not self.text:
+            return "newest"
+        return self.sort or ("relevance" if self.text else "newest")
+
+    def with_page(self, page: int) -> JobQuery:
+        return replace(self, page=page)
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    value: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    query: JobQuery
+    jobs: list[Job]
+    total: int
+    facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+
+    @property
+    def page(self) -> int:
+        return self.query.page
+
+    @property
+    def per_page(self) -> int:
+        return self.query.per_page
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+# --- parameters ---------------------------------------------------------------------------
+
+
+def _values(params: Mapping[str, Any], name: str) -> list[str]:
+    """Every value given for a name: repeated (country=US&country=CA) or comma-separated."""
+    if hasattr(params, "getlist"):
+        raw = params.getlist(name)
+    else:
+        value = params.get(name)
+        raw = [] if value is None else (list(value) if isinstance(value, list | tuple) else [value])
+    values = [part.strip() for item in raw for part in str(item).split(",") if part.strip()]
+    if len(values) > MAX_VALUES_PER_FILTER:
+        raise SearchError(
+            _("'%(name)s' accepts at most %(max)d values.")
+            % {"name": name, "max": MAX_VALUES_PER_FILTER},
+            name,
+        )
+    return list(dict.fromkeys(values))
+
+
+def _single(params: Mapping[str, Any], name: str) -> str:
+    values = _values(params, name)
+    if len(values) > 1:
+        raise SearchError(_("'%(name)s' takes a single value.") % {"name": name}, name)
+    return values[0] if values else ""
+
+
+def _enum_values(params: Mapping[str, Any], name: str, enum: type[E]) -> tuple[E, ...]:
+    by_folded = {member.value.casefold(): member for member in enum}
+    chosen = []
+    for value in _values(params, name):
+        member = by_folded.get(value.casefold())
+        if member is None:
+            allowed = ", ".join(member.value for member in enum)
+            raise SearchError(
+                _("Unknown %(name)s '%(value)s'; use one of: %(allowed)s.")
+                % {"name": name, "value": value, "allowed": allowed},
+                name,
+            )
+        chosen.append(member)
+    return tuple(chosen)
+
+
+def _whole_number(params: Mapping[str, Any], name: str, minimum: int, maximum: int) -> int | None:
+    raw = _single(params, name)
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit():
+        raise SearchError(_("'%(name)s' must be a whole number.") % {"name": name}, name)
+    value = int(raw)
+    if not minimum <= value <= maximum:
+        raise SearchError(
+            _("'%(name)s' must be between %(min)d and %(max)d.")
+            % {"name": name, "min": minimum, "max": maximum},
+            name,
+        )
+    return value
+
+
+def _text(params: Mapping[str, Any]) -> str:
+    raw = params.getlist("q") if hasattr(params, "getlist") else [params.get("q") or ""]
+    text = " ".join(" ".join(str(item).split()) for item in raw if item).strip()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise SearchError(
+            _("The search text must be at most %(max)d characters.") % {"max": MAX_QUERY_LENGTH},
+            "q",
+        )
+    if len(query_terms(text)) > MAX_QUERY_TERMS:
+        raise SearchError(
+            _("The search text may hold at most %(max)d words.") % {"max": MAX_QUERY_TERMS},
+            "q",
+        )
+    return text
+
+
+def _countries(params: Mapping[str, Any]) -> tuple[str, ...]:
+    codes = [value.upper() for value in _values(params, "country")]
+    unknown = [code for code in codes if code not in countries()]
+    if unknown:
+        raise SearchError(
+            _("Unknown country code '%(code)s'; use ISO 3166-1 codes such as US or AR.")
+            % {"code": unknown[0]},
+            "country",
+        )
+    return tuple(dict.fromkeys(codes))
+
+
+def _languages(params: Mapping[str, Any]) -> tuple[str, ...]:
+    tags = []
+    for value in _values(params, "language"):
+        tag = normalize_language_tag(value)
+        if tag is None:
+            raise SearchError(
+                _("Unknown language '%(value)s'; use a BCP 47 tag such as en, es or ja.")
+                % {"value": value},
+                "language",
+            )
+        tags.append(tag)
+    return tuple(dict.fromkeys(tags))
+
+
+def _date(params: Mapping[str, Any], name: str) -> date | None:
+    raw = _single(params, name)
+    if not raw:
+        return None
+    try:
+        if len(raw) != 10:
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise SearchError(
+            _("'%(name)s' must be a date written YYYY-MM-DD.") % {"name": name}, name
+        ) from None
+
+
+def _boolean(params: Mapping[str, Any], name: str) -> bool | None:
+    raw = _single(params, name).lower()
+    if not raw:
+        return None
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SearchError(_("'%(name)s' must be true or false.") % {"name": name}, name)
+
+
+def _sort(params: Mapping[str, Any]) -> str:
+    sort = _single(params, "sort")
+    if sort and sort not in SORTS:
+        raise SearchError(
+            _("Unknown sort '%(value)s'; use one of: %(allowed)s.")
+            % {"value": sort, "allowed": ", ".join(SORTS)},
+            "sort",
+        )
+    return sort
+
+
+def parse_job_query(params: Mapping[str, Any]) -> JobQuery:
+    """A JobQuery from query parameters; unknown names (utm_*, lang) are ignored."""
+    organizations = tuple(value.lower() for value in _values(params, "organization"))
+    return JobQuery(
+        text=_text(params),
+        country=_countries(params),
+        region=tuple(value[:100] for value in _values(params, "region")),
+        organization=organizations,
+        employment_type=_enum_values(params, "employment_type", EmploymentType),
+        category=_enum_values(params, "category", Category),
+        work_mode=_enum_values(params, "work_mode", WorkMode),
+        language=_languages(params),
+        posted_within=_whole_number(params, "posted_within", 1, MAX_POSTED_WITHIN_DAYS),
+        closing_after=_date(params, "closing_after"),
+        salary_given=_boolean(params, "salary_given"),
+        sort=_sort(params),
+        page=_whole_number(params, "page", 1, MAX_PAGE) or 1,
+        per_page=_whole_number(params, "per_page", 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE,
+    )
+
+
+def job_query_to_params(query: JobQuery, *, page: bool = True) -> list[tuple[str, str]]:
+    """The canonical parameters of a query (defaults left out), for links and feed URLs."""
+    params: list[tuple[str, str]] = []
+    if query.text:
+        params.append(("q", query.text))
+    for item in fields(JobQuery):
+        value = getattr(query, item.name)
+        if item.name in ("text", "sort", "page", "per_page") or value in (None, ()):
+            continue
+        if isinstance(value, tuple):
+            params.extend((item.name, str(member)) for member in value)
+        elif isinstance(value, bool):
+            params.append((item.name, "true" if value else "false"))
+        else:
+            params.append((item.name, str(value)))
+    if query.sort:
+        params.append(("sort", query.sort))
+    if page and query.page != 1:
+        params.append(("page", str(query.page)))
+    if query.per_page != DEFAULT_PER_PAGE:
+        params.append(("per_page", str(query.per_page)))
+    return params
+
+
+# --- filters ------------------------------------------------------------------------------
+
+
+def visible_jobs(now: datetime, default_days: int = DEFAULT_JOB_DAYS) -> QuerySet[Job]:
+    """Published jobs of active organizations that have not reached their closing date, or,
+    without one, the network's default lifetime since posting."""
+    return Job.filter(
+        Q(valid_through__gt=now)
+        | Q(valid_through__isnull=True, posted_at__gt=now - timedelta(days=default_days)),
+        status=JobStatus.PUBLISHED,
+        organization__status=OrganizationStatus.ACTIVE,
+    )
+
+
+def _any_language(tags: Iterable[str]) -> Q:
+    # "es" also finds jobs written in "es-AR"; "es-AR" only those.
+    conditions = [Q(language=tag) | Q(language__startswith=f"{tag}-") for tag in tags]
+    return Q(*conditions, join_type=Q.OR)
+
+
+def filter_jobs(
+    queryset: QuerySet[Job],
+    query: JobQuery,
+    *,
+    now: datetime | None = None,
+    default_days: int = DEFAULT_JOB_DAYS,
+) -> QuerySet[Job]:
+    """The structural (non-text) filters of a query applied to any Job queryset."""
+    now = now or datetime.now(UTC)
+    conditions: dict[str, Any] = {}
+    if query.country:
+        conditions["country__in"] = list(query.country)
+    if query.region:
+        conditions["region__in"] = list(query.region)
+    if query.organization:
+        conditions["organization__slug__in"] = list(query.organization)
+    if query.employment_type:
+        conditions["employment_type__in"] = [str(value) for value in query.employment_type]
+    if query.category:
+        conditions["category__in"] = [str(value) for value in query.category]
+    if query.work_mode:
+        conditions["work_mode__in"] = [str(value) for value in query.work_mode]
+    if query.posted_within:
+        conditions["posted_at__gte"] = now - timedelta(days=query.posted_within)
+    queryset = queryset.filter(**conditions)
+    if query.language:
+        queryset = queryset.filter(_any_language(query.language))
+    if query.closing_after:
+        # Open after that day: closing later, or, with no closing date, expiring later.
+        day_after = datetime.combine(query.closing_after + timedelta(days=1), time.min, UTC)
+        queryset = queryset.filter(
+            Q(valid_through__gte=day_after)
+            | Q(
+                valid_through__isnull=True,
+                posted_at__gte=day_after - timedelta(days=default_days),
+            )
+        )
+    if query.salary_given is True:
+        queryset = queryset.filter(Q(salary_min__isnull=False) | Q(salary_max__isnull=False))
+    elif query.salary_given is False:
+        queryset = queryset.filter(salary_min__isnull=True, salary_max__isnull=True)
+    return queryset
+
+
+# --- execution ----------------------------------------------------------------------------
+
+
+class _Sql:
+    """Builds one statement with parameters in the dialect's placeholder style."""
+
+    def __init__(self, postgres: bool, params: Sequence[Any] = ()):
+        self.postgres = postgres
+        self.params = list(params)
+
+    def param(self, value: Any) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}" if self.postgres else "?"
+
+
+def _structural_sql(queryset: QuerySet[Job]) -> tuple[str, list[Any]]:
+    """The queryset as a subquery selecting what search needs, without an ORDER BY (which
+    would stop SQLite from flattening it into the outer join)."""
+    values = queryset.values("id", "posted_at", "valid_through", *FACETS)
+    values._choose_db_if_not_chosen()
+    values._make_query()
+    values.query._orderbys = []
+    sql, params = values.query.get_parameterized_sql()
+    return sql, list(params)
+
+
+def _hits_sql(builder: _Sql, terms: list[str]) -> str:
+    """(id, score) of every job holding all terms; a lower score ranks first."""
+    # Terms are runs of word characters, so quoting cannot be broken out of.
+    if builder.postgres:
+        match_all = builder.param(" & ".join(f"'{term}'" for term in terms))
+        match_any = builder.param(" | ".join(f"'{term}'" for term in terms))
+        return (
+            f"SELECT id, -ts_rank('{POSTGRES_RANK_WEIGHTS}', search_vector, {match_any}::tsquery)"
+            f" AS score FROM job WHERE search_vector @@ {match_all}::tsquery"
+        )
+    match = builder.param(" ".join(f'"{term}"' for term in terms))
+    return f"SELECT rowid AS id, {SQLITE_RANK} AS score FROM job_fts WHERE job_fts MATCH {match}"
+
+
+ORDERINGS = {
+    "relevance": 'h.score, f."posted_at" DESC, f."id" DESC',
+    "newest": 'f."posted_at" DESC, f."id" DESC',
+    "closing": 'f."valid_through" ASC NULLS LAST, f."id" ASC',
+}
+
+
+def _facet_counts(rows: Iterable[Mapping[str, Any]]) -> tuple[int, dict[str, list[FacetCount]]]:
+    counters = {name: Counter() for name in FACETS}
+    total = 0
+    for row in rows:
+        total += row["n"]
+        for name in FACETS:
+            if row[name]:
+                counters[name][str(row[name])] += row["n"]
+    facets = {
+        name: [
+            FacetCount(value, count)
+            for value, count in sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+        ]
+        for name, counter in counters.items()
+    }
+    return total, facets
+
+
+async def search_jobs(
+    query: JobQuery,
+    *,
+    now: datetime | None = None,
+    facets: bool = True,
+    default_days: int = DEFAULT_JOB_DAYS,
+) -> SearchResult:
+    """One page of the visible jobs matching the query (organization fetched), the total,
+    and with facets=True the counts per facet value over every match."""
+    now = now or datetime.now(UTC)
+    terms = query.terms
+    if query.text and not terms:
+        # Only punctuation or operators: there is no word to find.
+        return SearchResult(query, [], 0, {name: [] for name in FACETS} if facets else {})
+    structural_sql, structural_params = _structural_sql(
+        filter_jobs(visible_jobs(now, default_days), query, now=now, default_days=default_days)
+    )
+    builder = _Sql(dialect() == "postgres", structural_params)
+    source = f"({structural_sql}) AS f"
+    if terms:
+        source += f' JOIN ({_hits_sql(builder, terms)}) AS h ON h.id = f."id"'
+    ordering = ORDERINGS[query.effective_sort]
+    offset = (query.page - 1) * query.per_page
+    connection = connections.get("default")
+    page_rows = await connection.execute_query_dict(
+        f'SELECT f."id" AS id FROM {source} ORDER BY {ordering}'
+        f" LIMIT {query.per_page} OFFSET {offset}",
+        builder.params,
+    )
+    if facets:
+        columns = ", ".join(f'f."{name}" AS "{name}"' for name in FACETS)
+        groups = ", ".join(f'f."{name}"' for name in FACETS)
+        total, facet_counts = _facet_counts(
+            await connection.execute_query_dict(
+                f"SELECT {columns}, COUNT(*) AS n FROM {source} GROUP BY {groups}",
+                builder.params,
+            )
+        )
+    else:
+        count_rows = await connection.execute_query_dict(
+            f"SELECT COUNT(*) AS n FROM {source}", builder.params
+        )
+        total, facet_counts = int(count_rows[0]["n"]), {}
+    ids = [row["id"] for row in page_rows]
+    by_id = {job.id: job for job in await Job.filter(id__in=ids).select_related("organization")}
+    jobs = [by_id[job_id] for job_id in ids if job_id in by_id]
+    return SearchResult(query, jobs, total, facet_counts)
