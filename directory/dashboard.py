@@ -116,7 +116,6 @@ async def dashboard(request: Request) -> Response:
     try:
         await update_profile(organization, values)
     except ValidationError as error:
-        await organization.refresh_from_db()
         return await render_dashboard(
             request,
             account,
