@@ -188,3 +188,12 @@ async def test_the_home_page_counts_members_and_searches_jobs(api):
     assert "3 member organizations" in page
     assert "3 countries" in page
     assert 'action="/jobs"' in page and 'name="q"' in page
+
+
+async def test_directory_pages_render_in_every_shipped_language(api):
+    await some_organizations()
+    for language in ("en", "es", "ja"):
+        for path in ("/", "/directory", "/orgs/defensoria", "/apply", "/sign-in"):
+            response = await api.get(path, params={"lang": language})
+            assert response.status_code == 200, (language, path)
+            assert f'<html lang="{language}">' in response.text
