@@ -15,13 +15,14 @@ from starlette.routing import Route
 
 from core.settings import Settings
 from directory.sections import add_section
-from jobs import api, openapi, pages, sections
+from jobs import api, openapi, pages, search_routes, sections
 from jobs.lifecycle import expire_due_jobs
 
 logger = logging.getLogger("amicus.jobs")
 EXPIRY_INTERVAL_SECONDS = 300
 
 routes = [
+    *search_routes.routes,
     Route("/api/jobs", api.create_job_endpoint, methods=["POST"]),
     Route("/api/jobs/{uid}", api.get_job_endpoint, methods=["GET"]),
     Route("/api/jobs/{uid}", api.update_job_endpoint, methods=["PATCH"]),
@@ -48,7 +49,9 @@ def _merge_openapi(*parts: dict[str, Any]) -> dict[str, Any]:
     return {"paths": paths, "schemas": schemas}
 
 
-OPENAPI = _merge_openapi({"paths": openapi.PATHS, "schemas": openapi.SCHEMAS})
+OPENAPI = _merge_openapi(
+    {"paths": openapi.PATHS, "schemas": openapi.SCHEMAS}, search_routes.OPENAPI
+)
 
 add_section("organization", sections.organization_jobs)
 add_section("home", sections.recent_jobs)

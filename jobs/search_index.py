@@ -49,18 +49,40 @@ def plain_text(description_html: str) -> str:
     return html.unescape(nh3.clean(description_html.replace("<", " <"), tags=set()))
 
 
-def search_columns(job: Job, organization_name: str) -> tuple[str, str]:
-    """(search_title, search_body) for a job: normalized terms of its title and its other text."""
-    description = plain_text(job.description_html) if job.description_html else ""
+def search_columns(
+    *,
+    title: str,
+    description_html: str,
+    description_markdown: str,
+    organization_name: str,
+    city: str,
+    region: str,
+    country: str,
+    category: str,
+) -> tuple[str, str]:
+    """(search_title, search_body): normalized terms of the title and of the other text."""
     body_parts = [
-        description or job.description_markdown,
+        plain_text(description_html) if description_html else description_markdown,
         organization_name,
-        job.city,
-        job.region,
-        *(country_names(job.country) if job.country else ()),
-        str(job.category).replace("_", " ") if job.category else "",
+        city,
+        region,
+        *(country_names(country) if country else ()),
+        category.replace("_", " "),
     ]
-    return normalize(job.title), normalize(" ".join(part for part in body_parts if part))
+    return normalize(title), normalize(" ".join(part for part in body_parts if part))
+
+
+def job_search_columns(job: Job, organization_name: str) -> tuple[str, str]:
+    return search_columns(
+        title=job.title,
+        description_html=job.description_html,
+        description_markdown=job.description_markdown,
+        organization_name=organization_name,
+        city=job.city,
+        region=job.region,
+        country=job.country,
+        category=str(job.category or ""),
+    )
 
 
 async def _organization_name(job: Job, using_db: BaseDBAsyncClient | None) -> str:
@@ -83,7 +105,7 @@ async def fill_search_columns(
     using_db: BaseDBAsyncClient | None,
     update_fields: Iterable[str] | None,
 ) -> None:
-    instance.search_title, instance.search_body = search_columns(
+    instance.search_title, instance.search_body = job_search_columns(
         instance, await _organization_name(instance, using_db)
     )
 
@@ -120,7 +142,7 @@ async def refresh_jobs_of_renamed_organization(
         return
     jobs = await Job.filter(organization_id=instance.id).using_db(using_db)
     for job in jobs:
-        title, body = search_columns(job, instance.name)
+        title, body = job_search_columns(job, instance.name)
         if (title, body) != (job.search_title, job.search_body):
             await (
                 Job.filter(id=job.id)

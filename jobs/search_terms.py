@@ -28,6 +28,8 @@ MAX_TERM_LENGTH = 100
 
 
 def _strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFD", text)
     kept = (
         char

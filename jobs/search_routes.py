@@ -1,0 +1,282 @@
+"""GET /jobs (HTML) and GET /api/jobs (JSON): one search, the same parameters, the same jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from core.openapi import error_responses
+from core.settings import Settings
+from core.templating import render
+from core.web import ApiError
+from directory.profile import country_name, language_name
+from jobs.api import job_resource
+from jobs.labels import CATEGORIES, EMPLOYMENT_TYPES, WORK_MODES, display_helpers, options
+from jobs.search import (
+    FACETS,
+    MAX_PER_PAGE,
+    MAX_POSTED_WITHIN_DAYS,
+    SORTS,
+    JobQuery,
+    SearchError,
+    SearchResult,
+    job_query_to_params,
+    parse_job_query,
+    search_jobs,
+)
+
+# The feed formats every search is also published as (served by the feeds package).
+FEED_LINKS = (
+    ("application/atom+xml", "/jobs/feed.atom", "Atom"),
+    ("application/rss+xml", "/jobs/feed.rss", "RSS"),
+    ("application/feed+json", "/jobs/feed.json", "JSON Feed"),
+)
+POSTED_WITHIN_CHOICES = (1, 7, 30, 90)
+
+
+def query_string(params: list[tuple[str, str]]) -> str:
+    return f"?{urlencode(params)}" if params else ""
+
+
+def search_url(path: str, query: JobQuery, **changes: Any) -> str:
+    """path with the query's parameters, after replacing some fields (and back to page 1
+    unless a page is given: a changed search starts from its first page)."""
+    changes.setdefault("page", 1)
+    return path + query_string(job_query_to_params(replace(query, **changes)))
+
+
+@dataclass(frozen=True)
+class FacetLink:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    url: str
+
+
+FACET_LABELS = {
+    "country": country_name,
+    "employment_type": lambda value: str(EMPLOYMENT_TYPES.get(value, value)),
+    "category": lambda value: str(CATEGORIES.get(value, value)),
+    "work_mode": lambda value: str(WORK_MODES.get(value, value)),
+    "language": language_name,
+}
+
+
+def facet_links(result: SearchResult) -> dict[str, list[FacetLink]]:
+    """Each facet value as a link that adds it to the search, or removes it when chosen."""
+    query = result.query
+    links: dict[str, list[FacetLink]] = {}
+    for name in FACETS:
+        chosen = tuple(str(value) for value in getattr(query, name))
+        links[name] = []
+        for facet in result.facets.get(name, []):
+            selected = facet.value in chosen
+            values = (
+                tuple(value for value in chosen if value != facet.value)
+                if selected
+                else (*chosen, facet.value)
+            )
+            links[name].append(
+                FacetLink(
+                    value=facet.value,
+                    label=FACET_LABELS[name](facet.value),
+                    count=facet.count,
+                    selected=selected,
+                    url=search_url("/jobs", query, **{name: values}),
+                )
+            )
+    return links
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def jobs_page(request: Request) -> Response:
+    settings = _settings(request)
+    try:
+        query = parse_job_query(request.query_params)
+    except SearchError as error:
+        # The form comes back with the reason, so the search can be corrected on the spot.
+        return render(
+            request,
+            "jobs/search.html",
+            {"error": str(error), "query": JobQuery(), "result": None, **_page_parts(JobQuery())},
+            status_code=400,
+        )
+    result = await search_jobs(query, default_days=settings.job_default_days)
+    return render(
+        request,
+        "jobs/search.html",
+        {"error": "", "query": query, "result": result, **_page_parts(query, result)},
+    )
+
+
+def _page_parts(query: JobQuery, result: SearchResult | None = None) -> dict[str, Any]:
+    feed_params = query_string(job_query_to_params(query, page=False))
+    return {
+        "feed_links": [(kind, path + feed_params, name) for kind, path, name in FEED_LINKS],
+        "facet_links": facet_links(result) if result else {},
+        "sort_links": [(sort, search_url("/jobs", query, sort=sort)) for sort in SORTS],
+        "previous_url": (
+            search_url("/jobs", query, page=query.page - 1)
+            if result and result.has_previous
+            else ""
+        ),
+        "next_url": (
+            search_url("/jobs", query, page=query.page + 1) if result and result.has_next else ""
+        ),
+        "employment_type_options": options(EMPLOYMENT_TYPES),
+        "category_options": options(CATEGORIES),
+        "work_mode_options": options(WORK_MODES),
+        "posted_within_choices": POSTED_WITHIN_CHOICES,
+        **display_helpers(),
+    }
+
+
+def search_document(result: SearchResult, base_url: str) -> dict[str, Any]:
+    """The JSON answer: the page's jobs as GET /api/jobs/{uid} shows them, totals, facets."""
+    query = result.query
+    api_url = f"{base_url}/api/jobs"
+    return {
+        "items": [job_resource(job, job.organization, base_url) for job in result.jobs],
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "pages": result.pages,
+        "sort": query.effective_sort,
+        "facets": {
+            name: [{"value": facet.value, "count": facet.count} for facet in counts]
+            for name, counts in result.facets.items()
+        },
+        "links": {
+            "self": search_url(api_url, query, page=query.page),
+            "next": search_url(api_url, query, page=query.page + 1) if result.has_next else None,
+            "prev": (
+                search_url(api_url, query, page=query.page - 1) if result.has_previous else None
+            ),
+            "html": search_url(f"{base_url}/jobs", query, page=query.page),
+        },
+    }
+
+
+async def jobs_api(request: Request) -> Response:
+    settings = _settings(request)
+    try:
+        query = parse_job_query(request.query_params)
+    except SearchError as error:
+        raise ApiError(
+            400, "invalid_parameter", str(error), {error.parameter: str(error)}
+        ) from None
+    result = await search_jobs(query, default_days=settings.job_default_days)
+    return JSONResponse(search_document(result, settings.base_url))
+
+
+routes = [
+    Route("/jobs", jobs_page, methods=["GET"]),
+    Route("/api/jobs", jobs_api, methods=["GET"]),
+]
+
+
+def _parameter(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "description": description, "schema": schema}
+
+
+def _many(values: list[str] | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {"type": "string"}
+    if values:
+        item["enum"] = values
+    return {"type": "array", "items": item}
+
+
+SEARCH_PARAMETERS = [
+    _parameter("q", "Words to find, all of them; punctuation is never syntax", {"type": "string"}),
+    _parameter("country", "ISO 3166-1 alpha-2, repeatable or comma-separated", _many()),
+    _parameter("region", "Exact region, repeatable", _many()),
+    _parameter("organization", "Organization slug, repeatable", _many()),
+    _parameter("employment_type", "schema.org employment type", _many(list(EMPLOYMENT_TYPES))),
+    _parameter("category", "Job category", _many(list(CATEGORIES))),
+    _parameter("work_mode", "Work mode", _many(list(WORK_MODES))),
+    _parameter("language", "BCP 47 tag; 'es' also finds 'es-AR'", _many()),
+    _parameter(
+        "posted_within",
+        "Posted within this many days",
+        {"type": "integer", "minimum": 1, "maximum": MAX_POSTED_WITHIN_DAYS},
+    ),
+    _parameter(
+        "closing_after",
+        "Still open after this day (YYYY-MM-DD)",
+        {"type": "string", "format": "date"},
+    ),
+    _parameter("salary_given", "Only jobs with (or without) a salary", {"type": "boolean"}),
+    _parameter(
+        "sort",
+        "relevance (default with q), newest (default without), closing (soonest first)",
+        {"type": "string", "enum": list(SORTS)},
+    ),
+    _parameter("page", "Page number", {"type": "integer", "minimum": 1}),
+    _parameter(
+        "per_page", "Jobs per page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}
+    ),
+]
+_FACET_COUNTS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"value": {"type": "string"}, "count": {"type": "integer"}},
+    },
+}
+_LINK = {"type": ["string", "null"], "format": "uri"}
+SEARCH_RESULT = {
+    "type": "object",
+    "required": ["items", "total", "page", "per_page", "pages", "facets", "links"],
+    "properties": {
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}},
+        "total": {"type": "integer"},
+        "page": {"type": "integer"},
+        "per_page": {"type": "integer"},
+        "pages": {"type": "integer"},
+        "sort": {"type": "string", "enum": list(SORTS)},
+        "facets": {
+            "type": "object",
+            "description": "Counts over every matching job, not only this page",
+            "properties": {name: _FACET_COUNTS for name in FACETS},
+        },
+        "links": {
+            "type": "object",
+            "properties": {"self": _LINK, "next": _LINK, "prev": _LINK, "html": _LINK},
+        },
+    },
+}
+OPENAPI = {
+    "paths": {
+        "/api/jobs": {
+            "get": {
+                "summary": "Search open jobs",
+                "description": (
+                    "Published, open jobs of active organizations; the same parameters as the "
+                    "/jobs page and the /jobs/feed.* feeds, which return the same jobs."
+                ),
+                "parameters": SEARCH_PARAMETERS,
+                "responses": {
+                    "200": {
+                        "description": "One page of matching jobs",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/JobSearchResult"}
+                            }
+                        },
+                    },
+                    **error_responses(400),
+                },
+            }
+        }
+    },
+    "schemas": {"JobSearchResult": SEARCH_RESULT},
+}
