@@ -8,6 +8,7 @@ from typing import Any
 from babel.numbers import format_currency
 
 from core import i18n
+from core.i18n import gettext as _
 from core.i18n import lazy_gettext
 from core.validation import decode_tag_list
 from directory.profile import country_name
@@ -74,9 +75,8 @@ def display_helpers() -> dict[str, Any]:
             SALARY_UNITS=SALARY_UNITS,
             STATUSES=STATUSES,
         ),
-        "country_name": country_name,
-        "decode_tag_list": decode_tag_list,
         "salary_text": salary_text,
+        "where_text": where_text,
     }
 
 
@@ -93,3 +93,15 @@ def salary_text(job: Job) -> str:
     unit = SALARY_UNITS[job.salary_unit] if job.salary_unit else ""
     text = " – ".join(dict.fromkeys(amounts))
     return f"{text} {unit}".strip()
+
+
+def where_text(job: Job) -> str:
+    """ "On site · New York, NY, United States" or "Remote · applicants living in …"."""
+    place = ", ".join(part for part in (job.city, job.region, country_name(job.country)) if part)
+    parts = [str(WORK_MODES[job.work_mode])]
+    if place:
+        parts.append(place)
+    if job.work_mode == WorkMode.REMOTE and job.remote_countries:
+        names = ", ".join(country_name(code) for code in decode_tag_list(job.remote_countries))
+        parts.append(_("applicants living in %(countries)s") % {"countries": names})
+    return " · ".join(parts)
