@@ -1,3 +1,96 @@
-"""Feeds, federation and WebSub."""
+"""Feeds, federation and WebSub: routes, OpenAPI paths and background workers."""
 
-routes: list = []
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from core.i18n import gettext as _
+from core.settings import Settings
+from core.templating import render
+from feeds.catalog import FeedNotFound, FeedParameterError, resolve
+from feeds.http_cache import feed_response, rendered_feed
+from feeds.hub import HUB_PATH, HubRequestError, parse_hub_request, store_intent
+from feeds.hub_delivery import hub_worker
+from feeds.schema_fields import AMICUS_NS, HISTORY_NS, SCHEMA_NS, TOMBSTONES_NS
+
+BackgroundWorker = Callable[[Starlette], AbstractAsyncContextManager[None]]
+
+
+async def serve_feed(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    try:
+        feed_request = resolve(request.url.path, request.query_params)
+        feed = await rendered_feed(feed_request, settings)
+    except FeedParameterError as error:
+        return PlainTextResponse(str(error), status_code=400)
+    except FeedNotFound:
+        raise HTTPException(404, _("There is no feed at this address.")) from None
+    links = (
+        f'<{settings.base_url}{HUB_PATH}>; rel="hub", '
+        f'<{settings.base_url}{feed_request.url}>; rel="self"'
+    )
+    return feed_response(request, feed, settings.feed_max_age, {"Link": links})
+
+
+async def websub_hub(request: Request) -> Response:
+    """W3C WebSub hub endpoint: form-encoded subscribe/unsubscribe requests (no CSRF: the
+    callers are other servers, and a request only ever causes a verification GET)."""
+    settings: Settings = request.app.state.settings
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        return PlainTextResponse(
+            _("Send the request as application/x-www-form-urlencoded."), status_code=415
+        )
+    form = await request.form(max_files=0, max_fields=20)
+    values = {key: form.getlist(key) for key in form}
+    single = {key: items[0] if len(items) == 1 else items for key, items in values.items()}
+    try:
+        hub_request = await parse_hub_request(single, settings)
+    except HubRequestError as error:
+        return PlainTextResponse(str(error), status_code=400)
+    await store_intent(hub_request)
+    return PlainTextResponse(
+        _("Accepted: the hub will now verify the intent with the callback."), status_code=202
+    )
+
+
+async def federation_page(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    return render(
+        request,
+        "feeds/federation.html",
+        {
+            "base": settings.base_url,
+            "hub": f"{settings.base_url}{HUB_PATH}",
+            "namespaces": {
+                "schema": SCHEMA_NS,
+                "amicus": AMICUS_NS,
+                "at": TOMBSTONES_NS,
+                "fh": HISTORY_NS,
+            },
+            "max_age": settings.feed_max_age,
+        },
+    )
+
+
+routes = [
+    Route("/jobs/feed.{format:str}", serve_feed),
+    Route("/orgs/{slug:str}/jobs.{format:str}", serve_feed),
+    Route("/federation/jobs.{format:str}", serve_feed),
+    Route("/directory/feed.atom", serve_feed),
+    Route("/directory.opml", serve_feed),
+    Route("/federation", federation_page),
+    Route(HUB_PATH, websub_hub, methods=["POST"]),
+]
+
+
+def background_workers(settings: Settings) -> list[BackgroundWorker]:
+    """Workers that run for the app's lifetime (each an async context manager factory)."""
+    return [hub_worker(settings)]

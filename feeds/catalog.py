@@ -1,0 +1,165 @@
+"""Every feed this instance publishes, found from its URL and rendered without HTTP.
+
+The routes and the WebSub hub (which must re-render a subscribed topic) share this, so a
+topic is valid exactly when its URL is a feed the site serves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from core import i18n
+from core.settings import Settings
+from directory.models import Organization, OrganizationStatus
+from feeds import directory_feed
+from feeds.job_entries import (
+    MEDIA_TYPES,
+    JobFeed,
+    complete_feed,
+    jobs_search_feed,
+    organization_feed,
+)
+from feeds.jsonfeed import render_json_feed
+from feeds.xml_feeds import render_atom, render_rss
+from jobs.search import JobQuery, SearchError, job_query_to_params, parse_job_query
+
+OPML_MEDIA_TYPE = "text/x-opml"
+MAX_COMPLETE_PAGE = 10_000
+_FORMAT = r"\.(?P<format>atom|rss|json)"
+_PATTERNS = {
+    "jobs": re.compile(rf"^/jobs/feed{_FORMAT}$"),
+    "organization": re.compile(rf"^/orgs/(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)/jobs{_FORMAT}$"),
+    "complete": re.compile(rf"^/federation/jobs{_FORMAT}$"),
+    "directory": re.compile(r"^/directory/feed\.(?P<format>atom)$"),
+    "opml": re.compile(r"^/directory\.(?P<format>opml)$"),
+}
+RENDERERS = {"atom": render_atom, "rss": render_rss, "json": render_json_feed}
+
+
+class FeedNotFound(Exception):
+    """No feed lives at this URL."""
+
+
+class FeedParameterError(ValueError):
+    """A malformed feed parameter; the message is the reason, already translated."""
+
+
+@dataclass(frozen=True)
+class FeedRequest:
+    kind: str
+    format: str
+    path: str
+    # Canonical parameters: two URLs meaning the same feed give the same key.
+    params: tuple[tuple[str, str], ...]
+    language: str
+    query: JobQuery | None = None
+    slug: str = ""
+    page: int = 1
+
+    @property
+    def url(self) -> str:
+        """The canonical path and query of the feed (without the host)."""
+        params = [*self.params, ("lang", self.language)] if self.language != "en" else self.params
+        return f"{self.path}?{urlencode(params)}" if params else self.path
+
+    @property
+    def key(self) -> str:
+        return self.url
+
+    @property
+    def media_type(self) -> str:
+        return OPML_MEDIA_TYPE if self.format == "opml" else MEDIA_TYPES[self.format]
+
+
+@dataclass(frozen=True)
+class FeedBody:
+    body: bytes
+    media_type: str
+    updated: datetime
+
+
+def _page(params: Mapping[str, Any]) -> int:
+    raw = params.get("page") or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_COMPLETE_PAGE:
+        raise FeedParameterError(
+            i18n.gettext("'page' must be a whole number between 1 and %(max)d.")
+            % {"max": MAX_COMPLETE_PAGE}
+        )
+    return int(raw)
+
+
+def resolve(path: str, params: Mapping[str, Any]) -> FeedRequest:
+    """The feed at a path with these query parameters (FeedNotFound, FeedParameterError).
+
+    A feed's language comes from its URL alone (`lang`, else English), never from cookies or
+    Accept-Language: a feed URL is a WebSub topic and a cache key, so it has one content.
+    """
+    language = params.get("lang") if params.get("lang") in i18n.LANGUAGES else "en"
+    found = next(
+        ((kind, match) for kind, pattern in _PATTERNS.items() if (match := pattern.match(path))),
+        None,
+    )
+    if found is None:
+        raise FeedNotFound(path)
+    kind, match = found
+    format_ = match.group("format")
+    if kind in ("jobs", "organization"):
+        try:
+            query = parse_job_query(params)
+        except SearchError as error:
+            raise FeedParameterError(str(error)) from error
+        canonical = tuple(job_query_to_params(query))
+        return FeedRequest(
+            kind,
+            format_,
+            path,
+            canonical,
+            language,
+            query=query,
+            slug=match.groupdict().get("slug", ""),
+        )
+    if kind == "complete":
+        page = _page(params)
+        return FeedRequest(kind, format_, path, (("page", str(page)),), language, page=page)
+    return FeedRequest(kind, format_, path, (), language)
+
+
+async def _job_feed(request: FeedRequest, settings: Settings, moment: datetime) -> JobFeed:
+    days, network = settings.job_default_days, settings.network_name
+    if request.kind == "jobs":
+        assert request.query is not None
+        return await jobs_search_feed(request.query, settings.base_url, moment, days, network)
+    if request.kind == "organization":
+        assert request.query is not None
+        organization = await Organization.get_or_none(
+            slug=request.slug, status=OrganizationStatus.ACTIVE
+        )
+        if organization is None:
+            raise FeedNotFound(request.path)
+        return await organization_feed(organization, request.query, settings.base_url, moment, days)
+    return await complete_feed(request.page, settings.base_url, moment, days, network)
+
+
+async def render(request: FeedRequest, settings: Settings, moment: datetime) -> FeedBody:
+    """The feed's bytes as of `moment` (see job_entries.feed_moment)."""
+    token = i18n.current_language.set(request.language)
+    try:
+        if request.kind in ("directory", "opml"):
+            members = await directory_feed.active_members()
+            write = (
+                directory_feed.render_directory_feed
+                if request.kind == "directory"
+                else directory_feed.render_opml
+            )
+            body = write(members, settings.base_url, settings.network_name)
+            return FeedBody(body, request.media_type, directory_feed.last_change(members))
+        feed = await _job_feed(request, settings, moment)
+        body = RENDERERS[request.format](feed, settings.network_name)
+        return FeedBody(body, request.media_type, feed.updated)
+    finally:
+        i18n.current_language.reset(token)

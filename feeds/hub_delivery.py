@@ -1,0 +1,196 @@
+"""The hub worker: verifies intents and distributes content, off the request path.
+
+Runs in every app process. Work lives in database tables (hub_intent, hub_delivery), and a
+process takes an item by a conditional UPDATE of its `claimed_until`, so several processes
+share the work without doing anything twice. The worker polls the change counter
+(feed_state.generation, bumped by triggers in the writing transaction) every second: a job
+edit only commits, and whatever process notices the new generation re-renders each
+subscribed topic and queues a delivery where the ETag differs from the one delivered last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+from starlette.applications import Starlette
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+
+from core.settings import Settings
+from feeds.catalog import FeedNotFound, FeedParameterError, resolve
+from feeds.http_cache import RenderedFeed, data_generation, rendered_feed
+from feeds.hub import HUB_PATH, apply_intent, intent_is_confirmed
+from feeds.job_entries import feed_moment
+from feeds.models import HubDelivery, HubIntent, HubSubscription
+from feeds.outbound import OutboundError, outbound_client
+
+logger = logging.getLogger("amicus.websub")
+
+POLL_SECONDS = 1.0
+CLAIM_SECONDS = 120
+RETRY_BASE_SECONDS = 30
+MAX_RETRY_SECONDS = 6 * 3600
+MAX_ATTEMPTS = 10
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def retry_delay(attempts: int, base_seconds: float = RETRY_BASE_SECONDS) -> timedelta:
+    """Exponential backoff: base, 2x base, 4x base ... capped at six hours."""
+    return timedelta(seconds=min(base_seconds * 2 ** (attempts - 1), MAX_RETRY_SECONDS))
+
+
+def _claimable(now: datetime) -> Q:
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+
+
+async def _claim(model: type[HubIntent] | type[HubDelivery], item_id: int, now: datetime) -> bool:
+    claimed = await model.filter(_claimable(now), id=item_id).update(
+        claimed_until=now + timedelta(seconds=CLAIM_SECONDS)
+    )
+    return claimed == 1
+
+
+async def _topic_feed(topic: str, settings: Settings, now: datetime) -> RenderedFeed | None:
+    parts = urlsplit(topic)
+    try:
+        return await rendered_feed(resolve(parts.path, dict(parse_qsl(parts.query))), settings, now)
+    except (FeedNotFound, FeedParameterError):
+        return None
+
+
+class HubWorker:
+    """One process's share of the hub's work; `run_once` is one pass over everything due."""
+
+    def __init__(self, settings: Settings, retry_base_seconds: float = RETRY_BASE_SECONDS):
+        self.settings = settings
+        self.retry_base_seconds = retry_base_seconds
+        self._seen: tuple[int, datetime] | None = None
+
+    async def run_once(self, client: httpx.AsyncClient, now: datetime | None = None) -> None:
+        now = now or datetime.now(UTC)
+        await self.verify_intents(client, now)
+        await self.queue_changed_topics(now)
+        await self.deliver_due(client, now)
+
+    async def verify_intents(self, client: httpx.AsyncClient, now: datetime) -> None:
+        for intent in await HubIntent.filter(_claimable(now)).limit(50):
+            if not await _claim(HubIntent, intent.id, now):
+                continue
+            if await intent_is_confirmed(intent, client):
+                await apply_intent(intent, self.settings, now)
+            await intent.delete()
+
+    async def queue_changed_topics(self, now: datetime, force: bool = False) -> None:
+        seen = (await data_generation(), feed_moment(now))
+        if seen == self._seen and not force:
+            return
+        await HubSubscription.filter(expires_at__lte=now).delete()
+        renderings: dict[str, RenderedFeed | None] = {}
+        for subscription in await HubSubscription.all():
+            if subscription.topic not in renderings:
+                renderings[subscription.topic] = await _topic_feed(
+                    subscription.topic, self.settings, now
+                )
+            feed = renderings[subscription.topic]
+            if feed is None:
+                await subscription.delete()  # the topic is gone (organization suspended)
+            elif feed.etag != subscription.delivered_etag:
+                # Another process may queue the same delivery at the same moment.
+                with suppress(IntegrityError):
+                    await HubDelivery.get_or_create(
+                        subscription=subscription, defaults={"next_attempt_at": now}
+                    )
+        self._seen = seen
+
+    async def deliver_due(self, client: httpx.AsyncClient, now: datetime) -> None:
+        due = (
+            await HubDelivery.filter(_claimable(now), next_attempt_at__lte=now)
+            .select_related("subscription")
+            .limit(100)
+        )
+        for delivery in due:
+            if await _claim(HubDelivery, delivery.id, now):
+                await self.deliver(delivery, client, now)
+
+    async def deliver(self, delivery: HubDelivery, client: httpx.AsyncClient, now: datetime):
+        subscription = delivery.subscription
+        feed = await _topic_feed(subscription.topic, self.settings, now)
+        if feed is None:
+            await subscription.delete()
+            return
+        hub = f"{self.settings.base_url}{HUB_PATH}"
+        headers = {
+            "Content-Type": f"{feed.media_type}; charset=utf-8",
+            "Link": f'<{hub}>; rel="hub", <{subscription.topic}>; rel="self"',
+        }
+        if subscription.secret:
+            headers["X-Hub-Signature"] = signature(subscription.secret, feed.body)
+        try:
+            response = await client.post(subscription.callback, content=feed.body, headers=headers)
+            error = "" if response.is_success else f"HTTP {response.status_code}"
+            gone = response.status_code == 410
+        except (OutboundError, httpx.HTTPError) as problem:
+            error, gone = f"{type(problem).__name__}: {problem}", False
+        if gone:
+            await subscription.delete()  # the subscriber says the subscription is no more
+            return
+        if not error:
+            await HubSubscription.filter(id=subscription.id).update(
+                delivered_etag=feed.etag, last_error=""
+            )
+            await delivery.delete()
+            return
+        attempts = delivery.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            logger.warning("Giving up delivery to %s: %s", subscription.callback, error)
+            # The next change of the topic queues a fresh delivery of the then-current content.
+            await HubSubscription.filter(id=subscription.id).update(
+                delivered_etag=feed.etag, last_error=error
+            )
+            await delivery.delete()
+            return
+        await HubSubscription.filter(id=subscription.id).update(last_error=error)
+        await HubDelivery.filter(id=delivery.id).update(
+            attempts=attempts,
+            last_error=error,
+            claimed_until=None,
+            next_attempt_at=now + retry_delay(attempts, self.retry_base_seconds),
+        )
+
+    async def run_forever(self, poll_seconds: float = POLL_SECONDS) -> None:
+        async with outbound_client(self.settings) as client:
+            while True:
+                try:
+                    await self.run_once(client)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # a database hiccup must not end the worker
+                    logger.exception("WebSub hub pass failed")
+                await asyncio.sleep(poll_seconds)
+
+
+def hub_worker(settings: Settings):
+    """A background worker for create_app: the hub runs for the app's lifetime."""
+
+    @asynccontextmanager
+    async def run(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(HubWorker(settings).run_forever())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    return run

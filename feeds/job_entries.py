@@ -1,0 +1,234 @@
+"""What a job feed holds, independent of its format: entries, deletion marks, links, dates.
+
+Three kinds of job feed share this: a search (/jobs/feed.*, the parameters of /jobs), one
+organization (/orgs/{slug}/jobs.*, the same parameters with the organization fixed) and the
+complete feed of every open job for sister instances (/federation/jobs.*, RFC 5005).
+Everything here is read from the database at one `moment`, so the same data gives the same
+document: nothing depends on the clock except through that moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from core.i18n import gettext as _
+from directory.models import Organization
+from jobs.jsonld import job_url
+from jobs.models import ENDED_STATUSES, Job
+from jobs.search import JobQuery, filter_jobs, job_query_to_params, search_jobs, visible_jobs
+
+FORMATS = ("atom", "rss", "json")
+MEDIA_TYPES = {
+    "atom": "application/atom+xml",
+    "rss": "application/rss+xml",
+    "json": "application/feed+json",
+}
+DELETION_MARK_DAYS = 30
+MAX_DELETION_MARKS = 100
+COMPLETE_FEED_PAGE_SIZE = 500
+# The date of a feed with nothing in it: fixed, so that an empty feed is byte-identical too.
+EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class DeletionMark:
+    """A job that ended (filled, closed, expired, removed) within the last 30 days."""
+
+    uid: str
+    when: datetime
+    url: str
+    status: str
+
+
+@dataclass
+class JobFeed:
+    """A job feed before it is written in a format."""
+
+    base_url: str
+    # The feed's path without the format suffix, e.g. "/jobs/feed"; a format adds ".atom".
+    stem: str
+    params: list[tuple[str, str]]
+    title: str
+    html_url: str
+    jobs: list[Job]
+    deletions: list[DeletionMark]
+    page: int = 1
+    last_page: int = 1
+    # RFC 5005: a complete feed holds every entry; an importer may close what is not in it.
+    complete: bool = False
+    language: str = ""
+    updated: datetime = field(default=EMPTY_FEED_UPDATED)
+
+    def url(self, format_: str, page: int | None = None) -> str:
+        params = [(key, value) for key, value in self.params if key != "page"]
+        if page is not None and page != 1:
+            params.append(("page", str(page)))
+        query = f"?{urlencode(params)}" if params else ""
+        return f"{self.base_url}{self.stem}.{format_}{query}"
+
+    def self_url(self, format_: str) -> str:
+        return self.url(format_, self.page)
+
+    @property
+    def feed_id(self) -> str:
+        """One id for the feed in every format and on every page (RFC 5005 logical feed)."""
+        params = [(key, value) for key, value in self.params if key != "page"]
+        query = f"?{urlencode(params)}" if params else ""
+        return f"{self.base_url}{self.stem}{query}"
+
+    @property
+    def hub_url(self) -> str:
+        return f"{self.base_url}/websub/hub"
+
+    def paging_links(self, format_: str) -> dict[str, str]:
+        """RFC 5005 first/previous/next/last links, for a feed longer than one page."""
+        if self.complete or self.last_page == 1 and self.page == 1:
+            return {}
+        links = {"first": self.url(format_, 1), "last": self.url(format_, self.last_page)}
+        if self.page > 1:
+            links["previous"] = self.url(format_, min(self.page - 1, self.last_page))
+        if self.page < self.last_page:
+            links["next"] = self.url(format_, self.page + 1)
+        return links
+
+
+def feed_moment(now: datetime) -> datetime:
+    """The instant a feed is computed for: the hour, so that within it the feed is stable.
+
+    Visibility (closing dates) and the deletion-mark window depend on time; computing them at
+    the start of the hour keeps one document, ETag and cache entry per hour for the same data.
+    """
+    return now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _latest(feed: JobFeed) -> datetime:
+    dates = [job.updated_at for job in feed.jobs]
+    dates += [job.organization.updated_at for job in feed.jobs]
+    dates += [mark.when for mark in feed.deletions]
+    return max(dates, default=EMPTY_FEED_UPDATED)
+
+
+async def deletion_marks(
+    query: JobQuery, base_url: str, moment: datetime, default_days: int
+) -> list[DeletionMark]:
+    ended = Job.filter(
+        status__in=[str(status) for status in ENDED_STATUSES],
+        status_changed_at__gte=moment - timedelta(days=DELETION_MARK_DAYS),
+    )
+    structural = replace(query, text="")
+    jobs = (
+        await filter_jobs(ended, structural, now=moment, default_days=default_days)
+        .order_by("-status_changed_at", "-id")
+        .limit(MAX_DELETION_MARKS)
+    )
+    return [
+        DeletionMark(job.uid, job.status_changed_at, job_url(base_url, job), job.status.value)
+        for job in jobs
+    ]
+
+
+async def search_feed(
+    query: JobQuery,
+    *,
+    base_url: str,
+    stem: str,
+    title: str,
+    html_url: str,
+    moment: datetime,
+    default_days: int,
+    language: str = "",
+) -> JobFeed:
+    """One page of a search as a feed; deletion marks come with the first page only."""
+    result = await search_jobs(query, now=moment, facets=False, default_days=default_days)
+    deletions = []
+    if query.page == 1:
+        deletions = await deletion_marks(query, base_url, moment, default_days)
+    feed = JobFeed(
+        base_url=base_url,
+        stem=stem,
+        params=job_query_to_params(query),
+        title=title,
+        html_url=html_url,
+        jobs=result.jobs,
+        deletions=deletions,
+        page=query.page,
+        last_page=result.pages,
+        language=language,
+    )
+    feed.updated = _latest(feed)
+    return feed
+
+
+async def jobs_search_feed(
+    query: JobQuery, base_url: str, moment: datetime, default_days: int, network: str
+) -> JobFeed:
+    params = job_query_to_params(query, page=False)
+    query_string = f"?{urlencode(params)}" if params else ""
+    title = _("Jobs in the %(network)s") % {"network": network}
+    if query.text:
+        title = _("Jobs matching “%(text)s” in the %(network)s") % {
+            "text": query.text,
+            "network": network,
+        }
+    return await search_feed(
+        query,
+        base_url=base_url,
+        stem="/jobs/feed",
+        title=title,
+        html_url=f"{base_url}/jobs{query_string}",
+        moment=moment,
+        default_days=default_days,
+    )
+
+
+async def organization_feed(
+    organization: Organization, query: JobQuery, base_url: str, moment: datetime, days: int
+) -> JobFeed:
+    query = replace(query, organization=(organization.slug,))
+    feed = await search_feed(
+        query,
+        base_url=base_url,
+        stem=f"/orgs/{organization.slug}/jobs",
+        title=_("Jobs at %(organization)s") % {"organization": organization.name},
+        html_url=f"{base_url}/directory/{organization.slug}",
+        moment=moment,
+        default_days=days,
+        language=organization.languages.strip(",").split(",")[0],
+    )
+    # The organization is implied by the URL; repeating it would give two URLs for one feed.
+    feed.params = [(key, value) for key, value in feed.params if key != "organization"]
+    return feed
+
+
+async def complete_feed(
+    page: int, base_url: str, moment: datetime, default_days: int, network: str
+) -> JobFeed:
+    """Every open job, newest first: RFC 5005 complete when it fits one page, else paged."""
+    open_jobs = visible_jobs(moment, default_days)
+    total = await open_jobs.count()
+    last_page = max(1, -(-total // COMPLETE_FEED_PAGE_SIZE))
+    jobs = (
+        await open_jobs.order_by("-posted_at", "-id")
+        .offset((page - 1) * COMPLETE_FEED_PAGE_SIZE)
+        .limit(COMPLETE_FEED_PAGE_SIZE)
+        .select_related("organization")
+    )
+    deletions = []
+    if page == 1:
+        deletions = await deletion_marks(JobQuery(), base_url, moment, default_days)
+    feed = JobFeed(
+        base_url=base_url,
+        stem="/federation/jobs",
+        params=[("page", str(page))] if page != 1 else [],
+        title=_("All open jobs in the %(network)s") % {"network": network},
+        html_url=f"{base_url}/jobs",
+        jobs=list(jobs),
+        deletions=deletions,
+        page=page,
+        last_page=last_page,
+        complete=last_page == 1,
+    )
+    feed.updated = _latest(feed)
+    return feed
