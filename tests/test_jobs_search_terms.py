@@ -1,0 +1,63 @@
+"""The one normalizer: documents and queries become the same terms on every backend."""
+
+import pytest
+
+from jobs.search_terms import normalize, query_terms, search_terms
+
+
+def test_case_and_accents_are_folded():
+    assert search_terms("Defensoría PÚBLICA") == ["defensoria", "publica"]
+    assert normalize("Straße Ñandú") == "strasse nandu"
+
+
+def test_compatibility_forms_are_unified():
+    assert search_terms("ＤＮＡ ｶﾀｶﾅ ﬁle") == ["dna", "カタ", "タカ", "カナ", "file"]
+
+
+def test_japanese_runs_become_overlapping_pairs():
+    assert search_terms("弁護士募集") == ["弁護", "護士", "士募", "募集"]
+
+
+def test_a_lone_cjk_character_stays_a_single_term():
+    assert search_terms("東 京") == ["東", "京"]
+
+
+def test_a_query_for_part_of_a_japanese_word_is_contained_in_the_document():
+    document = set(search_terms("弁護士募集（再審請求）"))
+    assert set(query_terms("弁護士")) <= document
+    assert set(query_terms("弁護")) <= document
+
+
+def test_kana_voicing_marks_are_letters_not_accents():
+    assert search_terms("ガイド") != search_terms("カイド")
+
+
+def test_latin_letters_glued_to_japanese_are_their_own_term():
+    assert search_terms("DNA鑑定") == ["dna", "鑑定"]
+
+
+@pytest.mark.parametrize(
+    "query, terms",
+    [
+        ('"attorney"', ["attorney"]),
+        ("attorney*", ["attorney"]),
+        ("investigator NEAR attorney", ["investigator", "near", "attorney"]),
+        ("-paralegal", ["paralegal"]),
+        ("(policy OR fellow)", ["policy", "or", "fellow"]),
+        ("title:attorney^2", ["title", "attorney", "2"]),
+        ("snake_case", ["snake", "case"]),
+        ("\"'\\;--", []),
+    ],
+)
+def test_search_syntax_characters_are_plain_text(query, terms):
+    assert query_terms(query) == terms
+
+
+def test_query_terms_are_distinct_and_in_order():
+    assert query_terms("attorney Attorney ATTORNEY staff") == ["attorney", "staff"]
+
+
+def test_a_term_never_holds_a_quote_colon_backslash_or_space():
+    text = "a'b\"c:d\\e f\tg\u3000h"
+    for term in search_terms(text):
+        assert not set(term) & set("'\":\\ \t\u3000")
