@@ -220,6 +220,7 @@ async def _drain(response: httpx.Response, limit: int = 64 * 1024) -> None:
 
 async def _exchange(
     client: httpx.AsyncClient,
+    url: httpx.URL,
     result: FetchResult,
     *,
     etag: str,
@@ -232,7 +233,7 @@ async def _exchange(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    async with client.stream("GET", result.url, headers=headers) as response:
+    async with client.stream("GET", url, headers=headers) as response:
         result.status = response.status_code
         result.final_url = str(response.url)
         result.content_type = response.headers.get("content-type", "")
@@ -271,7 +272,7 @@ async def fetch_feed(
     """Fetch one feed. Give an outbound client to share connections across many fetches."""
     result = FetchResult(url=url)
     try:
-        check_url(url)
+        parsed_url = check_url(url)
         async with AsyncExitStack() as stack:
             if isinstance(client_or_settings, Settings):
                 client = await stack.enter_async_context(
@@ -282,6 +283,7 @@ async def fetch_feed(
             async with asyncio.timeout(timeouts.total):
                 await _exchange(
                     client,
+                    parsed_url,
                     result,
                     etag=etag,
                     last_modified=last_modified,
