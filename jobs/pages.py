@@ -186,10 +186,12 @@ async def new_job(request: Request) -> Response:
 
 async def edit_job(request: Request) -> Response:
     _account, organization = await require_poster(request)
-    job = await own_job(request, organization)
     if request.method == "GET":
+        job = await own_job(request, organization)
         return _form_page(request, job=job, values=job_input(job), errors={})
+    # The CSRF check comes before any lookup, so a forged post learns nothing.
     values = form_values(await read_form(request))
+    job = await own_job(request, organization)
     kept = job.valid_through.date() if job.valid_through else None
     try:
         await update_job(job, clean_job(values, today=now().date(), kept_closing_date=kept))
@@ -223,11 +225,11 @@ async def _perform_from_form(
 
 async def job_action(request: Request) -> Response:
     account, organization = await require_poster(request)
+    form = form_values(await read_form(request))
     action = WEB_POSTER_ACTIONS.get(request.path_params["action"])
     if action is None:
         raise HTTPException(404, _("There is no such action for a job."))
     job = await own_job(request, organization)
-    form = form_values(await read_form(request))
     await _perform_from_form(request, job, action, Actor.person(account), form)
     return RedirectResponse("/dashboard/jobs", status_code=303)
 
@@ -254,12 +256,12 @@ async def moderation_queue(request: Request) -> Response:
 
 async def moderate_job(request: Request) -> Response:
     account = await require_admin(request)
+    form = form_values(await read_form(request))
     action = WEB_ADMIN_ACTIONS.get(request.path_params["action"])
     if action is None:
         raise HTTPException(404, _("There is no such action for a job."))
     job = await Job.get_or_none(id=request.path_params["job_id"])
     if job is None:
         raise HTTPException(404, _("There is no job with this number."))
-    form = form_values(await read_form(request))
     await _perform_from_form(request, job, action, Actor.person(account), form)
     return RedirectResponse("/admin/jobs", status_code=303)

@@ -100,7 +100,7 @@ async def test_the_posting_is_deterministic_and_cannot_break_out_of_its_script(l
 async def test_list_pages_carry_no_json_ld(api, live_server):
     organization = await make_organization("list-clinic")
     await make_job(organization, live_server.settings, JobStatus.PUBLISHED)
-    for path in ("/", "/orgs/list-clinic"):
+    for path in ("/", "/orgs/list-clinic", "/jobs", "/jobs?q=attorney"):
         page = await api.get(path)
         assert "application/ld+json" not in page.text, path
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from jobs.lifecycle import (
     perform,
 )
 from jobs.models import Job, JobStatus
+from jobs.routes import background_workers
 from tests.helpers_directory import make_account, make_admin, make_organization
 from tests.helpers_jobs import audit_trail, job_input, make_job
 
@@ -192,3 +194,15 @@ async def test_jobs_closing_within_seven_days_are_flagged_closing_soon(settings)
     assert not is_closing_soon(job, settings, now())
     assert is_closing_soon(job, settings, job.valid_through - timedelta(days=6))
     assert not is_closing_soon(job, settings, job.valid_through + timedelta(seconds=1))
+
+
+async def test_the_background_worker_expires_due_jobs_as_soon_as_it_starts(settings):
+    job = await make_job(await make_organization("worker-org"), settings, S.PUBLISHED)
+    await Job.filter(id=job.id).update(valid_through=now() - timedelta(minutes=1))
+    (worker,) = background_workers(settings)
+    async with worker(None):
+        for _attempt in range(200):
+            if (await Job.get(id=job.id)).status == S.EXPIRED:
+                break
+            await asyncio.sleep(0.02)
+    assert (await Job.get(id=job.id)).status == S.EXPIRED
