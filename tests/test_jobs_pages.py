@@ -258,3 +258,14 @@ async def test_the_dashboard_flags_jobs_closing_within_seven_days(poster, live_s
     page = await browser.get("/dashboard/jobs")
     assert page.text.count("closing soon") == 1
     assert "1 job closes within 7 days" in page.text
+
+
+async def test_members_and_administrators_find_job_management_from_their_dashboards(
+    poster, new_browser
+):
+    browser, _organization = poster
+    assert 'href="/dashboard/jobs"' in (await browser.get("/dashboard")).text
+    await make_admin()
+    admin = new_browser()
+    await sign_in(admin, "admin@network.example.org")
+    assert 'href="/admin/jobs"' in (await admin.get("/admin")).text
