@@ -42,9 +42,12 @@ def demo_records(path: Path = DEMO_JOBS_FILE) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _place(organization: Organization, language: str) -> str:
-    country = Locale.parse(language).territories.get(organization.country, organization.country)
-    return ", ".join(part for part in (organization.city, country) if part)
+def _place(record: dict[str, str], organization: Organization) -> str:
+    """Where the job is, in the job's language; the organization's home for remote jobs."""
+    city = record["city"] or organization.city
+    code = record["country"] or organization.country
+    country = Locale.parse(record["language"]).territories.get(code, code)
+    return ", ".join(part for part in (city, country) if part)
 
 
 def posting_input(record: dict[str, str], organization: Organization, today: datetime) -> dict:
@@ -55,7 +58,7 @@ def posting_input(record: dict[str, str], organization: Organization, today: dat
     data: dict[str, Any] = {
         "title": record["title"],
         "description": text.format(
-            organization=organization.name, place=_place(organization, language)
+            organization=organization.name, place=_place(record, organization)
         ),
         "employment_type": record["employment_type"],
         "category": record["category"],
