@@ -249,6 +249,9 @@ def _job_row(rng: random.Random, number: int, organization: Organization, now: d
     salary_min = rng.randrange(30_000, 90_000, 1_000) if has_salary else None
     salary_max = salary_min + rng.randrange(5_000, 40_000, 1_000) if salary_min else None
     status = _weighted(rng, STATUSES)
+    if status == "published" and valid_through is not None and valid_through <= now:
+        # What the application's expiry worker would already have done.
+        status = "expired"
     search_title, search_body = search_columns(
         title=title,
         description_html=description_html,

@@ -372,6 +372,7 @@ class _Sql:
     def __init__(self, postgres: bool, params: Sequence[Any] = ()):
         self.postgres = postgres
         self.params = list(params)
+        self.sql = ""
 
     def param(self, value: Any) -> str:
         self.params.append(value)
@@ -389,18 +390,32 @@ def _structural_sql(queryset: QuerySet[Job]) -> tuple[str, list[Any]]:
     return sql, list(params)
 
 
-def _hits_sql(builder: _Sql, terms: list[str]) -> str:
-    """(id, score) of every job holding all terms; a lower score ranks first."""
+def _hits_sql(builder: _Sql, terms: list[str], *, ranked: bool) -> str:
+    """The id of every job holding all terms and, when ranked, its score (lower ranks first);
+    computing a score costs time for every match, so counts and other sorts go without."""
     # Terms are runs of word characters, so quoting cannot be broken out of.
     if builder.postgres:
         match_all = builder.param(" & ".join(f"'{term}'" for term in terms))
-        match_any = builder.param(" | ".join(f"'{term}'" for term in terms))
-        return (
-            f"SELECT id, -ts_rank('{POSTGRES_RANK_WEIGHTS}', search_vector, {match_any}::tsquery)"
-            f" AS score FROM job WHERE search_vector @@ {match_all}::tsquery"
-        )
+        score = ""
+        if ranked:
+            match_any = builder.param(" | ".join(f"'{term}'" for term in terms))
+            rank = f"ts_rank('{POSTGRES_RANK_WEIGHTS}', search_vector, {match_any}::tsquery)"
+            score = f", -{rank} AS score"
+        return f"SELECT id{score} FROM job WHERE search_vector @@ {match_all}::tsquery"
     match = builder.param(" ".join(f'"{term}"' for term in terms))
-    return f"SELECT rowid AS id, {SQLITE_RANK} AS score FROM job_fts WHERE job_fts MATCH {match}"
+    score = f", {SQLITE_RANK} AS score" if ranked else ""
+    return f"SELECT rowid AS id{score} FROM job_fts WHERE job_fts MATCH {match}"
+
+
+def _source(structural: tuple[str, list[Any]], terms: list[str], *, ranked: bool) -> _Sql:
+    """FROM clause (in .sql) and parameters: the filtered jobs as f, the text hits as h."""
+    structural_sql, structural_params = structural
+    builder = _Sql(dialect() == "postgres", structural_params)
+    builder.sql = f"({structural_sql}) AS f"
+    if terms:
+        hits = _hits_sql(builder, terms, ranked=ranked)
+        builder.sql += f' JOIN ({hits}) AS h ON h.id = f."id"'
+    return builder
 
 
 ORDERINGS = {
@@ -442,33 +457,30 @@ async def search_jobs(
     if query.text and not terms:
         # Only punctuation or operators: there is no word to find.
         return SearchResult(query, [], 0, {name: [] for name in FACETS} if facets else {})
-    structural_sql, structural_params = _structural_sql(
+    structural = _structural_sql(
         filter_jobs(visible_jobs(now, default_days), query, now=now, default_days=default_days)
     )
-    builder = _Sql(dialect() == "postgres", structural_params)
-    source = f"({structural_sql}) AS f"
-    if terms:
-        source += f' JOIN ({_hits_sql(builder, terms)}) AS h ON h.id = f."id"'
-    ordering = ORDERINGS[query.effective_sort]
-    offset = (query.page - 1) * query.per_page
+    sort = query.effective_sort
+    page = _source(structural, terms, ranked=sort == "relevance")
     connection = connections.get("default")
     page_rows = await connection.execute_query_dict(
-        f'SELECT f."id" AS id FROM {source} ORDER BY {ordering}'
-        f" LIMIT {query.per_page} OFFSET {offset}",
-        builder.params,
+        f'SELECT f."id" AS id FROM {page.sql} ORDER BY {ORDERINGS[sort]}'
+        f" LIMIT {query.per_page} OFFSET {(query.page - 1) * query.per_page}",
+        page.params,
     )
+    matches = _source(structural, terms, ranked=False)
     if facets:
         columns = ", ".join(f'f."{name}" AS "{name}"' for name in FACETS)
         groups = ", ".join(f'f."{name}"' for name in FACETS)
         total, facet_counts = _facet_counts(
             await connection.execute_query_dict(
-                f"SELECT {columns}, COUNT(*) AS n FROM {source} GROUP BY {groups}",
-                builder.params,
+                f"SELECT {columns}, COUNT(*) AS n FROM {matches.sql} GROUP BY {groups}",
+                matches.params,
             )
         )
     else:
         count_rows = await connection.execute_query_dict(
-            f"SELECT COUNT(*) AS n FROM {source}", builder.params
+            f"SELECT COUNT(*) AS n FROM {matches.sql}", matches.params
         )
         total, facet_counts = int(count_rows[0]["n"]), {}
     ids = [row["id"] for row in page_rows]

@@ -1,0 +1,323 @@
+"""Search speed at scale: /api/jobs over HTTP against a 100,000-job SQLite database.
+
+    .venv/bin/python bench/search_bench.py [--jobs 100000] [--organizations 500]
+
+Generates the jobs (bench/generate.py), starts the app under uvicorn (one worker, SQLite) on a
+loopback port, and for a fixed mix of queries measures p50/p95 latency and requests per second,
+sequentially and with a few concurrent clients. The same is measured for the cheapest routes of
+the same app (the ceiling), and the word queries are also run as LIKE '%term%' scans straight
+against the database (how simple job boards search). Prints a table and writes
+bench/results/search.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import RARE_WORD, generate_database  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "search.json"
+
+# name -> (query parameters, words for the LIKE scan or None, extra SQL filters for the scan)
+QUERY_MIX: dict[str, tuple[dict[str, str], list[str] | None, dict[str, str]]] = {
+    "common word": ({"q": "attorney"}, ["attorney"], {}),
+    "rare word": ({"q": RARE_WORD}, [RARE_WORD], {}),
+    "two words": ({"q": "post conviction"}, ["post", "conviction"], {}),
+    "Japanese": ({"q": "弁護士"}, ["弁護士"], {}),
+    "accented Spanish": ({"q": "defensoría"}, ["defensoría"], {}),
+    "filters only": ({"country": "US", "work_mode": "remote"}, None, {}),
+    "query + filters": (
+        {"q": "investigator", "country": "US", "employment_type": "FULL_TIME"},
+        ["investigator"],
+        {"country": "US", "employment_type": "FULL_TIME"},
+    ),
+}
+TRIVIAL_ROUTES = {"/healthz (SELECT 1)": "/healthz", "/static/amicus.css": "/static/amicus.css"}
+
+
+@dataclass
+class Figures:
+    p50_ms: float
+    p95_ms: float
+    requests_per_second: float
+    requests: int
+
+
+def figures(latencies: list[float], elapsed: float) -> Figures:
+    ordered = sorted(latencies)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)]
+    return Figures(
+        p50_ms=round(statistics.median(ordered) * 1000, 2),
+        p95_ms=round(p95 * 1000, 2),
+        requests_per_second=round(len(ordered) / elapsed, 1),
+        requests=len(ordered),
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(database: Path, port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "AMICUS_DATABASE_URL": f"sqlite://{database}",
+        "AMICUS_BASE_URL": f"http://127.0.0.1:{port}",
+        "AMICUS_AGGREGATOR": "off",
+        "AMICUS_SECRET_KEY": "benchmark-secret-key-not-for-production",
+    }
+    command = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1",
+               "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("the server did not start within 60 seconds")
+
+
+def sequential(client: httpx.Client, path: str, params: dict, count: int, warmup: int) -> Figures:
+    for _ in range(warmup):
+        client.get(path, params=params).raise_for_status()
+    latencies = []
+    started = time.perf_counter()
+    for _ in range(count):
+        begin = time.perf_counter()
+        client.get(path, params=params).raise_for_status()
+        latencies.append(time.perf_counter() - begin)
+    return figures(latencies, time.perf_counter() - started)
+
+
+async def concurrent(base_url: str, path: str, params: dict, count: int, clients: int) -> Figures:
+    latencies: list[float] = []
+    remaining = iter(range(count))
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        for _ in remaining:
+            begin = time.perf_counter()
+            (await client.get(path, params=params)).raise_for_status()
+            latencies.append(time.perf_counter() - begin)
+
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        await client.get(path, params=params)
+        started = time.perf_counter()
+        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
+        return figures(latencies, time.perf_counter() - started)
+
+
+def like_scan(database: Path, words: list[str], filters: dict[str, str], count: int) -> Figures:
+    """The same search as a simple job board does it: every word LIKE '%word%' in the title or
+    the description, one page by date and the total."""
+    now = datetime.now(UTC)
+    conditions = [
+        "j.status = 'published'",
+        "o.status = 'active'",
+        "(j.valid_through > ? OR (j.valid_through IS NULL AND j.posted_at > ?))",
+    ]
+    params: list[str] = [now.isoformat(" "), (now - timedelta(days=90)).isoformat(" ")]
+    for word in words:
+        conditions.append("(j.title LIKE ? OR j.description_html LIKE ?)")
+        params += [f"%{word}%", f"%{word}%"]
+    for column, value in filters.items():
+        conditions.append(f"j.{column} = ?")
+        params.append(value)
+    source = f"FROM job j JOIN organization o ON o.id = j.organization_id WHERE {' AND '.join(conditions)}"
+    connection = sqlite3.connect(database)
+    try:
+
+        def run() -> None:
+            connection.execute(
+                f"SELECT j.id {source} ORDER BY j.posted_at DESC, j.id DESC LIMIT 20", params
+            ).fetchall()
+            connection.execute(f"SELECT COUNT(*) {source}", params).fetchone()
+
+        return timed(run, count)
+    finally:
+        connection.close()
+
+
+def timed(run: Callable[[], None], count: int) -> Figures:
+    run()
+    latencies = []
+    started = time.perf_counter()
+    for _ in range(count):
+        begin = time.perf_counter()
+        run()
+        latencies.append(time.perf_counter() - begin)
+    return figures(latencies, time.perf_counter() - started)
+
+
+def machine() -> dict[str, str | int]:
+    model = platform.processor()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpu": model,
+        "cores": os.cpu_count() or 0,
+        "system": platform.platform(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+    }
+
+
+def print_table(result: dict) -> None:
+    print(f"\n{result['jobs']:,} jobs, {result['organizations']} organizations, "
+          f"{result['machine']['cpu']} ({result['machine']['cores']} cores)")  # fmt: skip
+    header = (f"{'query':<22}{'matches':>8} | {'p50 ms':>7}{'p95 ms':>8}{'req/s':>8} | "
+              f"{'x' + str(result['clients']) + ' p95':>8}{'req/s':>8} | {'LIKE p50':>9}{'speedup':>9}")  # fmt: skip
+    print(header)
+    print("-" * len(header))
+    for name, row in result["queries"].items():
+        like = row.get("like")
+        like_text = (
+            f"{like['p50_ms']:>9.1f}{row['like_speedup_p50']:>8.1f}x"
+            if like
+            else f"{'-':>9}{'-':>9}"
+        )
+        print(
+            f"{name:<22}{row['matches']:>8} | {row['sequential']['p50_ms']:>7.1f}"
+            f"{row['sequential']['p95_ms']:>8.1f}{row['sequential']['requests_per_second']:>8.0f} | "
+            f"{row['concurrent']['p95_ms']:>8.1f}{row['concurrent']['requests_per_second']:>8.0f} | "
+            f"{like_text}"
+        )  # fmt: skip
+    for name, row in result["trivial"].items():
+        print(
+            f"{name:<22}{'':>8} | {row['sequential']['p50_ms']:>7.1f}"
+            f"{row['sequential']['p95_ms']:>8.1f}{row['sequential']['requests_per_second']:>8.0f} | "
+            f"{row['concurrent']['p95_ms']:>8.1f}{row['concurrent']['requests_per_second']:>8.0f} |"
+        )  # fmt: skip
+    print("\nTargets:")
+    for target, met in result["targets"].items():
+        print(f"  {'met   ' if met['met'] else 'MISSED'} {target}: {met['measured']}")
+
+
+def evaluate(result: dict) -> dict:
+    queries = result["queries"]
+    worst_p95 = max(max(row["sequential"]["p95_ms"], row["concurrent"]["p95_ms"])
+                    for row in queries.values())  # fmt: skip
+    speedups = [row["like_speedup_p50"] for row in queries.values() if "like" in row]
+    ceiling = max(row["concurrent"]["requests_per_second"] for row in result["trivial"].values())
+    slowest = min(row["concurrent"]["requests_per_second"] for row in queries.values())
+    return {
+        "p95 under 100 ms for every query": {
+            "met": worst_p95 < 100, "measured": f"worst p95 {worst_p95:.1f} ms"},
+        "10x faster than LIKE for word queries": {
+            "met": min(speedups) >= 10, "measured": f"smallest speedup {min(speedups):.1f}x"},
+        "search throughput at least 20% of the trivial route's": {
+            "met": slowest >= 0.2 * ceiling,
+            "measured": f"slowest query {slowest:.0f} req/s = {100 * slowest / ceiling:.0f}% "
+                        f"of {ceiling:.0f} req/s"},
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=100_000)
+    parser.add_argument("--organizations", type=int, default=500)
+    parser.add_argument("--requests", type=int, default=100, help="per query and mode")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
+    parser.add_argument("--like-runs", type=int, default=10)
+    parser.add_argument("--database", type=Path, help="reuse (or create) this SQLite file")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    arguments = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="amicus-bench-") as folder:
+        database = arguments.database or Path(folder) / "jobs.sqlite3"
+        started = time.perf_counter()
+        if not database.exists():
+            print(f"Generating {arguments.jobs:,} jobs into {database} …")
+            generate_database(database, jobs=arguments.jobs, organizations=arguments.organizations,
+                              progress=True)  # fmt: skip
+        generation_seconds = round(time.perf_counter() - started, 1)
+        port = free_port()
+        server = start_server(database, port)
+        base_url = f"http://127.0.0.1:{port}"
+        result: dict = {
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": machine(),
+            "jobs": arguments.jobs,
+            "organizations": arguments.organizations,
+            "generation_seconds": generation_seconds,
+            "requests_per_measure": arguments.requests,
+            "clients": arguments.clients,
+            "endpoint": "GET /api/jobs (JSON, 20 jobs per page, with facets)",
+            "queries": {},
+            "trivial": {},
+        }
+        try:
+            with httpx.Client(base_url=base_url, timeout=60) as client:
+                for name, (params, words, filters) in QUERY_MIX.items():
+                    print(f"  {name} …", flush=True)
+                    row: dict = {
+                        "params": params,
+                        "matches": client.get("/api/jobs", params=params).json()["total"],
+                        "sequential": asdict(
+                            sequential(client, "/api/jobs", params, arguments.requests, 10)
+                        ),  # fmt: skip
+                        "concurrent": asdict(
+                            asyncio.run(
+                                concurrent(
+                                    base_url,
+                                    "/api/jobs",
+                                    params,
+                                    arguments.requests,
+                                    arguments.clients,
+                                )
+                            )
+                        ),  # fmt: skip
+                    }
+                    if words:
+                        like = like_scan(database, words, filters, arguments.like_runs)
+                        row["like"] = asdict(like)
+                        row["like_speedup_p50"] = round(
+                            like.p50_ms / row["sequential"]["p50_ms"], 1
+                        )
+                    result["queries"][name] = row
+                for name, path in TRIVIAL_ROUTES.items():
+                    result["trivial"][name] = {
+                        "sequential": asdict(sequential(client, path, {}, arguments.requests, 10)),
+                        "concurrent": asdict(asyncio.run(concurrent(
+                            base_url, path, {}, arguments.requests, arguments.clients))),
+                    }  # fmt: skip
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    result["targets"] = evaluate(result)
+    print_table(result)
+    arguments.output.parent.mkdir(parents=True, exist_ok=True)
+    arguments.output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(f"\nWrote {arguments.output}")
+
+
+if __name__ == "__main__":
+    main()
