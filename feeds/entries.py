@@ -1,8 +1,9 @@
 """The parse stage's output: a feed and its entries, independent of the parser that read them.
 
-Strings are as the feed gave them (titles and summaries may hold markup): the importer passes
-every one through feeds.sanitize before it is stored or shown. Fields a feed does not carry
-stay empty; nothing is invented.
+Titles, authors and categories are plain text (markup in them already turned into text);
+summary_html and content_html are markup as the feed gave it, unsanitized. The importer
+passes every string through feeds.sanitize (clean_text, clean_html) before it is stored or
+shown. Fields a feed does not carry stay empty; nothing is invented.
 """
 
 from __future__ import annotations
@@ -41,7 +42,13 @@ class ParsedEntry:
     # text, or a dict of its children; repeated elements as a list); from JSON Feed, the
     # `_schema_org` object as given.
     schema_fields: dict[str, Any] = field(default_factory=dict)
-    # A machine-readable "this job is closed" marker in RSS or JSON Feed.
+    # The entry's structured fields read through feeds.schema_fields, the one definition of
+    # the Amicus mapping: Job attribute names for a job, Organization ones for a member of a
+    # directory feed. Empty for plain feeds.
+    job_fields: dict[str, Any] = field(default_factory=dict)
+    organization_fields: dict[str, Any] = field(default_factory=dict)
+    # A machine-readable "this job is no longer open" marker (RSS `amicus:deleted`, JSON Feed
+    # `_amicus.deleted`, an ended `amicus:jobStatus`), or a tombstone.
     closed: bool = False
     language: str = ""
 

@@ -25,6 +25,13 @@ from core.i18n import gettext as _
 from feeds.discovery import discover_feeds, looks_like_html
 from feeds.entries import EntrySource, ParsedEntry, ParsedFeed
 from feeds.parser_backends import BACKENDS, DEFAULT_BACKEND
+from feeds.sanitize import clean_text, html_to_text
+from feeds.schema_fields import (
+    AMICUS_NS,
+    job_fields_from_json,
+    job_fields_from_xml,
+    organization_fields_from_xml,
+)
 
 ATOM = "http://www.w3.org/2005/Atom"
 RSS1 = "http://purl.org/rss/1.0/"
@@ -34,12 +41,21 @@ FEED_HISTORY = "http://purl.org/syndication/history/1.0"
 SCHEMA_NAMESPACES = ("https://schema.org/", "http://schema.org/")
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ENTRY_TAGS = (f"{{{ATOM}}}entry", "item", f"{{{RSS1}}}item")
+# Job statuses (jobs.models.JobStatus values) that mean the posting is no longer open.
 CLOSED_JOB_STATUSES = frozenset({"closed", "filled", "expired", "removed", "deleted"})
+# Raised by the field mapping on values it cannot convert; a remote feed must not crash us.
+FIELD_ERRORS = (ValueError, TypeError, ArithmeticError, AttributeError)
 JSON_CONTENT_TYPES = ("application/feed+json", "application/json")
 
 # Byte patterns whose absence proves the extension pass would find nothing, so plain
 # feeds (most of the web) are parsed once only.
-_EXTENSION_MARKERS = (b"schema.org", TOMBSTONES.encode(), FEED_HISTORY.encode(), b"<source")
+_EXTENSION_MARKERS = (
+    b"schema.org",
+    AMICUS_NS.encode(),
+    TOMBSTONES.encode(),
+    FEED_HISTORY.encode(),
+    b"<source",
+)
 
 
 def parse_feed(
@@ -60,9 +76,18 @@ def parse_feed(
             _("The feed is malformed (%(reason)s); it was read as far as possible.")
             % {"reason": parsed.bozo_reason}
         )
-    if any(marker in body for marker in _EXTENSION_MARKERS):
+    if any(marker in body for marker in _EXTENSION_MARKERS) or _links_missing(parsed):
         _add_extensions(parsed, body, url)
     return parsed
+
+
+def _links_missing(parsed: ParsedFeed) -> bool:
+    """feedparser-rs blanks every link to a loopback or private address (its own guard
+    against server-side requests), which closed networks and tests rely on; the extension
+    pass restores them from the document."""
+    return parsed.parser == "feedparser-rs" and (
+        not parsed.self_url or any(not entry.link for entry in parsed.entries)
+    )
 
 
 async def parse_feed_async(
@@ -207,16 +232,23 @@ def _entry_source(element: Any, url: str) -> EntrySource | None:
     )
 
 
-def _has_closed_marker(element: Any, schema_fields: dict[str, Any]) -> bool:
-    status = schema_fields.get("jobStatus")
-    if isinstance(status, str) and status.strip().lower() in CLOSED_JOB_STATUSES:
-        return True
-    # A namespaced <x:deleted/> or <x:closed/> on an RSS item is a closed marker.
-    return any(
-        _namespace(child.tag) and _local(child.tag) in ("deleted", "closed")
-        for child in element
-        if isinstance(child.tag, str)
-    )
+def _is_closed_status(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower() in CLOSED_JOB_STATUSES
+
+
+def _mapped_fields(entry: ParsedEntry, read: Any, source: Any) -> dict[str, Any]:
+    try:
+        return read(source)
+    except FIELD_ERRORS as error:
+        entry_name = entry.id or entry.link or _("without an id")
+        raise _FieldProblem(
+            _("The structured fields of entry %(entry)s could not be read (%(reason)s).")
+            % {"entry": entry_name, "reason": error}
+        ) from None
+
+
+class _FieldProblem(Exception):
+    pass
 
 
 def _add_extensions(parsed: ParsedFeed, body: bytes, url: str) -> None:
@@ -230,6 +262,7 @@ def _add_extensions(parsed: ParsedFeed, body: bytes, url: str) -> None:
     if root is None:
         return
     parsed.complete = any(True for _ in root.iter(f"{{{FEED_HISTORY}}}complete"))
+    _fill_feed_links(parsed, root, url)
     by_id: dict[str, Any] = {}
     by_link: dict[str, Any] = {}
     for element in root.iter(*ENTRY_TAGS):
@@ -243,8 +276,29 @@ def _add_extensions(parsed: ParsedFeed, body: bytes, url: str) -> None:
         if element is None and entry.link:
             element = by_link.get(entry.link)
         if element is not None:
-            _enrich(entry, element, url)
+            entry.link = entry.link or _identity(element, url)[1]
+            try:
+                _enrich(entry, element, url)
+            except _FieldProblem as problem:
+                parsed.problems.append(str(problem))
     parsed.entries.extend(_tombstones(root))
+
+
+def _fill_feed_links(parsed: ParsedFeed, root: Any, url: str) -> None:
+    """Feed-level links the backend left empty, from the Atom feed or RSS channel."""
+    channel = root.find("channel")
+    holder = channel if channel is not None else root
+    found = {
+        "alternate": _atom_link(holder, ("alternate",)) or (holder.findtext("link") or "").strip(),
+        "self": _atom_link(holder, ("self",)),
+        "hub": _atom_link(holder, ("hub",)),
+        "next": _atom_link(holder, ("next",)),
+    }
+    absolute = {rel: _join(url, href) if href else "" for rel, href in found.items()}
+    parsed.link = parsed.link or absolute["alternate"]
+    parsed.self_url = parsed.self_url or absolute["self"]
+    parsed.hub_url = parsed.hub_url or absolute["hub"]
+    parsed.next_url = parsed.next_url or absolute["next"]
 
 
 def _enrich(entry: ParsedEntry, element: Any, url: str) -> None:
@@ -253,9 +307,34 @@ def _enrich(entry: ParsedEntry, element: Any, url: str) -> None:
         if isinstance(child.tag, str) and _namespace(child.tag) in SCHEMA_NAMESPACES:
             _add_value(fields, _local(child.tag), _schema_value(child))
     entry.schema_fields = fields
-    entry.closed = _has_closed_marker(element, fields)
+    title = element.find(f"{{{ATOM}}}title")
+    if title is not None:
+        entry.title = _atom_plain_text(title)
     entry.source = _entry_source(element, url) or entry.source
     entry.language = _language(element) or entry.language
+    entry.job_fields = _mapped_fields(entry, job_fields_from_xml, element)
+    entry.organization_fields = _mapped_fields(entry, organization_fields_from_xml, element)
+    entry.closed = _is_closed_status(entry.job_fields.get("status"))
+    # An RSS deletion mark: <amicus:deleted when="...">status</amicus:deleted>.
+    deletion = element.find(f"{{{AMICUS_NS}}}deleted")
+    if deletion is not None:
+        _mark_deleted(entry, deletion)
+
+
+def _atom_plain_text(element: Any) -> str:
+    """An Atom text construct (RFC 4287 §3.1) as plain text, by its declared type."""
+    text = "".join(element.itertext())
+    return html_to_text(text) if element.get("type") == "html" else clean_text(text)
+
+
+def _mark_deleted(entry: ParsedEntry, mark: Any) -> None:
+    entry.deleted = _xml_moment(mark.get("when"))
+    entry.deleted_without_time = entry.deleted is None
+    entry.closed = True
+    # The status is the text of amicus:deleted, or an amicus:jobStatus child of a tombstone.
+    status = (mark.findtext(f"{{{AMICUS_NS}}}jobStatus") or mark.text or "").strip()
+    if status:
+        entry.job_fields = {**entry.job_fields, "status": status}
 
 
 def _tombstones(root: Any) -> list[ParsedEntry]:
@@ -264,8 +343,12 @@ def _tombstones(root: Any) -> list[ParsedEntry]:
         reference = (mark.get("ref") or "").strip()
         if not reference:
             continue
-        when = _xml_moment(mark.get("when"))
-        found.append(ParsedEntry(id=reference, deleted=when, deleted_without_time=when is None))
+        link = mark.find(f"{{{TOMBSTONES}}}link")
+        entry = ParsedEntry(
+            id=reference, link=(link.get("href") or "").strip() if link is not None else ""
+        )
+        _mark_deleted(entry, mark)
+        found.append(entry)
     return found
 
 
@@ -293,14 +376,6 @@ def _json_author(item: dict[str, Any], feed: dict[str, Any]) -> str:
     return ""
 
 
-def _json_closed(item: dict[str, Any], schema: dict[str, Any]) -> bool:
-    status = schema.get("jobStatus")
-    if isinstance(status, str) and status.strip().lower() in CLOSED_JOB_STATUSES:
-        return True
-    marker = item.get("_amicus")
-    return isinstance(marker, dict) and bool(marker.get("deleted") or marker.get("closed"))
-
-
 def _json_item(item: dict[str, Any], feed: dict[str, Any], url: str) -> ParsedEntry:
     content_html = _json_text(item.get("content_html"))
     if not content_html and _json_text(item.get("content_text")):
@@ -309,10 +384,10 @@ def _json_item(item: dict[str, Any], feed: dict[str, Any], url: str) -> ParsedEn
     schema = schema if isinstance(schema, dict) else {}
     link = _json_text(item.get("url")) or _json_text(item.get("external_url"))
     tags = item.get("tags")
-    closed = _json_closed(item, schema)
     amicus = item.get("_amicus") if isinstance(item.get("_amicus"), dict) else {}
-    deleted_at = _xml_moment(_json_text(amicus.get("when"))) if amicus.get("deleted") else None
-    return ParsedEntry(
+    deleted = amicus.get("deleted") is True
+    deleted_at = _xml_moment(_json_text(amicus.get("when"))) if deleted else None
+    entry = ParsedEntry(
         id=_json_text(item.get("id")),
         title=_json_text(item.get("title")),
         link=_join(url, link) if link else "",
@@ -325,10 +400,13 @@ def _json_item(item: dict[str, Any], feed: dict[str, Any], url: str) -> ParsedEn
         if isinstance(tags, list)
         else [],
         deleted=deleted_at,
+        deleted_without_time=deleted and deleted_at is None,
         schema_fields=schema,
-        closed=closed,
         language=_json_text(item.get("language")) or _json_text(feed.get("language")),
     )
+    entry.job_fields = _mapped_fields(entry, job_fields_from_json, item)
+    entry.closed = deleted or _is_closed_status(entry.job_fields.get("status"))
+    return entry
 
 
 def _json_hub(feed: dict[str, Any]) -> str:
@@ -371,8 +449,11 @@ def parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         parsed.problems.append(_("The JSON Feed has no list of items."))
         return parsed
     for item in items:
-        if isinstance(item, dict):
-            parsed.entries.append(_json_item(item, document, url))
-        else:
+        if not isinstance(item, dict):
             parsed.problems.append(_("An item of the JSON Feed is not an object; it was skipped."))
+            continue
+        try:
+            parsed.entries.append(_json_item(item, document, url))
+        except _FieldProblem as problem:
+            parsed.problems.append(str(problem))
     return parsed

@@ -22,6 +22,7 @@ import feedparser_rs
 
 from core.i18n import gettext as _
 from feeds.entries import EntrySource, ParsedEntry, ParsedFeed
+from feeds.sanitize import clean_text, html_to_text, looks_like_html
 
 ParserBackend = Callable[[bytes, str, str], ParsedFeed]
 
@@ -105,11 +106,20 @@ def _source(entry: Any, base: str) -> EntrySource | None:
     return found if (found.id or found.title or found.link) else None
 
 
-def _entry(entry: Any, base: str, feed_language: str) -> ParsedEntry:
+def _plain_title(node: Any, trusted_types: bool) -> str:
+    """A title as plain text. feedparser says whether a title is text or markup; feedparser-rs
+    calls every title markup, so for it the string itself decides (feedparser's own rule)."""
+    title = _text(node, "title")
+    kind = _text(_get(node, "title_detail"), "type")
+    is_markup = kind != "text/plain" if trusted_types else looks_like_html(title)
+    return html_to_text(title) if is_markup else clean_text(title)
+
+
+def _entry(entry: Any, base: str, feed_language: str, trusted_types: bool) -> ParsedEntry:
     detail_language = _text(_get(entry, "title_detail"), "language")
     return ParsedEntry(
         id=_text(entry, "id"),
-        title=_text(entry, "title"),
+        title=_plain_title(entry, trusted_types),
         link=_absolute(base, _text(entry, "link")),
         summary_html=_text(entry, "summary"),
         content_html=_content(entry),
@@ -128,14 +138,16 @@ def _bozo_reason(result: Any) -> str:
     return str(_get(result, "bozo_exception", "") or _("malformed document"))
 
 
-def from_result(result: Any, url: str, parser: str) -> ParsedFeed:
+def from_result(result: Any, url: str, parser: str, *, trusted_types: bool) -> ParsedFeed:
     """A feedparser-shaped result (feedparser or feedparser-rs) as a ParsedFeed."""
     feed = _get(result, "feed", {})
     links = _get(feed, "links", [])
     language = _text(feed, "language")
-    entries = [_entry(entry, url, language) for entry in _get(result, "entries", []) or []]
+    entries = [
+        _entry(entry, url, language, trusted_types) for entry in _get(result, "entries", []) or []
+    ]
     parsed = ParsedFeed(
-        title=_text(feed, "title"),
+        title=_plain_title(feed, trusted_types),
         link=_absolute(url, _text(feed, "link")),
         self_url=_link_with_rel(links, "self", url),
         hub_url=_link_with_rel(links, "hub", url),
@@ -154,13 +166,16 @@ def parse_with_feedparser(body: bytes, url: str, content_type: str) -> ParsedFee
     headers: Mapping[str, str] = {"content-location": url, "content-type": content_type}
     # A byte stream, never a string: feedparser fetches anything that looks like a URL.
     result = feedparser.parse(io.BytesIO(body), response_headers=headers)
-    return from_result(result, url, "feedparser")
+    return from_result(result, url, "feedparser", trusted_types=True)
 
 
 def parse_with_feedparser_rs(body: bytes, url: str, content_type: str) -> ParsedFeed:
-    # Bytes, never a string: feedparser-rs fetches a string that looks like a URL.
-    result = feedparser_rs.parse(bytes(body))
-    return from_result(result, url, "feedparser-rs")
+    # Bytes, never a string: feedparser-rs fetches a string that looks like a URL. Its own
+    # sanitizing is off because it treats plain-text titles as markup and drops what looks
+    # like a tag ("Staff & <Investigator>" became "Staff &"); feeds.sanitize cleans
+    # everything the importer stores anyway.
+    result = feedparser_rs.parse(bytes(body), sanitize_html=False)
+    return from_result(result, url, "feedparser-rs", trusted_types=False)
 
 
 def parse_with_fallback(body: bytes, url: str, content_type: str) -> ParsedFeed:

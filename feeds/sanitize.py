@@ -3,7 +3,7 @@
 Feed content is data from strangers. Parsers sanitize too, but how well depends on the
 backend and its version, so nothing is trusted until it has passed one of these two
 functions: clean_html for the few fields that carry markup (a job description), clean_text
-for everything else.
+for everything else (html_to_text first for text that arrives as markup).
 """
 
 from __future__ import annotations
@@ -76,8 +76,26 @@ def _clean_markup(text: str, relative: str | tuple[str, str]) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Plain text: tags removed (script and style with their content), entities decoded,
-    illegal characters removed, runs of whitespace collapsed to one space."""
-    without_tags = nh3.clean(strip_illegal_characters(text), tags=set(), strip_comments=True)
-    decoded = strip_illegal_characters(html.unescape(without_tags))
-    return _WHITESPACE.sub(" ", decoded).strip()
+    """Plain text made safe to store: illegal characters removed, runs of whitespace collapsed.
+
+    Plain text is never markup: "<Investigator>" in a title is text and stays, to be
+    escaped wherever it is shown. For markup use html_to_text."""
+    return _WHITESPACE.sub(" ", strip_illegal_characters(text)).strip()
+
+
+def html_to_text(markup: str) -> str:
+    """The text of a piece of markup: tags removed (script and style with their content),
+    entities decoded, then cleaned as plain text."""
+    without_tags = nh3.clean(strip_illegal_characters(markup), tags=set(), strip_comments=True)
+    return clean_text(html.unescape(without_tags))
+
+
+_TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)")
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether a string of unknown kind is markup: it has a closing tag or an entity, and
+    every tag in it is a known HTML element (feedparser's rule for ambiguous RSS text)."""
+    if not (re.search(r"</\w+>", text) or re.search(r"&#?\w+;", text)):
+        return False
+    return all(name.lower() in nh3.ALLOWED_TAGS for name in _TAG_NAME.findall(text))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from feeds.sanitize import clean_html, clean_text
+from feeds.sanitize import clean_html, clean_text, html_to_text, looks_like_html
 
 HOSTILE = [
     "<script>alert(1)</script><p>ok</p>",
@@ -66,12 +66,32 @@ def test_relative_links_are_resolved_against_the_feed_or_dropped() -> None:
 def test_control_characters_are_removed_from_markup_and_text() -> None:
     assert clean_html("<p>a\x00b\x1bc\ufffe</p>") == "<p>abc</p>"
     assert clean_text("a\x00b\x07c\x7f\ud800") == "abc"
+    assert html_to_text("<b>a\x00b</b>") == "ab"
 
 
-def test_clean_text_strips_tags_decodes_entities_and_collapses_whitespace() -> None:
-    text = "  Staff <b>Attorney</b> &amp; Investigator\n\n\t<script>steal()</script> (&eacute;)  "
-    assert clean_text(text) == "Staff Attorney & Investigator (é)"
+def test_plain_text_keeps_its_angle_brackets_and_loses_extra_whitespace() -> None:
+    assert (
+        clean_text("  Staff & <Investigator>\n\n\t (remote) ") == "Staff & <Investigator> (remote)"
+    )
 
 
-def test_clean_text_keeps_escaped_markup_as_plain_text() -> None:
-    assert clean_text("Use &lt;b&gt; tags") == "Use <b> tags"
+def test_markup_becomes_text_without_tags_scripts_or_entities() -> None:
+    markup = "  Staff <b>Attorney</b> &amp; Investigator\n\n\t<script>steal()</script> (&eacute;)  "
+    assert html_to_text(markup) == "Staff Attorney & Investigator (é)"
+    assert html_to_text("Use &lt;b&gt; tags") == "Use <b> tags"
+
+
+@pytest.mark.parametrize(
+    ("text", "is_markup"),
+    [
+        ("Staff &amp; Investigator", True),
+        ("<b>Bold</b> move", True),
+        ("Staff & <Investigator>", False),
+        ("Plain words", False),
+        ("<script>x</script>", False),
+    ],
+)
+def test_ambiguous_text_counts_as_markup_only_with_known_tags_or_entities(
+    text: str, is_markup: bool
+) -> None:
+    assert looks_like_html(text) is is_markup
