@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -14,7 +13,7 @@ from core.web import ApiError, read_json_object
 from directory.models import ApiToken, Organization
 from directory.tokens import authenticate_bearer
 from jobs.forms import INPUT_FIELDS, clean_closing_date, clean_job, job_input
-from jobs.jsonld import job_url, organization_url
+from jobs.jsonld import job_url, organization_url, timestamp
 from jobs.lifecycle import (
     Action,
     Actor,
@@ -24,18 +23,11 @@ from jobs.lifecycle import (
     perform,
     update_job,
 )
+from jobs.lifecycle import utc_now as now
 from jobs.models import Job
 
 REQUESTABLE_STATUSES = ("draft", "published")
 API_ACTIONS = {action.value: action for action in (Action.PUBLISH, Action.CLOSE, Action.RENEW)}
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _timestamp(moment: datetime | None) -> str | None:
-    return moment.isoformat(timespec="seconds") if moment else None
 
 
 def job_resource(job: Job, organization: Organization, base_url: str) -> dict[str, Any]:
@@ -53,10 +45,10 @@ def job_resource(job: Job, organization: Organization, base_url: str) -> dict[st
         },
         **job_input(job),
         "description_html": job.description_html,
-        "valid_through": _timestamp(job.valid_through),
-        "posted_at": _timestamp(job.posted_at),
-        "status_changed_at": _timestamp(job.status_changed_at),
-        "updated_at": _timestamp(job.updated_at),
+        "valid_through": timestamp(job.valid_through),
+        "posted_at": timestamp(job.posted_at),
+        "status_changed_at": timestamp(job.status_changed_at),
+        "updated_at": timestamp(job.updated_at),
     }
     if job.is_imported:
         resource["source"] = {

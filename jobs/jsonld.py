@@ -34,7 +34,7 @@ def job_posting(job: Job, organization: Organization, base_url: str) -> dict[str
         },
         "title": job.title,
         "description": job.description_html,
-        "datePosted": _timestamp(job.posted_at or job.created_at),
+        "datePosted": timestamp(job.posted_at or job.created_at),
         "employmentType": job.employment_type.value,
         "hiringOrganization": _hiring_organization(organization, base_url),
         "url": job_url(base_url, job),
@@ -42,7 +42,7 @@ def job_posting(job: Job, organization: Organization, base_url: str) -> dict[str
         "directApply": False,
     }
     if job.valid_through is not None:
-        posting["validThrough"] = _timestamp(job.valid_through)
+        posting["validThrough"] = timestamp(job.valid_through)
     if job.work_mode != WorkMode.REMOTE or job.country:
         posting["jobLocation"] = _place(job)
     if job.work_mode == WorkMode.REMOTE:
@@ -57,8 +57,9 @@ def job_posting(job: Job, organization: Organization, base_url: str) -> dict[str
     return posting
 
 
-def _timestamp(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
+def timestamp(moment: datetime | None) -> str | None:
+    """ISO 8601 to the second, as every published representation of a job gives dates."""
+    return moment.isoformat(timespec="seconds") if moment else None
 
 
 def _hiring_organization(organization: Organization, base_url: str) -> dict[str, Any]:

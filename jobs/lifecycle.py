@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import uuid4
@@ -68,7 +68,9 @@ RULES: dict[Action, Rule] = {
     Action.REMOVE: Rule(frozenset(S) - {S.REMOVED}, S.REMOVED, Performer.ADMIN),
     Action.EXPIRE: Rule(frozenset({S.PUBLISHED}), S.EXPIRED, Performer.SYSTEM),
 }
-POSTER_ACTIONS = tuple(action for action, rule in RULES.items() if rule.performer == "poster")
+POSTER_ACTIONS = tuple(
+    action for action, rule in RULES.items() if rule.performer == Performer.POSTER
+)
 # States in which a job's page and API record are public (ended jobs stay reachable).
 PUBLIC_STATUSES = frozenset({S.PUBLISHED, *ENDED_STATUSES})
 
@@ -104,6 +106,10 @@ class Actor:
 
 
 SYSTEM = Actor(label="system")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def needs_review(organization: Organization, settings: Settings) -> bool:

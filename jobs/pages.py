@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -33,6 +32,7 @@ from jobs.lifecycle import (
     poster_actions,
     update_job,
 )
+from jobs.lifecycle import utc_now as now
 from jobs.models import Job, JobStatus
 
 WEB_POSTER_ACTIONS = {
@@ -40,10 +40,6 @@ WEB_POSTER_ACTIONS = {
 }
 WEB_ADMIN_ACTIONS = {action.value: action for action in (Action.APPROVE, Action.REMOVE)}
 MODERATION_RECENT = 50
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def find_job(key: str) -> Job | None:
