@@ -151,3 +151,10 @@ async def test_the_web_form_shows_errors_beside_fields_and_keeps_the_input(brows
     assert 'id="e-salary_min"' in response.text
     assert "Investigator &lt;b&gt;now&lt;/b&gt;" in response.text
     assert await Job.all().count() == 0
+
+
+async def test_the_longest_allowed_title_and_description_are_accepted(api, secret):
+    posting = job_input(title="T" * 200, description="弁" * 50_000)
+    response = await api.post("/api/jobs", json=posting, headers=bearer(secret))
+    assert response.status_code == 201, response.text
+    assert len(response.json()["title"]) == 200
