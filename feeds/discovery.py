@@ -63,6 +63,11 @@ def looks_like_html(body: bytes, content_type: str = "") -> bool:
 def discover_feeds(body: bytes, page_url: str) -> list[str]:
     """Feed URLs the page links to as alternates, in page order, without duplicates."""
     parser = _AlternateLinks(page_url)
-    parser.feed(body.decode("utf-8", errors="replace"))
-    parser.close()
+    try:
+        parser.feed(body.decode("utf-8", errors="replace"))
+        parser.close()
+    except (AssertionError, ValueError, OverflowError):
+        # html.parser still raises these on some malformed marked sections and character
+        # references; the links found before that point stand.
+        pass
     return parser.found

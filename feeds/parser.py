@@ -111,7 +111,12 @@ def _parse_for_executor(body: bytes, url: str, content_type: str, backend: str) 
 
 
 def _not_a_feed(body: bytes, url: str, content_type: str, parsed: ParsedFeed) -> ParsedFeed:
-    result = ParsedFeed(is_feed=False, bozo_reason=parsed.bozo_reason, parser=parsed.parser)
+    result = ParsedFeed(
+        is_feed=False,
+        bozo_reason=parsed.bozo_reason,
+        parser=parsed.parser,
+        problems=list(parsed.problems),
+    )
     if looks_like_html(body, content_type):
         result.alternates = discover_feeds(body, url)
         if result.alternates:

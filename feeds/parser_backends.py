@@ -162,10 +162,25 @@ def from_result(result: Any, url: str, parser: str, *, trusted_types: bool) -> P
     return parsed
 
 
+def _failed(parser: str, error: Exception) -> ParsedFeed:
+    reason = f"{type(error).__name__}: {error}"
+    return ParsedFeed(
+        is_feed=False,
+        parser=parser,
+        bozo_reason=reason,
+        problems=[_("The feed parser failed on this document (%(reason)s).") % {"reason": reason}],
+    )
+
+
 def parse_with_feedparser(body: bytes, url: str, content_type: str) -> ParsedFeed:
     headers: Mapping[str, str] = {"content-location": url, "content-type": content_type}
-    # A byte stream, never a string: feedparser fetches anything that looks like a URL.
-    result = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    try:
+        # A byte stream, never a string: feedparser fetches anything that looks like a URL.
+        result = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    except Exception as error:  # noqa: BLE001
+        # feedparser's tolerant path still crashes on some hostile input (a character
+        # reference beyond Unicode raises OverflowError); a feed must never crash its reader.
+        return _failed("feedparser", error)
     return from_result(result, url, "feedparser", trusted_types=True)
 
 
@@ -174,7 +189,10 @@ def parse_with_feedparser_rs(body: bytes, url: str, content_type: str) -> Parsed
     # sanitizing is off because it treats plain-text titles as markup and drops what looks
     # like a tag ("Staff & <Investigator>" became "Staff &"); feeds.sanitize cleans
     # everything the importer stores anyway.
-    result = feedparser_rs.parse(bytes(body), sanitize_html=False)
+    try:
+        result = feedparser_rs.parse(bytes(body), sanitize_html=False)
+    except Exception as error:  # noqa: BLE001 (as for feedparser: a feed never crashes us)
+        return _failed("feedparser-rs", error)
     return from_result(result, url, "feedparser-rs", trusted_types=False)
 
 
@@ -182,7 +200,8 @@ def parse_with_fallback(body: bytes, url: str, content_type: str) -> ParsedFeed:
     fast = parse_with_feedparser_rs(body, url, content_type)
     if fast.entries and not fast.bozo_reason:
         return fast
-    return parse_with_feedparser(body, url, content_type)
+    careful = parse_with_feedparser(body, url, content_type)
+    return careful if careful.is_feed or not fast.is_feed else fast
 
 
 BACKENDS: dict[str, ParserBackend] = {

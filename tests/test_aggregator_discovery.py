@@ -47,3 +47,9 @@ def test_html_is_recognised_by_type_or_by_its_start() -> None:
     assert looks_like_html(b"anything", "text/html; charset=utf-8")
     assert looks_like_html(b"  <!DOCTYPE html><html>", "application/xml")
     assert not looks_like_html(b"<?xml version='1.0'?><rss/>", "application/xml")
+
+
+def test_pages_that_trip_the_html_tokenizer_still_give_what_came_before() -> None:
+    head = b'<link rel="alternate" type="application/atom+xml" href="/f.atom">'
+    for trap in (b"<![ifhttp://[ x", b"&#99999999999999999999; <a", b"<!DOCTYPE<![CDATA[<!--&#x"):
+        assert discover_feeds(head + trap, PAGE_URL) == ["https://member.example/f.atom"]

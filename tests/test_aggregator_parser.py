@@ -402,3 +402,16 @@ def test_atom_titles_follow_their_declared_type(backend: str) -> None:
     text, markup = parse_feed(body, URL, "application/atom+xml", backend=backend).entries
     assert text.title == "Staff & <Investigator>"
     assert markup.title == "Staff & bold"
+
+
+# feedparser 6 raises OverflowError on a character reference beyond Unicode.
+CRASHES_FEEDPARSER = b"<rss><channel><title>&#99999999999;</title></channel></rss>"
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_a_document_that_crashes_a_parser_library_is_recorded_not_raised(backend: str) -> None:
+    feed = parse_feed(CRASHES_FEEDPARSER, URL, "application/xml", backend=backend)
+    assert feed.problems or feed.is_feed
+    if backend == "feedparser":
+        assert not feed.is_feed
+        assert "OverflowError" in feed.problems[0]
