@@ -12,8 +12,9 @@ from directory.models import Account, Role, SignInThrottle
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
-# Failures allowed before each further attempt must wait; the wait doubles up to the cap.
+# Failures allowed before further attempts must wait; the wait doubles up to the cap.
 FREE_FAILURES = 5
+FIRST_BLOCK = timedelta(seconds=30)
 MAX_BLOCK = timedelta(minutes=15)
 
 
@@ -78,7 +79,7 @@ async def authenticate(email: str, password: str) -> SignInResult:
         return SignInResult(account=account)
     throttle.failures += 1
     if throttle.failures >= FREE_FAILURES:
-        block = timedelta(seconds=2 ** (throttle.failures - FREE_FAILURES))
+        block = FIRST_BLOCK * 2 ** min(throttle.failures - FREE_FAILURES, 10)
         throttle.blocked_until = now + min(block, MAX_BLOCK)
     await throttle.save()
     return SignInResult()
