@@ -81,3 +81,67 @@ class HubDelivery(Model):
     class Meta:
         table = "hub_delivery"
         ordering = ["next_attempt_at", "id"]
+
+
+# --- aggregation: the feeds this instance imports -------------------------------------------
+
+
+class SubscriptionKind(StrEnum):
+    JOBS = "jobs"
+    DIRECTORY = "directory"
+
+
+class SubscriptionStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    # Gone for good (410) or switched off by an administrator.
+    DISABLED = "disabled"
+    # A member organization's own feed, waiting for an administrator's approval.
+    PENDING_APPROVAL = "pending_approval"
+
+
+class FeedSubscription(Model):
+    """A feed imported by the aggregator, with what its last fetches saw (its health)."""
+
+    id = fields.IntField(primary_key=True)
+    url = fields.CharField(max_length=1000, unique=True)
+    site_url = fields.CharField(max_length=1000, default="")
+    name = fields.CharField(max_length=200, default="")
+    network = fields.CharField(max_length=200, default="")
+    kind = fields.CharEnumField(SubscriptionKind, max_length=16, default=SubscriptionKind.JOBS)
+    status = fields.CharEnumField(
+        SubscriptionStatus, max_length=20, default=SubscriptionStatus.ACTIVE, db_index=True
+    )
+    # A member's own feed: its jobs are imported under that organization.
+    organization: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "directory.Organization",
+        related_name="feed_subscriptions",
+        null=True,
+        on_delete=fields.CASCADE,
+    )
+    etag = fields.CharField(max_length=500, default="")
+    last_modified = fields.CharField(max_length=100, default="")
+    body_hash = fields.CharField(max_length=64, default="")
+    next_poll_at = fields.DatetimeField(null=True, db_index=True)
+    # The database lease: one process at a time fetches a feed (see feeds.aggregator).
+    lease_owner = fields.CharField(max_length=100, default="")
+    lease_until = fields.DatetimeField(null=True)
+    last_fetched_at = fields.DatetimeField(null=True)
+    last_success_at = fields.DatetimeField(null=True)
+    last_status = fields.IntField(null=True)
+    consecutive_failures = fields.IntField(default=0)
+    last_error = fields.TextField(default="")
+    items_imported_total = fields.IntField(default=0)
+    items_imported_last = fields.IntField(default=0)
+    hub_url = fields.CharField(max_length=1000, default="")
+    hub_secret = fields.CharField(max_length=200, default="")
+    hub_lease_until = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "feed_subscription"
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name or self.url
