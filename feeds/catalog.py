@@ -64,8 +64,7 @@ class FeedRequest:
     @property
     def url(self) -> str:
         """The canonical path and query of the feed (without the host)."""
-        params = [*self.params, ("lang", self.language)] if self.language != "en" else self.params
-        return f"{self.path}?{urlencode(params)}" if params else self.path
+        return f"{self.path}?{urlencode(self.params)}" if self.params else self.path
 
     @property
     def key(self) -> str:
@@ -108,32 +107,40 @@ def resolve(path: str, params: Mapping[str, Any]) -> FeedRequest:
         raise FeedNotFound(path)
     kind, match = found
     format_ = match.group("format")
+    # Canonical order: the search's own parameters, then lang, then page (see JobFeed.url).
+    extra = [("lang", language)] if language != "en" else []
     if kind in ("jobs", "organization"):
         try:
             query = parse_job_query(params)
         except SearchError as error:
             raise FeedParameterError(str(error)) from error
-        canonical = tuple(job_query_to_params(query))
+        search = job_query_to_params(query, page=False)
+        if kind == "organization":  # implied by the path: one URL per feed
+            search = [(key, value) for key, value in search if key != "organization"]
+        page = [("page", str(query.page))] if query.page != 1 else []
         return FeedRequest(
             kind,
             format_,
             path,
-            canonical,
+            tuple(search + extra + page),
             language,
             query=query,
             slug=match.groupdict().get("slug", ""),
+            page=query.page,
         )
     if kind == "complete":
-        page = _page(params)
-        return FeedRequest(kind, format_, path, (("page", str(page)),), language, page=page)
+        page_number = _page(params)
+        page = [("page", str(page_number))] if page_number != 1 else []
+        return FeedRequest(kind, format_, path, tuple(extra + page), language, page=page_number)
     return FeedRequest(kind, format_, path, (), language)
 
 
 async def _job_feed(request: FeedRequest, settings: Settings, moment: datetime) -> JobFeed:
-    days, network = settings.job_default_days, settings.network_name
+    days, network, base = settings.job_default_days, settings.network_name, settings.base_url
+    params = list(request.params)
     if request.kind == "jobs":
         assert request.query is not None
-        return await jobs_search_feed(request.query, settings.base_url, moment, days, network)
+        return await jobs_search_feed(request.query, params, base, moment, days, network)
     if request.kind == "organization":
         assert request.query is not None
         organization = await Organization.get_or_none(
@@ -141,8 +148,8 @@ async def _job_feed(request: FeedRequest, settings: Settings, moment: datetime) 
         )
         if organization is None:
             raise FeedNotFound(request.path)
-        return await organization_feed(organization, request.query, settings.base_url, moment, days)
-    return await complete_feed(request.page, settings.base_url, moment, days, network)
+        return await organization_feed(organization, request.query, params, base, moment, days)
+    return await complete_feed(request.page, params, base, moment, days, network)
 
 
 async def render(request: FeedRequest, settings: Settings, moment: datetime) -> FeedBody:

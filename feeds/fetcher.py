@@ -24,7 +24,7 @@ import httpx
 
 from core.i18n import gettext as _
 from core.settings import Settings
-from feeds.outbound import OutboundError, Timeouts, check_url, outbound_client
+from feeds.outbound import MAX_REDIRECTS, OutboundError, Timeouts, check_url, outbound_client
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 PERMANENT_REDIRECTS = (301, 308)
@@ -152,24 +152,20 @@ def _permanent_target(response: httpx.Response) -> str:
     return target
 
 
+# Statuses with a kind of their own: the schedule and the subscription react to them.
+STATUS_KINDS = {410: "gone", 429: "rate_limited", 503: "unavailable"}
+
+
 def _status_error(result: FetchResult, response: httpx.Response) -> None:
     code = response.status_code
-    words = _("The server answered %(status)s %(reason)s.") % {
-        "status": code,
-        "reason": response.reason_phrase,
-    }
+    result.error_kind = STATUS_KINDS.get(code, "http")
     if code == 410:
-        result.error_kind = "gone"
         result.error = _("The feed is gone for good (410 Gone).")
-    elif code == 429:
-        result.error_kind = "rate_limited"
-        result.error = words
-    elif code == 503:
-        result.error_kind = "unavailable"
-        result.error = words
     else:
-        result.error_kind = "http"
-        result.error = words
+        result.error = _("The server answered %(status)s %(reason)s.") % {
+            "status": code,
+            "reason": response.reason_phrase,
+        }
 
 
 def _error_kind(error: Exception) -> tuple[str, str]:
@@ -178,7 +174,9 @@ def _error_kind(error: Exception) -> tuple[str, str]:
     if isinstance(error, httpx.TimeoutException | TimeoutError):
         return "timeout", _("The server did not answer in time.")
     if isinstance(error, httpx.TooManyRedirects):
-        return "redirects", _("The server redirected too many times (more than 5).")
+        return "redirects", _("The server redirected more than %(count)s times.") % {
+            "count": MAX_REDIRECTS
+        }
     if isinstance(error, httpx.ConnectError):
         text = str(error)
         if "SSL" in text or "certificate" in text.lower():

@@ -59,7 +59,6 @@ class JobFeed:
     last_page: int | None = 1
     # RFC 5005: a complete feed holds every entry; an importer may close what is not in it.
     complete: bool = False
-    language: str = ""
     updated: datetime = field(default=EMPTY_FEED_UPDATED)
 
     def url(self, format_: str, page: int | None = None) -> str:
@@ -168,7 +167,7 @@ async def search_feed(
     html_url: str,
     moment: datetime,
     default_days: int,
-    language: str = "",
+    params: list[tuple[str, str]],
 ) -> JobFeed:
     """One page of a search as a feed; deletion marks come with the first page only."""
     if query.text or query.effective_sort != "newest":
@@ -183,24 +182,28 @@ async def search_feed(
     feed = JobFeed(
         base_url=base_url,
         stem=stem,
-        params=job_query_to_params(query),
+        params=params,
         title=title,
         html_url=html_url,
         jobs=jobs,
         deletions=deletions,
         page=query.page,
         last_page=last_page,
-        language=language,
     )
     feed.updated = _latest(feed)
     return feed
 
 
 async def jobs_search_feed(
-    query: JobQuery, base_url: str, moment: datetime, default_days: int, network: str
+    query: JobQuery,
+    params: list[tuple[str, str]],
+    base_url: str,
+    moment: datetime,
+    default_days: int,
+    network: str,
 ) -> JobFeed:
-    params = job_query_to_params(query, page=False)
-    query_string = f"?{urlencode(params)}" if params else ""
+    search_params = job_query_to_params(query, page=False)
+    query_string = f"?{urlencode(search_params)}" if search_params else ""
     title = _("Jobs in the %(network)s") % {"network": network}
     if query.text:
         title = _("Jobs matching “%(text)s” in the %(network)s") % {
@@ -215,11 +218,17 @@ async def jobs_search_feed(
         html_url=f"{base_url}/jobs{query_string}",
         moment=moment,
         default_days=default_days,
+        params=params,
     )
 
 
 async def organization_feed(
-    organization: Organization, query: JobQuery, base_url: str, moment: datetime, days: int
+    organization: Organization,
+    query: JobQuery,
+    params: list[tuple[str, str]],
+    base_url: str,
+    moment: datetime,
+    days: int,
 ) -> JobFeed:
     query = replace(query, organization=(organization.slug,))
     feed = await search_feed(
@@ -230,15 +239,18 @@ async def organization_feed(
         html_url=f"{base_url}/directory/{organization.slug}",
         moment=moment,
         default_days=days,
-        language=organization.languages.strip(",").split(",")[0],
+        params=params,
     )
-    # The organization is implied by the URL; repeating it would give two URLs for one feed.
-    feed.params = [(key, value) for key, value in feed.params if key != "organization"]
     return feed
 
 
 async def complete_feed(
-    page: int, base_url: str, moment: datetime, default_days: int, network: str
+    page: int,
+    params: list[tuple[str, str]],
+    base_url: str,
+    moment: datetime,
+    default_days: int,
+    network: str,
 ) -> JobFeed:
     """Every open job, newest first: RFC 5005 complete when it fits one page, else paged."""
     open_jobs = visible_jobs(moment, default_days)
@@ -256,7 +268,7 @@ async def complete_feed(
     feed = JobFeed(
         base_url=base_url,
         stem="/federation/jobs",
-        params=[("page", str(page))] if page != 1 else [],
+        params=params,
         title=_("All open jobs in the %(network)s") % {"network": network},
         html_url=f"{base_url}/jobs",
         jobs=list(jobs),

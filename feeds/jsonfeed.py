@@ -54,8 +54,6 @@ def render_json_feed(feed: JobFeed, publisher: str) -> bytes:
         "authors": [{"name": publisher}],
         "hubs": [{"type": "WebSub", "url": feed.hub_url}],
     }
-    if feed.language:
-        document["language"] = feed.language
     next_url = feed.paging_links("json").get("next")
     if next_url:
         document["next_url"] = next_url

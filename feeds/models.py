@@ -96,8 +96,6 @@ class SubscriptionStatus(StrEnum):
     PAUSED = "paused"
     # Gone for good (410) or switched off by an administrator.
     DISABLED = "disabled"
-    # A member organization's own feed, waiting for an administrator's approval.
-    PENDING_APPROVAL = "pending_approval"
 
 
 class FeedSubscription(Model):
@@ -112,7 +110,8 @@ class FeedSubscription(Model):
     status = fields.CharEnumField(
         SubscriptionStatus, max_length=20, default=SubscriptionStatus.ACTIVE, db_index=True
     )
-    # A member's own feed: its jobs are imported under that organization.
+    # A member's own feed (Organization.jobs_feed_url, approved by an administrator): its
+    # jobs are imported under that organization.
     organization: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "directory.Organization",
         related_name="feed_subscriptions",

@@ -152,8 +152,6 @@ def _generator(feed: JobFeed, format_: str, publisher: str) -> FeedGenerator:
     generator.link(href=feed.self_url(format_), rel="self", type=MEDIA_TYPES[format_])
     generator.updated(feed.updated)
     generator.generator("Amicus", version=VERSION, uri=GENERATOR_URI)
-    if feed.language:
-        generator.language(feed.language)
     for job in feed.jobs:
         entry = add_entry(generator, _job_elements(job, feed.base_url))
         entry.id(job.uid)

@@ -75,3 +75,11 @@ async def test_a_state_change_made_by_bulk_update_also_reaches_the_feeds(live_se
     before = (await api.get("/jobs/feed.atom")).headers["etag"]
     await Job.filter(id=job.id).update(status=JobStatus.CLOSED)
     assert (await api.get("/jobs/feed.atom")).headers["etag"] != before
+
+
+async def test_the_link_header_names_the_same_self_url_as_the_document(live_server, api):
+    await make_job(await make_organization())
+    response = await api.get("/jobs/feed.json?per_page=5&country=US&lang=es&page=1")
+    document = response.json()
+    assert f'<{document["feed_url"]}>; rel="self"' in response.headers["link"]
+    assert f'<{document["hubs"][0]["url"]}>; rel="hub"' in response.headers["link"]

@@ -286,3 +286,59 @@ async def test_the_opml_file_lists_every_members_job_feed(board, api, live_serve
         f"{live_server.url}/orgs/ohio-innocence-project/jobs.atom",
         f"{live_server.url}/orgs/red-inocente/jobs.atom",
     }
+
+
+def links_of(document: bytes) -> dict[str, str]:
+    root = etree.fromstring(document)
+    return {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
+
+
+async def test_a_search_feed_longer_than_a_page_links_its_pages(live_server, api):
+    organization = await make_organization()
+    for number in range(3):
+        await make_job(organization, f"Investigator {number}")
+    first = links_of((await api.get("/jobs/feed.atom?per_page=2")).content)
+    assert first["next"].endswith("/jobs/feed.atom?per_page=2&page=2")
+    assert "previous" not in first
+    second_response = await api.get("/jobs/feed.atom?per_page=2&page=2")
+    second = links_of(second_response.content)
+    assert second["previous"].endswith("/jobs/feed.atom?per_page=2")
+    assert "next" not in second
+    assert len(feedparser.parse(second_response.content).entries) == 1
+
+
+async def test_a_complete_feed_too_large_for_one_document_is_paged(live_server, api, monkeypatch):
+    monkeypatch.setattr("feeds.job_entries.COMPLETE_FEED_PAGE_SIZE", 2)
+    organization = await make_organization()
+    for number in range(3):
+        await make_job(organization, f"Paralegal {number}")
+    root = etree.fromstring((await api.get("/federation/jobs.atom")).content)
+    assert root.find("{http://purl.org/syndication/history/1.0}complete") is None
+    links = links_of((await api.get("/federation/jobs.atom")).content)
+    assert links["next"].endswith("/federation/jobs.atom?page=2")
+    assert links["last"].endswith("/federation/jobs.atom?page=2")
+    assert (await api.get("/federation/jobs.atom?page=zero")).status_code == 400
+
+
+async def test_a_feed_speaks_the_language_its_url_asks_for(board, api):
+    spanish = links_of((await api.get("/jobs/feed.atom?lang=es")).content)
+    english = feedparser.parse(
+        (await api.get("/jobs/feed.atom", headers={"Accept-Language": "es"})).content
+    )
+    assert english.feed.title == "Jobs in the Innocence Network"
+    assert spanish["self"].endswith("/jobs/feed.atom?lang=es")
+
+
+async def test_the_federation_page_documents_urls_namespaces_markers_and_the_hub(live_server, api):
+    page = (await api.get("/federation")).text
+    for text in (
+        "/jobs/feed.atom",
+        "/federation/jobs.atom",
+        "/directory.opml",
+        "https://schema.org/",
+        "http://purl.org/atompub/tombstones/1.0",
+        "amicus:deleted",
+        "/websub/hub",
+        "X-Hub-Signature",
+    ):
+        assert text in page

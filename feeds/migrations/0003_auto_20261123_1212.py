@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 ('name', fields.CharField(default='', max_length=200)),
                 ('network', fields.CharField(default='', max_length=200)),
                 ('kind', fields.CharEnumField(default=SubscriptionKind.JOBS, description='JOBS: jobs\nDIRECTORY: directory', enum_type=SubscriptionKind, max_length=16)),
-                ('status', fields.CharEnumField(default=SubscriptionStatus.ACTIVE, db_index=True, description='ACTIVE: active\nPAUSED: paused\nDISABLED: disabled\nPENDING_APPROVAL: pending_approval', enum_type=SubscriptionStatus, max_length=20)),
+                ('status', fields.CharEnumField(default=SubscriptionStatus.ACTIVE, db_index=True, description='ACTIVE: active\nPAUSED: paused\nDISABLED: disabled', enum_type=SubscriptionStatus, max_length=20)),
                 ('organization', fields.ForeignKeyField('directory.Organization', source_field='organization_id', null=True, db_constraint=True, to_field='id', related_name='feed_subscriptions', on_delete=OnDelete.CASCADE)),
                 ('etag', fields.CharField(default='', max_length=500)),
                 ('last_modified', fields.CharField(default='', max_length=100)),

@@ -1,0 +1,270 @@
+"""One aggregator pass: claim the due subscriptions, then fetch -> parse -> import -> schedule.
+
+Several processes may run passes against one database at once (uvicorn workers, `amicus
+fetch` from cron, machines sharing PostgreSQL). Each subscription is claimed with a lease: one
+conditional UPDATE that succeeds only while the subscription is still due and no live lease
+holds it, so the database decides which process fetches it, and a feed is fetched once per
+interval. A process that dies leaves a lease that simply runs out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from starlette.applications import Starlette
+from tortoise.expressions import Q
+
+from core.i18n import gettext as _
+from core.settings import Settings
+from feeds.fetcher import FetchLimiter, FetchResult, fetch_feed
+from feeds.importer import ImportSummary, import_feed, plain_words
+from feeds.models import FeedSubscription, SubscriptionStatus
+from feeds.outbound import outbound_client
+from feeds.parser import parse_feed_async
+from feeds.schedule import next_poll
+
+logger = logging.getLogger("amicus.aggregator")
+
+# Longer than a fetch (20 s) plus a parse and an import of a 5 MiB feed, with room to spare.
+LEASE = timedelta(minutes=5)
+MAX_IN_FLIGHT = 16
+DEFAULT_PER_HOST = 4
+WORKER_PERIOD_SECONDS = 60
+
+
+@dataclass
+class PassSummary:
+    fetched: int = 0
+    not_modified: int = 0
+    imported: int = 0
+    closed: int = 0
+    errors: int = 0
+
+    def text(self) -> str:
+        return _(
+            "Feeds fetched: %(fetched)s, not modified: %(not_modified)s, "
+            "items imported: %(imported)s, jobs closed: %(closed)s, errors: %(errors)s."
+        ) % {
+            "fetched": self.fetched,
+            "not_modified": self.not_modified,
+            "imported": self.imported,
+            "closed": self.closed,
+            "errors": self.errors,
+        }
+
+
+def default_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def _due(now: datetime) -> Q:
+    return Q(status=SubscriptionStatus.ACTIVE) & (
+        Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now)
+    )
+
+
+async def claim(subscription_id: int, owner: str, now: datetime) -> bool:
+    """Take the lease of a subscription that is still due; False when another process has it."""
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    taken = await FeedSubscription.filter(_due(now) & free, id=subscription_id).update(
+        lease_owner=owner, lease_until=now + LEASE
+    )
+    return taken == 1
+
+
+def _record_fetch(
+    subscription: FeedSubscription, result: FetchResult, now: datetime
+) -> dict[str, object]:
+    changes: dict[str, object] = {"last_fetched_at": now, "last_status": result.status}
+    if result.permanent_redirect and result.permanent_redirect != subscription.url:
+        changes["url"] = result.permanent_redirect[:1000]
+    return changes
+
+
+async def _import(
+    subscription: FeedSubscription,
+    result: FetchResult,
+    settings: Settings,
+    now: datetime,
+) -> tuple[ImportSummary | None, str, int | None]:
+    """Parse and import a fetched body: the import summary (or None and the reason), and the
+    feed's RSS ttl."""
+    assert result.body is not None
+    parsed = await parse_feed_async(
+        result.body, result.final_url or subscription.url, result.content_type
+    )
+    if not parsed.is_feed:
+        return None, plain_words(parsed.problems) or _("This is not a feed."), None
+    try:
+        summary = await import_feed(parsed, subscription, settings, now=now)
+    except Exception as error:  # one feed's failure must not stop the pass; it is recorded
+        logger.exception("importing %s failed", subscription.url)
+        reason = _("The feed could not be imported (%(problem)s).") % {
+            "problem": type(error).__name__
+        }
+        return None, reason, parsed.ttl_minutes
+    if parsed.hub_url:
+        subscription.hub_url = parsed.hub_url[:1000]
+    return summary, "", parsed.ttl_minutes
+
+
+async def process(
+    subscription: FeedSubscription,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    owner: str,
+    now: datetime,
+    totals: PassSummary,
+) -> None:
+    """Fetch, parse, import and schedule one claimed subscription, then release its lease."""
+    result = await fetch_feed(
+        client,
+        subscription.url,
+        etag=subscription.etag,
+        last_modified=subscription.last_modified,
+        previous_body_hash=subscription.body_hash,
+    )
+    changes = _record_fetch(subscription, result, now)
+    error = result.error
+    summary: ImportSummary | None = None
+    ttl_minutes: int | None = None
+    if result.ok and result.not_modified:
+        totals.not_modified += 1
+    elif result.ok:
+        totals.fetched += 1
+        summary, error, ttl_minutes = await _import(subscription, result, settings, now)
+    if error:
+        totals.errors += 1
+        failures = subscription.consecutive_failures + 1
+        changes.update(consecutive_failures=failures, last_error=error[:2000])
+    else:
+        failures = 0
+        changes.update(
+            consecutive_failures=0,
+            last_success_at=now,
+            etag=result.etag[:500],
+            last_modified=result.last_modified[:100],
+            body_hash=result.body_hash,
+            last_error=plain_words(summary.problems)[:2000] if summary else "",
+            hub_url=subscription.hub_url,
+        )
+    if summary is not None:
+        totals.imported += summary.imported
+        totals.closed += summary.closed
+        changes.update(
+            items_imported_last=summary.imported,
+            items_imported_total=subscription.items_imported_total + summary.imported,
+        )
+    gone = result.error_kind == "gone"
+    changes["next_poll_at"] = next_poll(
+        now,
+        max_age_seconds=result.max_age_seconds,
+        ttl_minutes=ttl_minutes,
+        retry_after_seconds=result.retry_after_seconds,
+        consecutive_failures=failures,
+        gone=gone,
+    )
+    if gone:
+        changes["status"] = SubscriptionStatus.DISABLED
+    await _save(subscription, changes, owner)
+
+
+async def _save(subscription: FeedSubscription, changes: dict[str, object], owner: str) -> None:
+    """Store what the fetch saw and release the lease (only ours: a lease that ran out and
+    was taken by another process is theirs now)."""
+    changes.update(lease_owner="", lease_until=None, updated_at=datetime.now(UTC))
+    new_url = changes.get("url")
+    if new_url and await FeedSubscription.filter(url=new_url).exclude(id=subscription.id).exists():
+        del changes["url"]  # another subscription already follows the new address
+    await FeedSubscription.filter(id=subscription.id, lease_owner=owner).update(**changes)
+
+
+async def _run_one(
+    subscription_id: int,
+    client: httpx.AsyncClient,
+    limiter: FetchLimiter,
+    settings: Settings,
+    owner: str,
+    now: datetime,
+    totals: PassSummary,
+) -> None:
+    subscription = await FeedSubscription.get_or_none(id=subscription_id)
+    if subscription is None:
+        return
+    async with limiter.slot(subscription.url):
+        if not await claim(subscription_id, owner, now):
+            return
+        subscription = await FeedSubscription.get(id=subscription_id)
+        try:
+            await process(subscription, client, settings, owner, now, totals)
+        except Exception:
+            # Whatever broke (the database went away), the lease must not outlive the attempt.
+            logger.exception("aggregating %s failed", subscription.url)
+            totals.errors += 1
+            with suppress(Exception):
+                await FeedSubscription.filter(id=subscription_id, lease_owner=owner).update(
+                    lease_owner="", lease_until=None
+                )
+
+
+async def run_pass(
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    owner: str | None = None,
+    per_host: int = DEFAULT_PER_HOST,
+    total: int = MAX_IN_FLIGHT,
+) -> PassSummary:
+    """Process every due subscription once; at most `total` fetches in flight, `per_host`
+    to any one host."""
+    moment = now or datetime.now(UTC)
+    owner = owner or default_owner()
+    totals = PassSummary()
+    ids = (
+        await FeedSubscription.filter(_due(moment))
+        .order_by("next_poll_at", "id")
+        .values_list("id", flat=True)
+    )
+    if not ids:
+        return totals
+    limiter = FetchLimiter(total=min(total, MAX_IN_FLIGHT), per_host=max(1, per_host))
+    async with outbound_client(settings, max_connections=MAX_IN_FLIGHT) as client:
+        await asyncio.gather(
+            *(
+                _run_one(subscription_id, client, limiter, settings, owner, moment, totals)
+                for subscription_id in ids
+            )
+        )
+    return totals
+
+
+def aggregator_worker(settings: Settings):
+    """A background worker for create_app: a pass every minute for the app's lifetime."""
+
+    async def loop() -> None:
+        while True:
+            try:
+                await run_pass(settings)
+            except Exception:  # a database hiccup must not end the worker for good
+                logger.exception("an aggregator pass failed")
+            await asyncio.sleep(WORKER_PERIOD_SECONDS)
+
+    @asynccontextmanager
+    async def run(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(loop())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    return run

@@ -1,0 +1,120 @@
+"""Admin API for feed subscriptions: an administrator's session, plus the CSRF token in the
+X-CSRF-Token header for every change (the same protection as the admin pages' forms)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from core.i18n import gettext as _
+from core.security import CSRF_HEADER, csrf_token_is_valid
+from core.settings import Settings
+from core.validation import ValidationError
+from core.web import ApiError, read_json_object
+from directory.auth import require_admin
+from feeds.admin import subscription_or_404
+from feeds.models import FeedSubscription, SubscriptionKind
+from feeds.subscriptions import add_subscription, remove_subscription, set_paused
+
+
+def _moment(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def subscription_json(subscription: FeedSubscription) -> dict[str, Any]:
+    return {
+        "id": subscription.id,
+        "url": subscription.url,
+        "site_url": subscription.site_url,
+        "name": subscription.name,
+        "network": subscription.network,
+        "kind": subscription.kind.value,
+        "status": subscription.status.value,
+        "organization_id": subscription.organization_id,
+        "last_fetched_at": _moment(subscription.last_fetched_at),
+        "last_success_at": _moment(subscription.last_success_at),
+        "last_status": subscription.last_status,
+        "items_imported_last": subscription.items_imported_last,
+        "items_imported_total": subscription.items_imported_total,
+        "consecutive_failures": subscription.consecutive_failures,
+        "last_error": subscription.last_error,
+        "next_poll_at": _moment(subscription.next_poll_at),
+        "hub_url": subscription.hub_url,
+    }
+
+
+async def _require_admin_change(request: Request) -> None:
+    await require_admin(request)
+    if not csrf_token_is_valid(request, request.headers.get(CSRF_HEADER)):
+        raise ApiError(403, "forbidden", _("Send the CSRF token in the X-CSRF-Token header."))
+
+
+async def feeds_collection(request: Request) -> Response:
+    if request.method == "GET":
+        await require_admin(request)
+        subscriptions = await FeedSubscription.all().order_by("name", "id")
+        return JSONResponse({"items": [subscription_json(s) for s in subscriptions]})
+    await _require_admin_change(request)
+    data = await read_json_object(request)
+    kind = data.get("kind", SubscriptionKind.JOBS.value)
+    if kind not in {member.value for member in SubscriptionKind}:
+        raise ValidationError({"kind": _("'kind' must be 'jobs' or 'directory'.")})
+    texts = {key: data.get(key, "") for key in ("url", "name", "network")}
+    for key, value in texts.items():
+        if not isinstance(value, str):
+            raise ValidationError({key: _("This must be a string.")})
+    settings: Settings = request.app.state.settings
+    subscription = await add_subscription(
+        settings,
+        texts["url"],
+        name=texts["name"],
+        network=texts["network"],
+        kind=SubscriptionKind(kind),
+    )
+    return JSONResponse(subscription_json(subscription), status_code=201)
+
+
+async def feed_item(request: Request) -> Response:
+    await _require_admin_change(request)
+    subscription = await subscription_or_404(request.path_params["id"])
+    await remove_subscription(subscription)
+    return Response(status_code=204)
+
+
+async def feed_action(request: Request) -> Response:
+    await _require_admin_change(request)
+    subscription = await subscription_or_404(request.path_params["id"])
+    paused = request.path_params["action"] == "pause"
+    return JSONResponse(subscription_json(await set_paused(subscription, paused)))
+
+
+SUBSCRIPTION_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "url": {"type": "string"},
+        "name": {"type": "string"},
+        "network": {"type": "string"},
+        "kind": {"type": "string", "enum": ["jobs", "directory"]},
+        "status": {"type": "string", "enum": ["active", "paused", "disabled"]},
+        "last_status": {"type": ["integer", "null"]},
+        "consecutive_failures": {"type": "integer"},
+        "last_error": {"type": "string"},
+        "next_poll_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+_ADMIN = "An administrator's session; changes need the X-CSRF-Token header."
+OPENAPI_PATHS = {
+    "/api/admin/feeds": {
+        "get": {"summary": "Feed subscriptions and their health", "description": _ADMIN},
+        "post": {
+            "summary": "Subscribe to a feed (or a page linking one); 422 when it is not one",
+            "description": _ADMIN,
+        },
+    },
+    "/api/admin/feeds/{id}": {"delete": {"summary": "Remove a subscription", "description": _ADMIN}},
+    "/api/admin/feeds/{id}/pause": {"post": {"summary": "Pause a subscription"}},
+    "/api/admin/feeds/{id}/resume": {"post": {"summary": "Resume a subscription"}},
+}

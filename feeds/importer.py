@@ -1,0 +1,487 @@
+"""The import stage: a parsed feed becomes jobs (or sister-network members), in one transaction.
+
+Everything a feed says is data from strangers. Every string passes through feeds.sanitize
+again, whatever the parser did; values are checked against the model's choices and lengths,
+and a value that does not fit is left empty rather than guessed. Identity follows the
+federation contract: an entry's `urn:uuid:` id is the job's permanent uid on every instance,
+an entry whose id this instance published itself is never imported (loops create nothing),
+and the same job reached through two feeds is one job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlsplit
+
+from tortoise.transactions import in_transaction
+
+from core.i18n import gettext as _
+from core.settings import Settings
+from core.validation import encode_tag_list, slugify
+from directory.models import AuditEvent, Organization, OrganizationKind, OrganizationStatus
+from feeds.entries import ParsedEntry, ParsedFeed
+from feeds.models import FeedSubscription, SubscriptionKind
+from feeds.sanitize import clean_html, clean_text, html_to_text
+from jobs.lifecycle import new_slug
+from jobs.models import (
+    ENDED_STATUSES,
+    Category,
+    EmploymentType,
+    Job,
+    JobStatus,
+    SalaryUnit,
+    WorkMode,
+)
+
+# Ids kept verbatim as a Job's uid: globally unique by construction. Any other id (an RSS
+# guid such as "42", a permalink) is only unique within its feed, so it is qualified by it.
+GLOBAL_ID = re.compile(r"^urn:(uuid|sha256):[0-9a-zA-Z:-]{1,180}$", re.IGNORECASE)
+DERIVED_PREFIX = "urn:sha256:"
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']{1,189}\.[^@\s<>\"']{1,60}$")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$")
+# Salaries are stored as Decimal(12, 2): anything from 10^10 up does not fit.
+_LARGEST_AMOUNT = Decimal("9999999999.99")
+_CENTS = Decimal("0.01")
+AUDIT_ACTION_CLOSE = "close"
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    updated: int = 0
+    closed: int = 0
+    # Entries left alone: this instance's own jobs, unchanged entries, copies of jobs held.
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.updated
+
+
+# --- small value cleaners: a value that does not fit is empty, never guessed -------------------
+
+
+def _text(value: Any, max_length: int) -> str:
+    return clean_text(value)[:max_length].strip() if isinstance(value, str) else ""
+
+
+def _http_url(value: Any, max_length: int = 1000) -> str:
+    url = _text(value, max_length + 1)
+    if not url or len(url) > max_length:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return url if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def _choice(value: Any, choices: type, default: Any) -> Any:
+    try:
+        return choices(value.strip()) if isinstance(value, str) else default
+    except ValueError:
+        return default
+
+
+def _country(value: Any) -> str:
+    code = _text(value, 3).upper()
+    return code if _COUNTRY.match(code) else ""
+
+
+def _countries(values: Any) -> str:
+    codes = [_country(value) for value in values] if isinstance(values, list) else []
+    return encode_tag_list(dict.fromkeys(code for code in codes if code))
+
+
+def _language(*values: Any) -> str:
+    for value in values:
+        tag = _text(value, 35)
+        if _LANGUAGE.match(tag):
+            return tag
+    return ""
+
+
+def _amount(value: Any) -> Decimal | None:
+    if not isinstance(value, Decimal | int | float | str):
+        return None
+    try:
+        amount = Decimal(str(value)).quantize(_CENTS)
+    except (InvalidOperation, ValueError):
+        return None
+    return amount if amount.is_finite() and 0 <= amount <= _LARGEST_AMOUNT else None
+
+
+def _moment(value: Any) -> datetime | None:
+    return value if isinstance(value, datetime) and value.tzinfo is not None else None
+
+
+def _email(value: Any) -> str:
+    email = _text(value, 254)
+    return email if _EMAIL.match(email) else ""
+
+
+def job_uid(subscription_url: str, entry_id: str, link: str) -> str:
+    """The Job.uid for an entry: its own id when globally unique, else one derived from it."""
+    identifier = clean_text(entry_id)
+    if GLOBAL_ID.match(identifier):
+        return identifier
+    local = identifier or link
+    if not local:
+        return ""
+    digest = hashlib.sha256(f"{subscription_url}\n{local}".encode()).hexdigest()
+    return f"{DERIVED_PREFIX}{digest}"
+
+
+def _category(entry: ParsedEntry) -> Category:
+    given = entry.job_fields.get("category")
+    if isinstance(given, str):
+        return _choice(given, Category, Category.OTHER)
+    # A plain feed's categories map only when one names a category exactly.
+    for name in entry.categories:
+        found = _choice(slugify(clean_text(name), 40).replace("-", "_"), Category, None)
+        if found is not None:
+            return found
+    return Category.OTHER
+
+
+def _ended_status(value: Any) -> JobStatus:
+    status = _choice(value, JobStatus, JobStatus.CLOSED)
+    return status if status in ENDED_STATUSES else JobStatus.CLOSED
+
+
+def job_values(
+    entry: ParsedEntry, feed: ParsedFeed, subscription: FeedSubscription, now: datetime
+) -> dict[str, Any]:
+    """The Job attributes an entry gives (without organization, uid or slug)."""
+    fields = entry.job_fields
+    link = _http_url(entry.link)
+    markup = entry.content_html or entry.summary_html
+    # Amicus feeds carry a status; anything not ended is open here.
+    status = JobStatus.PUBLISHED
+    if entry.closed or _choice(fields.get("status"), JobStatus, None) in ENDED_STATUSES:
+        status = _ended_status(fields.get("status"))
+    salary_min, salary_max = _amount(fields.get("salary_min")), _amount(fields.get("salary_max"))
+    has_salary = salary_min is not None or salary_max is not None
+    return {
+        "title": _text(entry.title, 200),
+        "description_html": clean_html(markup, base_url=link or subscription.url) if markup else "",
+        "description_markdown": "",
+        "employment_type": _choice(
+            fields.get("employment_type"), EmploymentType, EmploymentType.OTHER
+        ),
+        "category": _category(entry),
+        "language": _language(fields.get("language"), entry.language, feed.language),
+        "city": _text(fields.get("city"), 100),
+        "region": _text(fields.get("region"), 100),
+        "country": _country(fields.get("country")),
+        # The model needs a work mode; plain feeds do not say, and on-site is the default
+        # a job board assumes when nothing is said about remote work.
+        "work_mode": _choice(fields.get("work_mode"), WorkMode, WorkMode.ONSITE),
+        "remote_countries": _countries(fields.get("remote_countries")),
+        "salary_min": salary_min,
+        "salary_max": salary_max,
+        "salary_currency": _text(fields.get("salary_currency"), 3).upper()
+        if has_salary and _CURRENCY.match(_text(fields.get("salary_currency"), 3).upper())
+        else "",
+        "salary_unit": _choice(fields.get("salary_unit"), SalaryUnit, None) if has_salary else None,
+        "salary_note": _text(fields.get("salary_note"), 300),
+        "apply_url": _http_url(fields.get("apply_url")),
+        "apply_email": _email(fields.get("apply_email")),
+        "apply_instructions": _text(fields.get("apply_instructions"), 5000),
+        "valid_through": _moment(fields.get("valid_through")),
+        "posted_at": _moment(fields.get("posted_at"))
+        or _moment(entry.published)
+        or _moment(entry.updated)
+        or now,
+        "status": status,
+        "origin_url": link,
+    }
+
+
+def source_name(subscription: FeedSubscription, feed: ParsedFeed) -> str:
+    return _text(subscription.name or subscription.network or feed.title, 200) or _text(
+        urlsplit(subscription.url).netloc, 200
+    )
+
+
+# --- organizations ---------------------------------------------------------------------------
+
+
+def _unique_slug(name: str) -> str:
+    return f"{slugify(name, 70) or 'organization'}-{secrets.token_hex(3)}"
+
+
+class _Organizations:
+    """Finds or creates the organizations the jobs of one feed belong to (cached per import)."""
+
+    def __init__(self, subscription: FeedSubscription, feed: ParsedFeed, settings: Settings):
+        self.subscription = subscription
+        self.feed = feed
+        self.settings = settings
+        self._found: dict[str, Organization] = {}
+
+    async def for_entry(self, entry: ParsedEntry) -> Organization:
+        if self.subscription.organization_id is not None:
+            return await self._member()
+        name = _text(entry.job_fields.get("organization_name"), 200)
+        url = _http_url(entry.job_fields.get("organization_url"), 500)
+        if name or url:
+            origin_id = url or f"{self.subscription.url}#{slugify(name, 200)}"
+            return await self._federated(origin_id[:500], name or url, url)
+        return await self._federated(
+            self.subscription.url[:500], source_name(self.subscription, self.feed), ""
+        )
+
+    async def _member(self) -> Organization:
+        key = f"member:{self.subscription.organization_id}"
+        if key not in self._found:
+            self._found[key] = await Organization.get(id=self.subscription.organization_id)
+        return self._found[key]
+
+    async def _federated(self, origin_id: str, name: str, url: str) -> Organization:
+        if origin_id not in self._found:
+            organization = await Organization.get_or_none(origin_id=origin_id)
+            if organization is None:
+                organization = await Organization.create(
+                    slug=_unique_slug(name),
+                    name=name[:200],
+                    kind=OrganizationKind.NETWORK,
+                    website=url,
+                    country="",
+                    status=OrganizationStatus.ACTIVE,
+                    network=_text(self.subscription.network or self.subscription.name, 200)
+                    or name[:200],
+                    origin_id=origin_id,
+                    origin_url=url,
+                    source_feed_url=self.subscription.url[:500],
+                )
+            self._found[origin_id] = organization
+        return self._found[origin_id]
+
+
+# --- jobs ------------------------------------------------------------------------------------
+
+
+async def _find_job(uid: str, link: str) -> Job | None:
+    job = await Job.get_or_none(uid=uid)
+    # Without a stable id of its own, the same posting is recognised by its link.
+    if job is None and link and uid.startswith(DERIVED_PREFIX):
+        job = await Job.filter(origin_url=link).exclude(source_feed_url="").first()
+    return job
+
+
+async def _close(
+    job: Job, status: JobStatus, when: datetime, subscription: FeedSubscription, reason: str
+) -> bool:
+    if job.status in ENDED_STATUSES:
+        return False
+    previous = job.status
+    job.status = status
+    job.status_changed_at = when
+    job.status_reason = reason
+    await job.save(update_fields=["status", "status_changed_at", "status_reason", "updated_at"])
+    await AuditEvent.create(
+        actor=None,
+        actor_label=f"feed:{subscription.url}"[:254],
+        action=AUDIT_ACTION_CLOSE,
+        subject_type="job",
+        subject_id=job.id,
+        from_state=previous,
+        to_state=status,
+        reason=reason,
+    )
+    return True
+
+
+def _changed(job: Job, values: dict[str, Any]) -> bool:
+    return any(getattr(job, name) != value for name, value in values.items())
+
+
+async def _import_job_entry(
+    entry: ParsedEntry,
+    feed: ParsedFeed,
+    subscription: FeedSubscription,
+    organizations: _Organizations,
+    summary: ImportSummary,
+    now: datetime,
+) -> str:
+    """Import one entry; the uid it stands for ("" when it stands for none)."""
+    link = _http_url(entry.link)
+    uid = job_uid(subscription.url, entry.id, link)
+    if not uid:
+        summary.problems.append(_("An entry without an id or a link was skipped."))
+        return ""
+    job = await _find_job(uid, link)
+    if job is not None and not job.is_imported:
+        summary.unchanged += 1  # this instance's own job coming back: a loop, nothing to do
+        return uid
+    if entry.is_deletion or entry.closed:
+        if job is not None:
+            status = _ended_status(entry.job_fields.get("status"))
+            reason = _("Closed at its source.")
+            if await _close(job, status, _moment(entry.deleted) or now, subscription, reason):
+                summary.closed += 1
+        return uid
+    values = job_values(entry, feed, subscription, now)
+    if not values["title"]:
+        summary.problems.append(_("An entry without a title was skipped."))
+        return uid
+    if job is not None and job.source_feed_url != subscription.url:
+        # The same job reached through another feed: it is held once, kept by its first source.
+        summary.unchanged += 1
+        return uid
+    organization = await organizations.for_entry(entry)
+    values["organization_id"] = organization.id
+    values["source_feed_url"] = subscription.url[:1000]
+    values["source_name"] = source_name(subscription, feed)
+    if job is None:
+        await Job.create(uid=uid, slug=new_slug(values["title"]), status_changed_at=now, **values)
+        summary.created += 1
+    elif _changed(job, values):
+        if values["status"] != job.status:
+            values["status_changed_at"] = now
+        job.update_from_dict(values)
+        await job.save()
+        summary.updated += 1
+    else:
+        summary.unchanged += 1
+    return uid
+
+
+async def _close_absent(
+    subscription: FeedSubscription, present: set[str], now: datetime, summary: ImportSummary
+) -> None:
+    """A complete feed (RFC 5005) lists every current entry: imported jobs absent are gone."""
+    open_jobs = await Job.filter(
+        source_feed_url=subscription.url, status=JobStatus.PUBLISHED
+    ).exclude(uid__in=list(present) or [""])
+    for job in open_jobs:
+        reason = _("No longer listed in its source's complete feed.")
+        if await _close(job, JobStatus.CLOSED, now, subscription, reason):
+            summary.closed += 1
+
+
+async def _import_jobs(
+    feed: ParsedFeed, subscription: FeedSubscription, settings: Settings, now: datetime
+) -> ImportSummary:
+    summary = ImportSummary(problems=list(feed.problems))
+    organizations = _Organizations(subscription, feed, settings)
+    present: set[str] = set()
+    for entry in feed.entries:
+        uid = await _import_job_entry(entry, feed, subscription, organizations, summary, now)
+        if uid and not entry.is_deletion:
+            present.add(uid)
+    if feed.complete:
+        await _close_absent(subscription, present, now, summary)
+    return summary
+
+
+# --- sister-network directories --------------------------------------------------------------
+
+
+def organization_values(
+    entry: ParsedEntry, subscription: FeedSubscription, feed: ParsedFeed
+) -> dict[str, Any]:
+    fields = entry.organization_fields
+    name = _text(fields.get("name"), 200) or _text(entry.title, 200)
+    since = fields.get("member_since")
+
+    def codes(key: str, length: int) -> str:
+        values = fields.get(key)
+        items = [_text(value, length) for value in values] if isinstance(values, list) else []
+        return encode_tag_list(dict.fromkeys(slugify(i, length) for i in items if slugify(i)))
+
+    languages = fields.get("languages")
+    description = html_to_text(entry.summary_html)[:5000]
+    return {
+        "name": name,
+        "short_name": _text(fields.get("short_name"), 60),
+        "kind": _choice(fields.get("kind"), OrganizationKind, OrganizationKind.NETWORK),
+        "description": description if description != name else "",
+        "website": _http_url(fields.get("website"), 500),
+        "contact_email": _email(fields.get("contact_email")),
+        "city": _text(fields.get("city"), 100),
+        "region": _text(fields.get("region"), 100),
+        "country": _country(fields.get("country")),
+        "languages": encode_tag_list(
+            dict.fromkeys(
+                tag for tag in (_language(v) for v in languages or [] if isinstance(v, str)) if tag
+            )
+        )
+        if isinstance(languages, list)
+        else "",
+        "focus_areas": codes("focus_areas", 40),
+        "accepts_cases": fields.get("accepts_cases") is True,
+        "case_application_info": _text(fields.get("case_application_info"), 5000),
+        "member_since": since if isinstance(since, date) else None,
+        "network": _text(fields.get("network"), 200)
+        or _text(subscription.network or subscription.name or feed.title, 200),
+        "origin_url": _http_url(entry.link, 500),
+        "source_feed_url": subscription.url[:500],
+        # Logos are remote images: a federated record never makes visitors fetch them.
+        "logo_url": "",
+        "status": OrganizationStatus.ACTIVE,
+    }
+
+
+async def _import_directory(
+    feed: ParsedFeed, subscription: FeedSubscription, settings: Settings, now: datetime
+) -> ImportSummary:
+    summary = ImportSummary(problems=list(feed.problems))
+    own_pages = f"{settings.base_url}/orgs/"
+    for entry in feed.entries:
+        origin_id = _text(entry.id, 500) or _http_url(entry.link, 500)
+        if not origin_id or entry.is_deletion:
+            continue
+        if origin_id.startswith(own_pages):
+            summary.unchanged += 1  # one of this instance's own members, published back
+            continue
+        values = organization_values(entry, subscription, feed)
+        if not values["name"]:
+            summary.problems.append(_("A directory entry without a name was skipped."))
+            continue
+        organization = await Organization.get_or_none(origin_id=origin_id)
+        if organization is None:
+            await Organization.create(
+                slug=_unique_slug(values["name"]), origin_id=origin_id, **values
+            )
+            summary.created += 1
+        elif organization.source_feed_url != subscription.url[:500]:
+            summary.unchanged += 1
+        elif _changed(organization, values):
+            organization.update_from_dict(values)
+            await organization.save()
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+    return summary
+
+
+async def import_feed(
+    feed: ParsedFeed, subscription: FeedSubscription, settings: Settings, *, now: datetime
+) -> ImportSummary:
+    """Import a parsed feed for the subscription, all of it or nothing (one transaction)."""
+    importer = (
+        _import_directory if subscription.kind == SubscriptionKind.DIRECTORY else _import_jobs
+    )
+    async with in_transaction():
+        return await importer(feed, subscription, settings, now)
+
+
+def plain_words(problems: Iterable[str], limit: int = 3) -> str:
+    """The first few problems of an import, joined for the subscription's health."""
+    found = list(dict.fromkeys(problems))
+    text = " ".join(found[:limit])
+    if len(found) > limit:
+        text += " " + _("(and %(count)s more problems)") % {"count": len(found) - limit}
+    return text
