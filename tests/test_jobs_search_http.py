@@ -143,3 +143,12 @@ async def test_the_search_is_described_in_the_openapi_document(api):
     assert "400" in operation["responses"]
     assert "JobSearchResult" in document["components"]["schemas"]
     assert "post" in document["paths"]["/api/jobs"], "posting keeps its place beside search"
+
+
+@pytest.mark.parametrize("language", ["en", "es", "ja"])
+async def test_the_search_page_renders_in_every_shipped_language(browser, language):
+    jobs = await create_search_fixture()
+    page = await browser.get("/jobs", params={"lang": language, "q": "innocence"})
+    assert page.status_code == 200
+    assert f'<html lang="{language}">' in page.text
+    assert jobs["bengoshi"].slug in page_job_slugs(page.text)
