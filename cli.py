@@ -1,4 +1,4 @@
-"""The `amicus` command: serve, migrate, demo, create-admin, check."""
+"""The `amicus` command: serve, migrate, demo, create-admin, check, fetch, peers."""
 
 from __future__ import annotations
 
@@ -115,6 +115,62 @@ def command_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_fetch(args: argparse.Namespace) -> int:
+    from feeds.aggregator import run_pass
+
+    settings = _settings_or_exit()
+
+    async def fetch() -> int:
+        summary = await run_pass(settings, per_host=args.per_host)
+        print(summary.text())
+        return 0
+
+    return asyncio.run(_with_database(settings, fetch))
+
+
+def command_peers_add(args: argparse.Namespace) -> int:
+    from core.validation import ValidationError
+    from feeds.models import SubscriptionKind
+    from feeds.subscriptions import add_subscription
+
+    settings = _settings_or_exit()
+
+    async def add() -> int:
+        try:
+            subscription = await add_subscription(
+                settings,
+                args.url,
+                name=args.name,
+                network=args.network,
+                kind=SubscriptionKind(args.kind),
+            )
+        except ValidationError as error:
+            for message in error.errors.values():
+                print(message, file=sys.stderr)
+            return 1
+        print(f"Subscribed to {subscription.url} ({subscription.name or subscription.url}).")
+        return 0
+
+    return asyncio.run(_with_database(settings, add))
+
+
+def command_peers_list(args: argparse.Namespace) -> int:
+    from feeds.models import FeedSubscription
+
+    settings = _settings_or_exit()
+
+    async def show() -> int:
+        for subscription in await FeedSubscription.all():
+            status = subscription.last_status or "-"
+            print(
+                f"{subscription.id}\t{subscription.status}\t{subscription.kind}\t{status}\t"
+                f"{subscription.url}\t{subscription.name}\t{subscription.last_error}"
+            )
+        return 0
+
+    return asyncio.run(_with_database(settings, show))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amicus", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -144,6 +200,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("check", help="verify settings and database connectivity").set_defaults(
         handler=command_check
+    )
+
+    fetch = commands.add_parser("fetch", help="fetch and import every due feed once, then exit")
+    fetch.add_argument("--per-host", type=int, default=4, help="fetches in flight per host")
+    fetch.set_defaults(handler=command_fetch)
+
+    peers = commands.add_parser("peers", help="feed subscriptions (sister networks, members)")
+    peer_commands = peers.add_subparsers(dest="peers_command", required=True)
+    add = peer_commands.add_parser("add", help="subscribe to a feed, or to a page linking one")
+    add.add_argument("url")
+    add.add_argument("--name", default="")
+    add.add_argument("--network", default="")
+    add.add_argument("--kind", choices=("jobs", "directory"), default="jobs")
+    add.set_defaults(handler=command_peers_add)
+    peer_commands.add_parser("list", help="list subscriptions and their health").set_defaults(
+        handler=command_peers_list
     )
     return parser
 

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from core.i18n import gettext as _
+from core.openapi import error_responses
 from core.security import CSRF_HEADER, csrf_token_is_valid
 from core.settings import Settings
 from core.validation import ValidationError
@@ -84,37 +85,91 @@ async def feed_item(request: Request) -> Response:
 
 
 async def feed_action(request: Request) -> Response:
+    action = request.path_params["action"]
+    if action not in ("pause", "resume"):
+        raise ApiError(404, "not_found", _("There is no such action."))
     await _require_admin_change(request)
     subscription = await subscription_or_404(request.path_params["id"])
-    paused = request.path_params["action"] == "pause"
+    paused = action == "pause"
     return JSONResponse(subscription_json(await set_paused(subscription, paused)))
 
 
-SUBSCRIPTION_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"},
-        "url": {"type": "string"},
-        "name": {"type": "string"},
-        "network": {"type": "string"},
-        "kind": {"type": "string", "enum": ["jobs", "directory"]},
-        "status": {"type": "string", "enum": ["active", "paused", "disabled"]},
-        "last_status": {"type": ["integer", "null"]},
-        "consecutive_failures": {"type": "integer"},
-        "last_error": {"type": "string"},
-        "next_poll_at": {"type": ["string", "null"], "format": "date-time"},
-    },
+_ADMIN = "An administrator's session; every change also needs the X-CSRF-Token header."
+_ONE = {
+    "description": "The subscription",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FeedSubscription"}}},
 }
-_ADMIN = "An administrator's session; changes need the X-CSRF-Token header."
-OPENAPI_PATHS = {
-    "/api/admin/feeds": {
-        "get": {"summary": "Feed subscriptions and their health", "description": _ADMIN},
-        "post": {
-            "summary": "Subscribe to a feed (or a page linking one); 422 when it is not one",
-            "description": _ADMIN,
+_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+OPENAPI = {
+    "paths": {
+        "/api/admin/feeds": {
+            "get": {
+                "summary": "Feed subscriptions and their health",
+                "description": _ADMIN,
+                "responses": {
+                    "200": {"description": "Every subscription"},
+                    **error_responses(401, 403),
+                },
+            },
+            "post": {
+                "summary": "Subscribe to a feed, or to a page that links one",
+                "description": _ADMIN,
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["url"],
+                                "properties": {
+                                    "url": {"type": "string"},
+                                    "name": {"type": "string"},
+                                    "network": {"type": "string"},
+                                    "kind": {"type": "string", "enum": ["jobs", "directory"]},
+                                },
+                            }
+                        }
+                    }
+                },
+                "responses": {"201": _ONE, **error_responses(401, 403, 415, 422)},
+            },
+        },
+        "/api/admin/feeds/{id}": {
+            "delete": {
+                "summary": "Remove a subscription (its imported jobs stay)",
+                "parameters": _ID,
+                "responses": {"204": {"description": "Removed"}, **error_responses(401, 403, 404)},
+            }
+        },
+        **{
+            f"/api/admin/feeds/{{id}}/{action}": {
+                "post": {
+                    "summary": f"{action.capitalize()} a subscription",
+                    "parameters": _ID,
+                    "responses": {"200": _ONE, **error_responses(401, 403, 404)},
+                }
+            }
+            for action in ("pause", "resume")
         },
     },
-    "/api/admin/feeds/{id}": {"delete": {"summary": "Remove a subscription", "description": _ADMIN}},
-    "/api/admin/feeds/{id}/pause": {"post": {"summary": "Pause a subscription"}},
-    "/api/admin/feeds/{id}/resume": {"post": {"summary": "Resume a subscription"}},
+    "schemas": {
+        "FeedSubscription": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "url": {"type": "string"},
+                "name": {"type": "string"},
+                "network": {"type": "string"},
+                "kind": {"type": "string", "enum": ["jobs", "directory"]},
+                "status": {"type": "string", "enum": ["active", "paused", "disabled"]},
+                "last_fetched_at": {"type": ["string", "null"], "format": "date-time"},
+                "last_success_at": {"type": ["string", "null"], "format": "date-time"},
+                "last_status": {"type": ["integer", "null"]},
+                "items_imported_last": {"type": "integer"},
+                "items_imported_total": {"type": "integer"},
+                "consecutive_failures": {"type": "integer"},
+                "last_error": {"type": "string"},
+                "next_poll_at": {"type": ["string", "null"], "format": "date-time"},
+            },
+        }
+    },
 }

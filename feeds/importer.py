@@ -286,10 +286,12 @@ async def _close(
     if job.status in ENDED_STATUSES:
         return False
     previous = job.status
-    job.status = status
-    job.status_changed_at = when
-    job.status_reason = reason
-    await job.save(update_fields=["status", "status_changed_at", "status_reason", "updated_at"])
+    # Conditional on the state read, like jobs.lifecycle.perform; status is not searched text.
+    changed = await Job.filter(id=job.id, status=previous).update(
+        status=status, status_changed_at=when, status_reason=reason, updated_at=when
+    )
+    if not changed:
+        return False
     await AuditEvent.create(
         actor=None,
         actor_label=f"feed:{subscription.url}"[:254],
@@ -345,12 +347,16 @@ async def _import_job_entry(
     values["source_feed_url"] = subscription.url[:1000]
     values["source_name"] = source_name(subscription, feed)
     if job is None:
-        await Job.create(uid=uid, slug=new_slug(values["title"]), status_changed_at=now, **values)
+        job = Job(uid=uid, slug=new_slug(values["title"]), status_changed_at=now, **values)
+        # The loaded organization spares the search index a query of its own.
+        job.organization = organization
+        await job.save()
         summary.created += 1
     elif _changed(job, values):
         if values["status"] != job.status:
             values["status_changed_at"] = now
         job.update_from_dict(values)
+        job.organization = organization
         await job.save()
         summary.updated += 1
     else:

@@ -14,6 +14,9 @@ from starlette.routing import Route
 from core.i18n import gettext as _
 from core.settings import Settings
 from core.templating import render
+from feeds import admin as feed_admin
+from feeds import api as feed_api
+from feeds.aggregator import aggregator_worker
 from feeds.catalog import FeedNotFound, FeedParameterError, resolve
 from feeds.http_cache import feed_response, rendered_feed
 from feeds.hub import HUB_PATH, HubRequestError, parse_hub_request, store_intent
@@ -88,9 +91,24 @@ routes = [
     Route("/directory.opml", serve_feed),
     Route("/federation", federation_page),
     Route(HUB_PATH, websub_hub, methods=["POST"]),
+    # Subscriptions: what the aggregator imports (feeds.admin, feeds.api).
+    Route("/admin/feeds", feed_admin.feeds_page, methods=["GET", "POST"]),
+    Route("/admin/feeds/{id:int}/{action:str}", feed_admin.subscription_action, methods=["POST"]),
+    Route("/admin/feeds/members/{slug:str}/approve", feed_admin.approve_member, methods=["POST"]),
+    Route("/api/admin/feeds", feed_api.feeds_collection, methods=["GET", "POST"]),
+    Route("/api/admin/feeds/{id:int}", feed_api.feed_item, methods=["DELETE"]),
+    Route(
+        "/api/admin/feeds/{id:int}/{action:str}",
+        feed_api.feed_action,
+        methods=["POST"],
+    ),
 ]
+OPENAPI = feed_api.OPENAPI
 
 
 def background_workers(settings: Settings) -> list[BackgroundWorker]:
     """Workers that run for the app's lifetime (each an async context manager factory)."""
-    return [hub_worker(settings)]
+    workers = [hub_worker(settings)]
+    if settings.aggregator_enabled:
+        workers.append(aggregator_worker(settings))
+    return workers

@@ -1,0 +1,116 @@
+"""Shared set-ups for aggregation tests: feeds served on loopback, subscriptions, passes."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from html import escape
+
+from core.settings import Settings
+from feeds.aggregator import PassSummary, run_pass
+from feeds.models import FeedSubscription, SubscriptionKind
+from tests.helpers_hostile_servers import RawRequest, send
+
+
+class ServedFeed:
+    """A feed document a test can change; answers 304 to a matching If-None-Match."""
+
+    def __init__(self, body: bytes, content_type: str = "application/atom+xml"):
+        self.body = body
+        self.content_type = content_type
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
+
+    async def __call__(self, request: RawRequest, writer: asyncio.StreamWriter) -> None:
+        if request.headers.get("if-none-match") == self.etag:
+            await send(writer, 304, headers={"ETag": self.etag})
+            return
+        headers = {"Content-Type": self.content_type, "ETag": self.etag}
+        await send(writer, 200, self.body, headers)
+
+
+def atom_entry(
+    entry_id: str,
+    title: str,
+    *,
+    link: str = "",
+    summary: str = "",
+    updated: str = "2026-11-01T10:00:00Z",
+    categories: tuple[str, ...] = (),
+) -> str:
+    parts = [
+        f"<id>{escape(entry_id)}</id>",
+        f"<title>{escape(title)}</title>",
+        f"<updated>{updated}</updated>",
+    ]
+    if link:
+        parts.append(f'<link rel="alternate" href="{escape(link)}"/>')
+    if summary:
+        parts.append(f'<summary type="html">{escape(summary)}</summary>')
+    parts += [f'<category term="{escape(term)}"/>' for term in categories]
+    return "<entry>" + "".join(parts) + "</entry>"
+
+
+def atom_feed(*entries: str, title: str = "Careers", extra: str = "") -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<feed xmlns="http://www.w3.org/2005/Atom" '
+        'xmlns:fh="http://purl.org/syndication/history/1.0" '
+        'xmlns:at="http://purl.org/atompub/tombstones/1.0">'
+        f"<id>urn:test:feed</id><title>{escape(title)}</title>"
+        f"<updated>2026-11-01T10:00:00Z</updated>{extra}{''.join(entries)}</feed>"
+    ).encode()
+
+
+async def subscribe(
+    url: str,
+    *,
+    name: str = "Sister Network",
+    network: str = "Red Inocente",
+    kind: SubscriptionKind = SubscriptionKind.JOBS,
+) -> FeedSubscription:
+    """A subscription stored directly (adding through the checks is tested on its own)."""
+    return await FeedSubscription.create(url=url, name=name, network=network, kind=kind)
+
+
+async def make_due(*subscriptions: FeedSubscription) -> None:
+    ids = [subscription.id for subscription in subscriptions]
+    await FeedSubscription.filter(id__in=ids).update(next_poll_at=None)
+
+
+async def fetch_now(settings: Settings, **kwargs) -> PassSummary:
+    return await run_pass(settings, **kwargs)
+
+
+def later(hours: float) -> datetime:
+    return datetime.now(UTC) + timedelta(hours=hours)
+
+
+_LD_JSON = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.DOTALL)
+_EVENT_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
+
+
+def active_content(path: str, body: str) -> list[str]:
+    """Script, event handlers and javascript: URLs in a page or feed (the page's own JSON-LD
+    block is data; it must not be able to end its script element early)."""
+    found = []
+    if path.endswith(".json"):
+        items = json.loads(body).get("items", [])
+        texts = [str(item.get(key, "")) for item in items for key in ("content_html", "summary")]
+        body = "\n".join(texts)
+    for block in _LD_JSON.findall(body):
+        if "<" in block:
+            found.append(f"{path}: markup inside the JSON-LD block")
+    lowered = _LD_JSON.sub("", body).lower()
+    if "<script" in lowered:
+        found.append(f"{path}: <script")
+    if _EVENT_HANDLER.search(lowered):
+        found.append(f"{path}: event handler attribute")
+    if "javascript:" in lowered:
+        found.append(f"{path}: javascript: URL")
+    return found
