@@ -11,10 +11,13 @@ import asyncio
 import contextlib
 import email.utils
 import gzip
+import ssl
+import subprocess
 import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass
@@ -108,12 +111,13 @@ class RawServer:
     routes: dict[str, Route]
     host: str = "127.0.0.1"
     port: int = 0
+    scheme: str = "http"
     requests: list[RawRequest] = field(default_factory=list)
     handlers: set[asyncio.Task] = field(default_factory=set)
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     @property
     def endpoint(self) -> tuple[str, int]:
@@ -146,9 +150,11 @@ class RawServer:
 
 
 @contextlib.asynccontextmanager
-async def raw_server(routes: dict[str, Route]) -> AsyncIterator[RawServer]:
-    server = RawServer(routes)
-    listener = await asyncio.start_server(server._handle, server.host, 0)
+async def raw_server(
+    routes: dict[str, Route], tls: ssl.SSLContext | None = None
+) -> AsyncIterator[RawServer]:
+    server = RawServer(routes, scheme="https" if tls else "http")
+    listener = await asyncio.start_server(server._handle, server.host, 0, ssl=tls)
     server.port = listener.sockets[0].getsockname()[1]
     try:
         yield server
@@ -159,3 +165,22 @@ async def raw_server(routes: dict[str, Route]) -> AsyncIterator[RawServer]:
             task.cancel()
         await asyncio.gather(*server.handlers, return_exceptions=True)
         await listener.wait_closed()
+
+
+def self_signed_certificate(folder: Path, host_name: str) -> tuple[Path, Path]:
+    """A throwaway certificate and key for `host_name`, made with the openssl command."""
+    certificate, key = folder / f"{host_name}.pem", folder / f"{host_name}.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-keyout", str(key), "-out", str(certificate), "-subj", f"/CN={host_name}"]
+        + ["-addext", f"subjectAltName=DNS:{host_name}"],
+        check=True,
+        capture_output=True,
+    )
+    return certificate, key
+
+
+def server_tls(certificate: Path, key: Path) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate, key)
+    return context
