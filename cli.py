@@ -121,7 +121,7 @@ def command_fetch(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
 
     async def fetch() -> int:
-        summary = await run_pass(settings, per_host=args.per_host)
+        summary = await run_pass(settings, per_host=args.per_host, every=args.all)
         print(summary.text())
         return 0
 
@@ -204,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     fetch = commands.add_parser("fetch", help="fetch and import every due feed once, then exit")
     fetch.add_argument("--per-host", type=int, default=4, help="fetches in flight per host")
+    fetch.add_argument(
+        "--all", action="store_true", help="every active feed now, even if not yet due"
+    )
     fetch.set_defaults(handler=command_fetch)
 
     peers = commands.add_parser("peers", help="feed subscriptions (sister networks, members)")

@@ -65,16 +65,17 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:100]
 
 
-def _due(now: datetime) -> Q:
-    return Q(status=SubscriptionStatus.ACTIVE) & (
-        Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now)
-    )
+def _due(now: datetime, every: bool = False) -> Q:
+    active = Q(status=SubscriptionStatus.ACTIVE)
+    if every:
+        return active
+    return active & (Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
 
 
-async def claim(subscription_id: int, owner: str, now: datetime) -> bool:
+async def claim(subscription_id: int, owner: str, now: datetime, every: bool = False) -> bool:
     """Take the lease of a subscription that is still due; False when another process has it."""
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    taken = await FeedSubscription.filter(_due(now) & free, id=subscription_id).update(
+    taken = await FeedSubscription.filter(_due(now, every) & free, id=subscription_id).update(
         lease_owner=owner, lease_until=now + LEASE
     )
     return taken == 1
@@ -195,12 +196,13 @@ async def _run_one(
     owner: str,
     now: datetime,
     totals: PassSummary,
+    every: bool,
 ) -> None:
     subscription = await FeedSubscription.get_or_none(id=subscription_id)
     if subscription is None:
         return
     async with limiter.slot(subscription.url):
-        if not await claim(subscription_id, owner, now):
+        if not await claim(subscription_id, owner, now, every):
             return
         subscription = await FeedSubscription.get(id=subscription_id)
         try:
@@ -222,14 +224,15 @@ async def run_pass(
     owner: str | None = None,
     per_host: int = DEFAULT_PER_HOST,
     total: int = MAX_IN_FLIGHT,
+    every: bool = False,
 ) -> PassSummary:
-    """Process every due subscription once; at most `total` fetches in flight, `per_host`
-    to any one host."""
+    """Process every due subscription once (every active one with `every`, an operator's
+    "refresh now"); at most `total` fetches in flight, `per_host` to any one host."""
     moment = now or datetime.now(UTC)
     owner = owner or default_owner()
     totals = PassSummary()
     ids = (
-        await FeedSubscription.filter(_due(moment))
+        await FeedSubscription.filter(_due(moment, every))
         .order_by("next_poll_at", "id")
         .values_list("id", flat=True)
     )
@@ -239,7 +242,7 @@ async def run_pass(
     async with outbound_client(settings, max_connections=MAX_IN_FLIGHT) as client:
         await asyncio.gather(
             *(
-                _run_one(subscription_id, client, limiter, settings, owner, moment, totals)
+                _run_one(subscription_id, client, limiter, settings, owner, moment, totals, every)
                 for subscription_id in ids
             )
         )

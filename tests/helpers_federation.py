@@ -5,13 +5,29 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import re
+import secrets
+import shutil
+import sys
 from datetime import UTC, datetime, timedelta
 from html import escape
+from pathlib import Path
+from urllib.parse import urlsplit
 
-from core.settings import Settings
+import httpx
+
+from core.settings import PROJECT_ROOT, Settings
 from feeds.aggregator import PassSummary, run_pass
 from feeds.models import FeedSubscription, SubscriptionKind
+from tests.conftest import (
+    TEST_DATABASE_URL,
+    TEST_SECRET_KEY,
+    _postgres_admin,
+    _with_database_name,
+    free_socket,
+    uses_postgres,
+)
 from tests.helpers_hostile_servers import RawRequest, send
 
 
@@ -114,3 +130,89 @@ def active_content(path: str, body: str) -> list[str]:
     if "javascript:" in lowered:
         found.append(f"{path}: javascript: URL")
     return found
+
+
+# --- sister instances: Amicus in processes of their own, each with its own database -----------
+
+
+async def copy_database(template: str, directory: Path, name: str) -> str:
+    """A new migrated database copied from the session's template; its URL."""
+    if uses_postgres():
+        database = f"amicus_{name}_{os.getpid()}_{secrets.token_hex(4)}"
+        await _postgres_admin(f"CREATE DATABASE {database} TEMPLATE {template}")
+        return _with_database_name(TEST_DATABASE_URL, database)
+    path = directory / f"{name}.sqlite3"
+    shutil.copyfile(template, path)
+    return f"sqlite://{path}"
+
+
+async def drop_database(url: str) -> None:
+    if uses_postgres():
+        await _postgres_admin(f"DROP DATABASE IF EXISTS {urlsplit(url).path[1:]} WITH (FORCE)")
+
+
+class SisterInstance:
+    """Another Amicus: `uvicorn app:app` in a subprocess, driven over HTTP and its command line."""
+
+    def __init__(self, name: str, database_url: str, network: str):
+        sock = free_socket()
+        self.port = sock.getsockname()[1]
+        sock.close()
+        self.name = name
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.database_url = database_url
+        self.env = {
+            **os.environ,
+            "AMICUS_DATABASE_URL": database_url,
+            "AMICUS_BASE_URL": self.url,
+            "AMICUS_SECRET_KEY": TEST_SECRET_KEY,
+            "AMICUS_ALLOW_PRIVATE_ADDRESSES": "on",
+            "AMICUS_AGGREGATOR": "off",
+            "AMICUS_NETWORK_NAME": network,
+        }
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def command(self, *args: str) -> tuple[int, str]:
+        """Run `amicus ARGS` against this instance's database; exit code and output."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "cli",
+            *args,
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await process.communicate()
+        return process.returncode or 0, output.decode()
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+            cwd=PROJECT_ROOT,
+            env=self.env,
+        )
+        async with httpx.AsyncClient() as client:
+            for _attempt in range(400):
+                try:
+                    if (await client.get(f"{self.url}/healthz")).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.05)
+        raise RuntimeError(f"instance {self.name} did not start")
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await self.process.wait()
