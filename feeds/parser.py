@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import re
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 from typing import Any
@@ -58,6 +59,13 @@ _EXTENSION_MARKERS = (
 )
 
 
+# Links feedparser-rs blanks: loopback, private and link-local hosts, IPv6 literals.
+_PRIVATE_LINK = re.compile(
+    rb"://(?:[^/@\s\"'<>]*@)?(?:localhost|127\.|10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|169\.254\.|\[)",
+    re.IGNORECASE,
+)
+
+
 def parse_feed(
     body: bytes, url: str, content_type: str = "", *, backend: str = DEFAULT_BACKEND
 ) -> ParsedFeed:
@@ -76,17 +84,19 @@ def parse_feed(
             _("The feed is malformed (%(reason)s); it was read as far as possible.")
             % {"reason": parsed.bozo_reason}
         )
-    if any(marker in body for marker in _EXTENSION_MARKERS) or _links_missing(parsed):
+    if any(marker in body for marker in _EXTENSION_MARKERS) or _links_missing(parsed, body):
         _add_extensions(parsed, body, url)
     return parsed
 
 
-def _links_missing(parsed: ParsedFeed) -> bool:
+def _links_missing(parsed: ParsedFeed, body: bytes) -> bool:
     """feedparser-rs blanks every link to a loopback or private address (its own guard
     against server-side requests), which closed networks and tests rely on; the extension
     pass restores them from the document."""
-    return parsed.parser == "feedparser-rs" and (
-        not parsed.self_url or any(not entry.link for entry in parsed.entries)
+    return (
+        parsed.parser == "feedparser-rs"
+        and (not parsed.self_url or any(not entry.link for entry in parsed.entries))
+        and _PRIVATE_LINK.search(body) is not None
     )
 
 
