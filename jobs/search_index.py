@@ -89,13 +89,13 @@ async def _organization_name(job: Job, using_db: BaseDBAsyncClient | None) -> st
     loaded = getattr(job, "_organization", None)
     if isinstance(loaded, Organization) and loaded.id == job.organization_id:
         return loaded.name
-    name = (
+    names = (
         await Organization.filter(id=job.organization_id)
         .using_db(using_db)
+        .limit(1)
         .values_list("name", flat=True)
-        .first()
     )
-    return str(name or "")
+    return str(names[0]) if names else ""
 
 
 @pre_save(Job)

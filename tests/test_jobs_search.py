@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from directory.models import Organization
+from jobs.models import Job
 from tests.helpers_search import create_search_fixture, make_job, make_organization
 
 ALL_OPEN = {
@@ -199,6 +200,14 @@ async def test_editing_a_job_and_renaming_its_organization_update_what_finds_it(
     await organization.save()
     assert names_of(await search(api, {"q": "defensoria"}), jobs) == set()
     assert names_of(await search(api, {"q": "procuracion"}), jobs) == {"abogada", "investigador"}
+
+
+async def test_a_job_saved_without_its_organization_loaded_keeps_the_organization_searchable(api):
+    jobs = await create_search_fixture()
+    reloaded = await Job.get(id=jobs["abogada"].id)
+    reloaded.title = "Abogada litigante"
+    await reloaded.save()
+    assert names_of(await search(api, {"q": "litigante defensoria"}), jobs) == {"abogada"}
 
 
 async def test_a_deleted_job_leaves_the_index(api):
