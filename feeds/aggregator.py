@@ -10,10 +10,12 @@ interval. A process that dies leaves a lease that simply runs out.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import logging
 import os
+import re
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,7 +29,7 @@ from core.settings import Settings
 from feeds.fetcher import FetchLimiter, FetchResult, fetch_feed
 from feeds.importer import ImportSummary, import_feed, plain_words
 from feeds.models import FeedSubscription, SubscriptionStatus
-from feeds.outbound import outbound_client
+from feeds.outbound import Endpoint, Timeouts, outbound_client
 from feeds.parser import parse_feed_async
 from feeds.schedule import next_poll
 
@@ -81,6 +83,30 @@ async def claim(subscription_id: int, owner: str, now: datetime, every: bool = F
     return taken == 1
 
 
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
+_CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9._-]{1,40})", re.IGNORECASE)
+
+
+def encoding_problem(body: bytes, content_type: str) -> str:
+    """A UTF-8 document (as declared, or by default) that is not valid UTF-8: some parsers
+    replace the bad bytes without a word, so the problem is named here for the health page."""
+    declared = _CHARSET.search(content_type)
+    found = _XML_ENCODING.match(body[:200])
+    name = declared.group(1) if declared else found.group(1).decode() if found else "utf-8"
+    try:
+        if codecs.lookup(name).name != "utf-8":
+            return ""
+        body.decode("utf-8")
+    except LookupError:
+        return ""
+    except UnicodeDecodeError as error:
+        return _(
+            "The feed is not valid UTF-8 (at byte %(position)s); unreadable characters were "
+            "replaced."
+        ) % {"position": error.start}
+    return ""
+
+
 def _record_fetch(
     subscription: FeedSubscription, result: FetchResult, now: datetime
 ) -> dict[str, object]:
@@ -114,6 +140,9 @@ async def _import(
         return None, reason, parsed.ttl_minutes
     if parsed.hub_url:
         subscription.hub_url = parsed.hub_url[:1000]
+    problem = encoding_problem(result.body, result.content_type)
+    if problem:
+        summary.problems.insert(0, problem)
     return summary, "", parsed.ttl_minutes
 
 
@@ -124,6 +153,7 @@ async def process(
     owner: str,
     now: datetime,
     totals: PassSummary,
+    timeouts: Timeouts = Timeouts(),
 ) -> None:
     """Fetch, parse, import and schedule one claimed subscription, then release its lease."""
     result = await fetch_feed(
@@ -132,6 +162,7 @@ async def process(
         etag=subscription.etag,
         last_modified=subscription.last_modified,
         previous_body_hash=subscription.body_hash,
+        timeouts=timeouts,
     )
     changes = _record_fetch(subscription, result, now)
     error = result.error
@@ -197,6 +228,7 @@ async def _run_one(
     now: datetime,
     totals: PassSummary,
     every: bool,
+    timeouts: Timeouts,
 ) -> None:
     subscription = await FeedSubscription.get_or_none(id=subscription_id)
     if subscription is None:
@@ -206,7 +238,7 @@ async def _run_one(
             return
         subscription = await FeedSubscription.get(id=subscription_id)
         try:
-            await process(subscription, client, settings, owner, now, totals)
+            await process(subscription, client, settings, owner, now, totals, timeouts)
         except Exception:
             # Whatever broke (the database went away), the lease must not outlive the attempt.
             logger.exception("aggregating %s failed", subscription.url)
@@ -225,9 +257,14 @@ async def run_pass(
     per_host: int = DEFAULT_PER_HOST,
     total: int = MAX_IN_FLIGHT,
     every: bool = False,
+    timeouts: Timeouts = Timeouts(),
+    allowed_endpoints: Collection[Endpoint] = (),
 ) -> PassSummary:
     """Process every due subscription once (every active one with `every`, an operator's
-    "refresh now"); at most `total` fetches in flight, `per_host` to any one host."""
+    "refresh now"); at most `total` fetches in flight, `per_host` to any one host.
+
+    allowed_endpoints: (host, port) pairs reachable even when private addresses are refused
+    (a closed network's own feed server)."""
     moment = now or datetime.now(UTC)
     owner = owner or default_owner()
     totals = PassSummary()
@@ -239,10 +276,25 @@ async def run_pass(
     if not ids:
         return totals
     limiter = FetchLimiter(total=min(total, MAX_IN_FLIGHT), per_host=max(1, per_host))
-    async with outbound_client(settings, max_connections=MAX_IN_FLIGHT) as client:
+    async with outbound_client(
+        settings,
+        timeouts=timeouts,
+        max_connections=MAX_IN_FLIGHT,
+        allowed_endpoints=allowed_endpoints,
+    ) as client:
         await asyncio.gather(
             *(
-                _run_one(subscription_id, client, limiter, settings, owner, moment, totals, every)
+                _run_one(
+                    subscription_id,
+                    client,
+                    limiter,
+                    settings,
+                    owner,
+                    moment,
+                    totals,
+                    every,
+                    timeouts,
+                )
                 for subscription_id in ids
             )
         )
