@@ -481,6 +481,9 @@ async def import_feed(
         _import_directory if subscription.kind == SubscriptionKind.DIRECTORY else _import_jobs
     )
     async with in_transaction():
+        # Write first: SQLite then takes its write lock at once, waiting for other writers
+        # (busy timeout), instead of failing when a read transaction later needs to write.
+        await FeedSubscription.filter(id=subscription.id).update(updated_at=now)
         return await importer(feed, subscription, settings, now)
 
 
