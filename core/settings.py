@@ -34,6 +34,8 @@ class Settings:
     env: str = "development"
     allow_private_addresses: bool = False
     aggregator_enabled: bool = True
+    # Search results cached per process, keyed by the jobs data generation; off for benchmarks.
+    search_cache: bool = True
     network_name: str = "Innocence Network"
     # Which postings wait for an administrator: none, those of untrusted organizations, or all.
     review_policy: str = "untrusted"
@@ -58,6 +60,7 @@ class Settings:
             env=get("ENV", "development"),
             allow_private_addresses=_flag(get("ALLOW_PRIVATE_ADDRESSES", "off")),
             aggregator_enabled=_flag(get("AGGREGATOR", "on")),
+            search_cache=_flag(get("SEARCH_CACHE", "on")),
             network_name=get("NETWORK_NAME", cls.network_name),
             review_policy=get("REVIEW_POLICY", cls.review_policy),
             job_default_days=_number(get("JOB_DEFAULT_DAYS", str(cls.job_default_days))),

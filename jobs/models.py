@@ -124,3 +124,17 @@ class Job(Model):
 
 
 from jobs import search_index  # noqa: E402,F401  (keeps search terms in step with every save)
+
+
+class JobDataGeneration(Model):
+    """One row: a counter bumped by database triggers on every write to a job or organization.
+
+    The triggers (migration 0003) fire on every insert, update or delete however it is made,
+    so any process learns that the data search shows has changed with one primary-key read.
+    """
+
+    id = fields.IntField(primary_key=True)
+    generation = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "job_data_generation"

@@ -9,13 +9,14 @@ which holds the terms made by jobs.search_terms.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
@@ -24,6 +25,7 @@ from core.i18n import gettext as _
 from core.settings import Settings
 from core.validation import countries, normalize_language_tag
 from directory.models import OrganizationStatus
+from jobs import search_cache
 from jobs.models import Category, EmploymentType, Job, JobStatus, WorkMode
 from jobs.search_terms import query_terms
 
@@ -443,47 +445,152 @@ def _facet_counts(rows: Iterable[Mapping[str, Any]]) -> tuple[int, dict[str, lis
     return total, facets
 
 
+async def _ordered_ids(
+    connection: BaseDBAsyncClient,
+    structural: tuple[str, list[Any]],
+    terms: list[str],
+    sort: str,
+    limit: int,
+    offset: int,
+) -> tuple[int, ...]:
+    page = _source(structural, terms, ranked=sort == "relevance")
+    rows = await connection.execute_query_dict(
+        f'SELECT f."id" AS id FROM {page.sql} ORDER BY {ORDERINGS[sort]}'
+        f" LIMIT {limit} OFFSET {offset}",
+        page.params,
+    )
+    return tuple(row["id"] for row in rows)
+
+
+async def _counts(
+    connection: BaseDBAsyncClient,
+    structural: tuple[str, list[Any]],
+    terms: list[str],
+    *,
+    facets: bool,
+) -> tuple[int, dict[str, list[FacetCount]] | None]:
+    """The number of matches and, with facets, the counts per facet value, in one pass."""
+    matches = _source(structural, terms, ranked=False)
+    if not facets:
+        rows = await connection.execute_query_dict(
+            f"SELECT COUNT(*) AS n FROM {matches.sql}", matches.params
+        )
+        return int(rows[0]["n"]), None
+    columns = ", ".join(f'f."{name}" AS "{name}"' for name in FACETS)
+    groups = ", ".join(f'f."{name}"' for name in FACETS)
+    return _facet_counts(
+        await connection.execute_query_dict(
+            f"SELECT {columns}, COUNT(*) AS n FROM {matches.sql} GROUP BY {groups}",
+            matches.params,
+        )
+    )
+
+
+async def _cached_ids(
+    connection: BaseDBAsyncClient,
+    structural: Callable[[], tuple[str, list[Any]]],
+    terms: list[str],
+    query: JobQuery,
+    key: tuple[Any, ...],
+) -> tuple[int, ...]:
+    """The page's ids: sliced from the cached first pages of this sort, or the page kept alone."""
+    sort = query.effective_sort
+    offset = (query.page - 1) * query.per_page
+    end = offset + query.per_page
+    if end <= search_cache.PREFIX_ROWS:
+        prefix_key = ("ids", sort, *key)
+        prefix = search_cache.cache.get(prefix_key)
+        if prefix is None:
+            prefix = await _ordered_ids(
+                connection, structural(), terms, sort, search_cache.PREFIX_ROWS, 0
+            )
+            search_cache.cache.put(prefix_key, prefix)
+        return prefix[offset:end]
+    page_key = ("page", sort, query.page, query.per_page, *key)
+    ids = search_cache.cache.get(page_key)
+    if ids is None:
+        ids = await _ordered_ids(connection, structural(), terms, sort, query.per_page, offset)
+        search_cache.cache.put(page_key, ids)
+    return ids
+
+
+async def _cached_counts(
+    connection: BaseDBAsyncClient,
+    structural: Callable[[], tuple[str, list[Any]]],
+    terms: list[str],
+    key: tuple[Any, ...],
+    *,
+    facets: bool,
+) -> tuple[int, dict[str, list[FacetCount]] | None]:
+    counts_key = ("counts", *key)
+    entry = search_cache.cache.get(counts_key)
+    if entry is None or (facets and entry[1] is None):
+        total, facet_counts = await _counts(connection, structural(), terms, facets=facets)
+        frozen = (
+            None
+            if facet_counts is None
+            else tuple((name, tuple(values)) for name, values in facet_counts.items())
+        )
+        entry = (total, frozen)
+        search_cache.cache.put(counts_key, entry)
+    total, frozen = entry
+    if not facets or frozen is None:
+        return total, None
+    return total, {name: list(values) for name, values in frozen}
+
+
 async def search_jobs(
     query: JobQuery,
     *,
     now: datetime | None = None,
     facets: bool = True,
     default_days: int = DEFAULT_JOB_DAYS,
+    cache: bool = True,
 ) -> SearchResult:
     """One page of the visible jobs matching the query (organization fetched), the total,
-    and with facets=True the counts per facet value over every match."""
+    and with facets=True the counts per facet value over every match.
+
+    With cache=True the total, the facets and the page's ids come from jobs.search_cache when
+    no job or organization changed since they were computed; without an explicit now,
+    visibility is then evaluated at the start of the current minute."""
+    connection = connections.get("default")
+    generation = None
+    if cache and search_cache.cacheable(connection):
+        # Read before any result, so that a change committed meanwhile moves the key.
+        generation = await search_cache.data_generation(connection)
+    if generation is not None and now is None:
+        now = search_cache.this_minute(datetime.now(UTC))
     now = now or datetime.now(UTC)
     terms = query.terms
     if query.text and not terms:
         # Only punctuation or operators: there is no word to find.
         return SearchResult(query, [], 0, {name: [] for name in FACETS} if facets else {})
-    structural = _structural_sql(
-        filter_jobs(visible_jobs(now, default_days), query, now=now, default_days=default_days)
-    )
-    sort = query.effective_sort
-    page = _source(structural, terms, ranked=sort == "relevance")
-    connection = connections.get("default")
-    page_rows = await connection.execute_query_dict(
-        f'SELECT f."id" AS id FROM {page.sql} ORDER BY {ORDERINGS[sort]}'
-        f" LIMIT {query.per_page} OFFSET {(query.page - 1) * query.per_page}",
-        page.params,
-    )
-    matches = _source(structural, terms, ranked=False)
-    if facets:
-        columns = ", ".join(f'f."{name}" AS "{name}"' for name in FACETS)
-        groups = ", ".join(f'f."{name}"' for name in FACETS)
-        total, facet_counts = _facet_counts(
-            await connection.execute_query_dict(
-                f"SELECT {columns}, COUNT(*) AS n FROM {matches.sql} GROUP BY {groups}",
-                matches.params,
+    built: list[tuple[str, list[Any]]] = []
+
+    def structural() -> tuple[str, list[Any]]:
+        if not built:
+            filtered = filter_jobs(
+                visible_jobs(now, default_days), query, now=now, default_days=default_days
             )
-        )
+            built.append(_structural_sql(filtered))
+        return built[0]
+
+    if generation is None:
+        sort = query.effective_sort
+        offset = (query.page - 1) * query.per_page
+        ids = await _ordered_ids(connection, structural(), terms, sort, query.per_page, offset)
+        total, facet_counts = await _counts(connection, structural(), terms, facets=facets)
     else:
-        count_rows = await connection.execute_query_dict(
-            f"SELECT COUNT(*) AS n FROM {matches.sql}", matches.params
+        scope = search_cache.Scope(
+            search_cache.database_identity(connection), generation, now, default_days
         )
-        total, facet_counts = int(count_rows[0]["n"]), {}
-    ids = [row["id"] for row in page_rows]
+        # The terms, not the text as typed: "ATTORNEY" and "attorney" share entries.
+        canonical = replace(query, text=" ".join(terms), sort="", page=1, per_page=DEFAULT_PER_PAGE)
+        key = (scope, canonical)
+        ids = await _cached_ids(connection, structural, terms, query, key)
+        total, facet_counts = await _cached_counts(
+            connection, structural, terms, key, facets=facets
+        )
     by_id = {job.id: job for job in await Job.filter(id__in=ids).select_related("organization")}
     jobs = [by_id[job_id] for job_id in ids if job_id in by_id]
-    return SearchResult(query, jobs, total, facet_counts)
+    return SearchResult(query, jobs, total, facet_counts or {})

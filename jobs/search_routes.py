@@ -110,7 +110,9 @@ async def jobs_page(request: Request) -> Response:
             {"error": str(error), "query": JobQuery(), "result": None, **_page_parts(JobQuery())},
             status_code=400,
         )
-    result = await search_jobs(query, default_days=settings.job_default_days)
+    result = await search_jobs(
+        query, default_days=settings.job_default_days, cache=settings.search_cache
+    )
     return render(
         request,
         "jobs/search.html",
@@ -174,7 +176,9 @@ async def jobs_api(request: Request) -> Response:
         raise ApiError(
             400, "invalid_parameter", str(error), {error.parameter: str(error)}
         ) from None
-    result = await search_jobs(query, default_days=settings.job_default_days)
+    result = await search_jobs(
+        query, default_days=settings.job_default_days, cache=settings.search_cache
+    )
     return JSONResponse(search_document(result, settings.base_url))
 
 
