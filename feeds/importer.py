@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.i18n import gettext as _
@@ -52,6 +53,7 @@ _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$")
 _LARGEST_AMOUNT = Decimal("9999999999.99")
 _CENTS = Decimal("0.01")
 AUDIT_ACTION_CLOSE = "close"
+IMPORT_ATTEMPTS = 3
 
 
 @dataclass
@@ -480,11 +482,21 @@ async def import_feed(
     importer = (
         _import_directory if subscription.kind == SubscriptionKind.DIRECTORY else _import_jobs
     )
-    async with in_transaction():
-        # Write first: SQLite then takes its write lock at once, waiting for other writers
-        # (busy timeout), instead of failing when a read transaction later needs to write.
-        await FeedSubscription.filter(id=subscription.id).update(updated_at=now)
-        return await importer(feed, subscription, settings, now)
+    attempt = 1
+    while True:
+        try:
+            async with in_transaction():
+                # Write first: SQLite then takes its write lock at once, waiting for other
+                # writers (busy timeout), instead of failing when a read transaction later
+                # needs to write.
+                await FeedSubscription.filter(id=subscription.id).update(updated_at=now)
+                return await importer(feed, subscription, settings, now)
+        except IntegrityError:
+            # Another feed imported the same job or organization at the same moment (two
+            # paths to one job); the next attempt finds it and keeps it once.
+            if attempt == IMPORT_ATTEMPTS:
+                raise
+            attempt += 1
 
 
 def plain_words(problems: Iterable[str], limit: int = 3) -> str:
