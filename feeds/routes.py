@@ -16,6 +16,7 @@ from core.settings import Settings
 from core.templating import render
 from feeds import admin as feed_admin
 from feeds import api as feed_api
+from feeds import openapi
 from feeds.aggregator import aggregator_worker
 from feeds.catalog import FeedNotFound, FeedParameterError, resolve
 from feeds.http_cache import feed_response, rendered_feed
@@ -104,6 +105,8 @@ routes = [
     ),
 ]
 OPENAPI = feed_api.OPENAPI
+
+OPENAPI = {"paths": openapi.PATHS}
 
 
 def background_workers(settings: Settings) -> list[BackgroundWorker]:

@@ -66,7 +66,8 @@ class _FeedExtension(BaseExtension):
             deleted = etree.SubElement(
                 feed, f"{{{TOMBSTONES_NS}}}deleted-entry", ref=mark.uid, when=rfc3339(mark.when)
             )
-            etree.SubElement(deleted, f"{{{TOMBSTONES_NS}}}link", href=mark.url)
+            # RFC 6721 3: an atom:link to where the entry was.
+            etree.SubElement(deleted, "link", rel="alternate", href=mark.url)
             etree.SubElement(deleted, f"{{{AMICUS_NS}}}jobStatus").text = mark.status
         return feed
 
