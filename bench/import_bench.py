@@ -1,0 +1,175 @@
+"""Import benchmark: the whole aggregator pipeline (fetch -> parse -> import -> schedule) into a
+fresh SQLite database, on the feeds bench/aggregator_bench.py generates (500 Atom feeds x 50
+job entries by default, served on loopback by nginx or Starlette's StaticFiles).
+
+Measured in a fresh process, so that its peak memory is its own:
+
+- first pass: every feed subscribed and due; fetched, parsed, imported (one transaction per
+  feed) and scheduled; entries imported per second;
+- second pass, nothing changed (`every` due at once): 304s and body-hash skips, nothing
+  parsed or imported; seconds;
+- peak resident memory of the process (VmHWM).
+
+    .venv/bin/python bench/import_bench.py            # prints a table, writes JSON
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from aggregator_bench import (  # noqa: E402
+    TARGETS,
+    free_port,
+    peak_rss_mb,
+    start_server,
+    wait_for,
+    write_feeds,
+)
+
+RESULTS = ROOT / "bench" / "results" / "import.json"
+
+
+async def _measure(urls: list[str], database: Path, per_host: int) -> dict[str, Any]:
+    from core.database import apply_migrations, close_database, open_database
+    from core.settings import Settings
+    from feeds.aggregator import run_pass
+    from feeds.models import FeedSubscription
+    from jobs.models import Job
+
+    url = f"sqlite://{database}"
+    settings = Settings(database_url=url, allow_private_addresses=True, aggregator_enabled=False)
+    await apply_migrations(url)
+    await open_database(url)
+    try:
+        await FeedSubscription.bulk_create(
+            [FeedSubscription(url=feed, name=f"Feed {n}") for n, feed in enumerate(urls)]
+        )
+        started = time.perf_counter()
+        first = await run_pass(settings, per_host=per_host)
+        first_seconds = time.perf_counter() - started
+        started, cpu = time.perf_counter(), time.process_time()
+        second = await run_pass(settings, per_host=per_host, every=True)
+        second_seconds = time.perf_counter() - started
+        second_cpu = time.process_time() - cpu
+        jobs = await Job.all().count()
+    finally:
+        await close_database()
+    return {
+        "feeds": len(urls),
+        "jobs_in_database": jobs,
+        "first_pass": {
+            "seconds": round(first_seconds, 2),
+            "entries_imported": first.imported,
+            "entries_per_second": round(first.imported / first_seconds),
+            "errors": first.errors,
+        },
+        "second_pass": {
+            "seconds": round(second_seconds, 3),
+            "cpu_seconds": round(second_cpu, 3),
+            "not_modified": second.not_modified,
+            "fetched_and_parsed": second.fetched,
+        },
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+def measure_in_process(urls_file: Path, database: Path, per_host: int) -> None:
+    urls = urls_file.read_text().split()
+    print(json.dumps(asyncio.run(_measure(urls, database, per_host))))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--feeds", type=int, default=500)
+    parser.add_argument("--entries", type=int, default=50)
+    parser.add_argument("--per-host", type=int, default=16)
+    parser.add_argument("--server", choices=["auto", "nginx", "starlette"], default="auto")
+    parser.add_argument("--json", type=Path, default=RESULTS)
+    parser.add_argument("--measure", nargs=3, metavar=("URLS", "DATABASE", "PER_HOST"))
+    arguments = parser.parse_args()
+    if arguments.measure:
+        urls_file, database, per_host = arguments.measure
+        measure_in_process(Path(urls_file), Path(database), int(per_host))
+        return
+
+    import subprocess
+
+    load_at_start = [round(value, 2) for value in os.getloadavg()]
+    with tempfile.TemporaryDirectory(prefix="amicus-import-bench-") as temporary:
+        work = Path(temporary)
+        feeds = work / "feeds"
+        feeds.mkdir()
+        size = write_feeds(feeds, arguments.feeds, arguments.entries)
+        port = free_port()
+        server_name, server = start_server(arguments.server, feeds, work, port)
+        try:
+            wait_for(port, server)
+            urls = [f"http://127.0.0.1:{port}/{path.name}" for path in sorted(feeds.iterdir())]
+            urls_file = work / "urls.txt"
+            urls_file.write_text("\n".join(urls) + "\n")
+            command = [
+                sys.executable,
+                __file__,
+                "--measure",
+                str(urls_file),
+                str(work / "bench.sqlite3"),
+                str(arguments.per_host),
+            ]
+            output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+            result = json.loads(output.strip().splitlines()[-1])
+        finally:
+            server.terminate()
+            server.wait()
+
+    first, second = result["first_pass"], result["second_pass"]
+    rows = [
+        (
+            "first pass (fetch+parse+import)",
+            f"{first['entries_per_second']} entries/s",
+            f">= {TARGETS['entries_per_second']}",
+        ),
+        (
+            "second pass, nothing changed",
+            f"{second['seconds']} s",
+            f"<= {TARGETS['second_pass_seconds']} s",
+        ),
+        ("peak RSS", f"{result['peak_rss_mb']} MB", f"< {TARGETS['peak_rss_mb']} MB"),
+    ]
+    print(
+        f"{arguments.feeds} feeds x {arguments.entries} entries, "
+        f"{size / arguments.feeds / 1024:.0f} KB per feed, served by {server_name}, into SQLite; "
+        f"{os.cpu_count()} CPUs, load average {load_at_start[0]}."
+    )
+    for name, value, target in rows:
+        print(f"  {name:<34} {value:>16}   target {target}")
+    report = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "entries_per_feed": arguments.entries,
+        "bytes_per_feed": size // arguments.feeds,
+        "per_host": arguments.per_host,
+        "cpus": os.cpu_count(),
+        "load_average_at_start": load_at_start,
+        "server": server_name,
+        "targets": TARGETS,
+        **result,
+    }
+    arguments.json.parent.mkdir(parents=True, exist_ok=True)
+    arguments.json.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
