@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
+
+from starlette.datastructures import QueryParams
 
 from core import i18n
 from core.settings import Settings
@@ -29,6 +31,8 @@ from feeds.xml_feeds import render_atom, render_rss
 from jobs.search import JobQuery, SearchError, job_query_to_params, parse_job_query
 
 OPML_MEDIA_TYPE = "text/x-opml"
+# ASCII digits only ("²".isdigit() is true), and short enough for int() to be cheap.
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 MAX_COMPLETE_PAGE = 10_000
 _FORMAT = r"\.(?P<format>atom|rss|json)"
 _PATTERNS = {
@@ -84,7 +88,7 @@ class FeedBody:
 
 def _page(params: Mapping[str, Any]) -> int:
     raw = params.get("page") or "1"
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_COMPLETE_PAGE:
+    if not WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_COMPLETE_PAGE:
         raise FeedParameterError(
             i18n.gettext("'page' must be a whole number between 1 and %(max)d.")
             % {"max": MAX_COMPLETE_PAGE}
@@ -133,6 +137,13 @@ def resolve(path: str, params: Mapping[str, Any]) -> FeedRequest:
         page = [("page", str(page_number))] if page_number != 1 else []
         return FeedRequest(kind, format_, path, tuple(extra + page), language, page=page_number)
     return FeedRequest(kind, format_, path, (), language)
+
+
+def resolve_url(url: str) -> FeedRequest:
+    """The feed at an absolute URL of this site (the caller checks scheme and host)."""
+    parts = urlsplit(url)
+    # QueryParams keeps repeated parameters (country=AR&country=JP) as the routes see them.
+    return resolve(parts.path, QueryParams(parts.query))
 
 
 async def _job_feed(request: FeedRequest, settings: Settings, moment: datetime) -> JobFeed:

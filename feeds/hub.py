@@ -13,14 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
 from core.i18n import gettext as _
 from core.security import new_secret
 from core.settings import Settings
-from feeds.catalog import FeedNotFound, FeedParameterError, resolve
+from feeds.catalog import WHOLE_NUMBER, FeedNotFound, FeedParameterError, resolve_url
 from feeds.http_cache import rendered_feed
 from feeds.models import HubIntent, HubMode, HubSubscription
 from feeds.outbound import OutboundError
@@ -77,7 +77,7 @@ async def _topic(value: str, settings: Settings) -> str:
             _("'hub.topic' must be a feed of this site (%(base)s).") % {"base": settings.base_url}
         )
     try:
-        await rendered_feed(resolve(parts.path, dict(parse_qsl(parts.query))), settings)
+        await rendered_feed(resolve_url(value), settings)
     except FeedNotFound:
         raise HubRequestError(_("'hub.topic' is not a feed of this site.")) from None
     except FeedParameterError as error:
@@ -90,7 +90,7 @@ async def _topic(value: str, settings: Settings) -> str:
 def _lease(value: str) -> int:
     if not value:
         return DEFAULT_LEASE_SECONDS
-    if not value.isdigit():
+    if not WHOLE_NUMBER.fullmatch(value):
         raise HubRequestError(_("'hub.lease_seconds' must be a whole number of seconds."))
     # The hub chooses the lease within its bounds and tells the subscriber in verification.
     return min(max(int(value), MIN_LEASE_SECONDS), MAX_LEASE_SECONDS)
@@ -140,9 +140,8 @@ async def apply_intent(intent: HubIntent, settings: Settings, now: datetime) -> 
     if intent.mode == HubMode.UNSUBSCRIBE:
         await HubSubscription.filter(key=key).delete()
         return
-    parts = urlsplit(intent.topic)
     try:
-        current = await rendered_feed(resolve(parts.path, dict(parse_qsl(parts.query))), settings)
+        current = await rendered_feed(resolve_url(intent.topic), settings)
     except (FeedNotFound, FeedParameterError):
         return  # the topic went away between the request and its verification
     # The subscriber fetched the topic to find the hub, so it has this content already.

@@ -17,7 +17,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 from starlette.applications import Starlette
@@ -25,7 +24,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from core.settings import Settings
-from feeds.catalog import FeedNotFound, FeedParameterError, resolve
+from feeds.catalog import FeedNotFound, FeedParameterError, resolve_url
 from feeds.http_cache import RenderedFeed, data_generation, rendered_feed
 from feeds.hub import HUB_PATH, apply_intent, intent_is_confirmed
 from feeds.job_entries import feed_moment
@@ -62,9 +61,8 @@ async def _claim(model: type[HubIntent] | type[HubDelivery], item_id: int, now: 
 
 
 async def _topic_feed(topic: str, settings: Settings, now: datetime) -> RenderedFeed | None:
-    parts = urlsplit(topic)
     try:
-        return await rendered_feed(resolve(parts.path, dict(parse_qsl(parts.query))), settings, now)
+        return await rendered_feed(resolve_url(topic), settings, now)
     except (FeedNotFound, FeedParameterError):
         return None
 

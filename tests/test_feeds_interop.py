@@ -13,6 +13,7 @@ import pytest
 from lxml import etree
 
 from feeds import http_cache
+from feeds.catalog import resolve_url
 from feeds.schema_fields import job_fields_from_json, job_fields_from_xml
 from jobs.models import JobStatus, WorkMode
 from tests.helpers_feeds import (
@@ -317,7 +318,8 @@ async def test_a_complete_feed_too_large_for_one_document_is_paged(live_server, 
     links = links_of((await api.get("/federation/jobs.atom")).content)
     assert links["next"].endswith("/federation/jobs.atom?page=2")
     assert links["last"].endswith("/federation/jobs.atom?page=2")
-    assert (await api.get("/federation/jobs.atom?page=zero")).status_code == 400
+    for bad in ("zero", "²", "9" * 5000):
+        assert (await api.get(f"/federation/jobs.atom?page={bad}")).status_code == 400
 
 
 async def test_a_feed_speaks_the_language_its_url_asks_for(board, api):
@@ -342,3 +344,9 @@ async def test_the_federation_page_documents_urls_namespaces_markers_and_the_hub
         "X-Hub-Signature",
     ):
         assert text in page
+
+
+def test_a_topic_url_keeps_its_repeated_parameters():
+    request = resolve_url("http://127.0.0.1/jobs/feed.atom?country=AR&country=JP")
+    assert request.query.country == ("AR", "JP")
+    assert request.url == "/jobs/feed.atom?country=AR&country=JP"

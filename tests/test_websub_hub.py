@@ -116,6 +116,8 @@ async def test_a_callback_that_fails_verification_gets_no_subscription(
         ({"hub.callback": "javascript:alert(1)"}, "hub.callback"),
         ({"hub.secret": "x" * 201}, "hub.secret"),
         ({"hub.lease_seconds": "soon"}, "hub.lease_seconds"),
+        ({"hub.lease_seconds": "²"}, "hub.lease_seconds"),
+        ({"hub.lease_seconds": "9" * 5000}, "hub.lease_seconds"),
     ],
 )
 async def test_bad_hub_requests_are_refused_and_store_nothing(
