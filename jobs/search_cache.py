@@ -1,5 +1,5 @@
-"""The expensive parts of searches kept in process: totals with facet counts, and the ordered
-ids of the first pages of each sort.
+"""The expensive parts of searches kept in process: totals with facet counts, the ordered ids
+of the first pages of each sort, and the jobs shown on result pages.
 
 Entries are keyed by the database, the jobs data generation and the moment visibility is
 evaluated at. Database triggers (jobs migration 0003) bump the generation on every insert,
@@ -9,22 +9,27 @@ database: reading the generation is one primary-key lookup per search. Visibilit
 time (closing dates, the default lifetime), so searches made without an explicit moment are
 evaluated at the start of the current minute and the minute is part of the key.
 
+Cached jobs are handed out as copies (copy_of), never the instances the cache holds.
+
 Searches inside a transaction bypass the cache: the generation they read is not committed, and
 a rollback would hand the same number to different data.
 """
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+from tortoise.models import Model
 
 MAX_ENTRIES = 512
+MAX_JOBS = 2048
 # The first ten pages of twenty (two of a hundred) are read in one query and kept together;
 # deeper pages are kept one by one.
 PREFIX_ROWS = 200
@@ -68,6 +73,14 @@ class SearchCache:
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
+    def get_many(self, keys: Iterable[Hashable]) -> dict[Hashable, Any]:
+        found = {}
+        for key in keys:
+            value = self.get(key)
+            if value is not None:
+                found[key] = value
+        return found
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -79,6 +92,20 @@ class SearchCache:
 
 
 cache = SearchCache()
+# Jobs as loaded for result pages (organization included), one entry per job.
+jobs = SearchCache(max_entries=MAX_JOBS)
+
+
+def copy_of(instance: Model) -> Model:
+    """A copy to hand out, so that changing it cannot change what the cache holds: its own
+    attributes and its own copies of the related instances loaded with it."""
+    clone = copy.copy(instance)
+    for name, value in vars(instance).items():
+        if isinstance(value, Model):
+            setattr(clone, name, copy_of(value))
+        elif isinstance(value, dict | list | set):
+            setattr(clone, name, copy.copy(value))
+    return clone
 
 
 def database_identity(connection: BaseDBAsyncClient) -> Hashable:

@@ -26,8 +26,10 @@ from tests.helpers_search import make_job, make_organization
 @pytest.fixture(autouse=True)
 def empty_cache():
     search_cache.cache.clear()
+    search_cache.jobs.clear()
     yield
     search_cache.cache.clear()
+    search_cache.jobs.clear()
 
 
 async def search(api, params) -> dict:
@@ -189,6 +191,18 @@ async def test_facets_handed_out_can_be_changed_without_touching_the_cache(live_
     first.facets.pop("language")
     second = await search_jobs(query)
     assert second.facets["country"] and second.facets["language"]
+
+
+async def test_jobs_handed_out_can_be_changed_without_touching_the_cache(live_server):
+    await make_job(await make_organization("Clinic"), "Attorney")
+    query = parse_job_query({"q": "attorney"})
+    (first,) = (await search_jobs(query)).jobs
+    first.title = "Changed in memory"
+    first.organization.name = "Changed too"
+    (second,) = (await search_jobs(query)).jobs
+    assert search_cache.jobs.hits >= 1
+    assert (second.title, second.organization.name) == ("Attorney", "Clinic")
+    assert second is not first
 
 
 async def test_a_search_without_facets_then_with_them(live_server):
