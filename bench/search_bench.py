@@ -4,10 +4,16 @@
 
 Generates the jobs (bench/generate.py), starts the app under uvicorn (one worker, SQLite) on a
 loopback port, and for a fixed mix of queries measures p50/p95 latency and requests per second,
-sequentially and with a few concurrent clients. The same is measured for the cheapest routes of
-the same app (the ceiling), and the word queries are also run as LIKE '%term%' scans straight
-against the database (how simple job boards search). Prints a table and writes
-bench/results/search.json.
+sequentially and with a few concurrent clients, in three modes:
+
+- cold: the search cache off (AMICUS_SEARCH_CACHE=off), every request computed in full;
+- warm: the cache on and the same request repeated, as when many people open the same page;
+- varied: the cache on, every request a different URL (another page, sort or filter), so that
+  the totals, facets and pages are found in the cache only when an earlier request made them.
+
+The same is measured for the cheapest routes of the app (the ceiling), and the word queries are
+also run as LIKE '%term%' scans straight against the database (how simple job boards search).
+Prints a table per mode and writes bench/results/search.json.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import asyncio
 import json
 import os
 import platform
+import random
 import socket
 import sqlite3
 import statistics
@@ -52,6 +59,26 @@ QUERY_MIX: dict[str, tuple[dict[str, str], list[str] | None, dict[str, str]]] = 
         {"country": "US", "employment_type": "FULL_TIME"},
     ),
 }
+# Varied mode: each request adds one of these to the query's parameters, with a sort and a page.
+VARIED_FILTERS: list[dict[str, str]] = [
+    {},
+    {"work_mode": "remote"},
+    {"work_mode": "onsite"},
+    {"employment_type": "FULL_TIME"},
+    {"employment_type": "PART_TIME"},
+    {"language": "en"},
+    {"posted_within": "30"},
+    {"salary_given": "true"},
+    {"category": "attorney"},
+    {"category": "investigator"},
+]
+VARIED_SORTS = ("", "newest", "closing")
+VARIED_PAGES = (1, 2, 3, 12, 13)
+MODES = {
+    "cold": "search cache off: every request computed in full",
+    "warm": "search cache on, the same request repeated",
+    "varied": "search cache on, every request a different page, sort or filter",
+}
 TRIVIAL_ROUTES = {"/healthz (SELECT 1)": "/healthz", "/static/amicus.css": "/static/amicus.css"}
 
 
@@ -80,13 +107,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(database: Path, port: int) -> subprocess.Popen:
+def start_server(database: Path, port: int, *, cache: bool) -> subprocess.Popen:
     env = {
         **os.environ,
         "AMICUS_DATABASE_URL": f"sqlite://{database}",
         "AMICUS_BASE_URL": f"http://127.0.0.1:{port}",
         "AMICUS_AGGREGATOR": "off",
         "AMICUS_SECRET_KEY": "benchmark-secret-key-not-for-production",
+        "AMICUS_SEARCH_CACHE": "on" if cache else "off",
     }
     command = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1",
                "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"]  # fmt: skip
@@ -102,33 +130,56 @@ def start_server(database: Path, port: int) -> subprocess.Popen:
     raise RuntimeError("the server did not start within 60 seconds")
 
 
-def sequential(client: httpx.Client, path: str, params: dict, count: int, warmup: int) -> Figures:
+def sequential(client: httpx.Client, path: str, requests: list[dict], warmup: int) -> Figures:
+    """The requests one after the other (after warmup times the first)."""
     for _ in range(warmup):
-        client.get(path, params=params).raise_for_status()
+        client.get(path, params=requests[0]).raise_for_status()
     latencies = []
     started = time.perf_counter()
-    for _ in range(count):
+    for params in requests:
         begin = time.perf_counter()
         client.get(path, params=params).raise_for_status()
         latencies.append(time.perf_counter() - begin)
     return figures(latencies, time.perf_counter() - started)
 
 
-async def concurrent(base_url: str, path: str, params: dict, count: int, clients: int) -> Figures:
+async def concurrent(
+    base_url: str, path: str, requests: list[dict], clients: int, warmup: bool
+) -> Figures:
+    """The requests shared among clients sending at the same time."""
     latencies: list[float] = []
-    remaining = iter(range(count))
+    remaining = iter(requests)
 
     async def client_loop(client: httpx.AsyncClient) -> None:
-        for _ in remaining:
+        for params in remaining:
             begin = time.perf_counter()
             (await client.get(path, params=params)).raise_for_status()
             latencies.append(time.perf_counter() - begin)
 
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
-        await client.get(path, params=params)
+        if warmup:
+            await client.get(path, params=requests[0])
         started = time.perf_counter()
         await asyncio.gather(*(client_loop(client) for _ in range(clients)))
         return figures(latencies, time.perf_counter() - started)
+
+
+def varied_requests(params: dict[str, str], count: int, skip: int = 0) -> list[dict]:
+    """count different requests for one query: a filter, a sort and a page each, no two alike;
+    skip leaves out the first ones (used by an earlier measure)."""
+    combinations = [
+        {**params, **extra, **({"sort": sort} if sort else {}), "page": str(page)}
+        for page in VARIED_PAGES
+        for sort in VARIED_SORTS
+        for extra in VARIED_FILTERS
+        if not set(extra) & set(params)
+    ]
+    # Shuffled the same way every run, so that pages, sorts and filters come mixed.
+    random.Random(0).shuffle(combinations)
+    chosen = combinations[skip : skip + count]
+    if len(chosen) < count:
+        raise ValueError(f"only {len(combinations)} varied requests; lower --requests")
+    return chosen
 
 
 def like_scan(database: Path, words: list[str], filters: dict[str, str], count: int) -> Figures:
@@ -196,23 +247,26 @@ def print_table(result: dict) -> None:
     print(f"\n{result['jobs']:,} jobs, {result['organizations']} organizations, "
           f"{result['machine']['cpu']} ({result['machine']['cores']} cores), "
           f"load average {result['machine']['load_average_1_5_15']}")  # fmt: skip
-    header = (f"{'query':<22}{'matches':>8} | {'p50 ms':>7}{'p95 ms':>8}{'req/s':>8} | "
-              f"{'x' + str(result['clients']) + ' p95':>8}{'req/s':>8} | {'LIKE p50':>9}{'speedup':>9}")  # fmt: skip
-    print(header)
-    print("-" * len(header))
-    for name, row in result["queries"].items():
-        like = row.get("like")
-        like_text = (
-            f"{like['p50_ms']:>9.1f}{row['like_speedup_p50']:>8.1f}x"
-            if like
-            else f"{'-':>9}{'-':>9}"
-        )
-        print(
-            f"{name:<22}{row['matches']:>8} | {row['sequential']['p50_ms']:>7.1f}"
-            f"{row['sequential']['p95_ms']:>8.1f}{row['sequential']['requests_per_second']:>8.0f} | "
-            f"{row['concurrent']['p95_ms']:>8.1f}{row['concurrent']['requests_per_second']:>8.0f} | "
-            f"{like_text}"
-        )  # fmt: skip
+    for mode, measured in result["modes"].items():
+        print(f"\n{mode}: {measured['description']}")
+        header = (f"{'query':<22}{'matches':>8} | {'p50 ms':>7}{'p95 ms':>8}{'req/s':>8} | "
+                  f"{'x' + str(result['clients']) + ' p95':>8}{'req/s':>8} | {'LIKE p50':>9}{'speedup':>9}")  # fmt: skip
+        print(header)
+        print("-" * len(header))
+        for name, row in measured["queries"].items():
+            like = result["like"].get(name)
+            like_text = (
+                f"{like['p50_ms']:>9.1f}{row['like_speedup_p50']:>8.1f}x"
+                if like
+                else f"{'-':>9}{'-':>9}"
+            )
+            print(
+                f"{name:<22}{result['matches'][name]:>8} | {row['sequential']['p50_ms']:>7.1f}"
+                f"{row['sequential']['p95_ms']:>8.1f}{row['sequential']['requests_per_second']:>8.0f} | "
+                f"{row['concurrent']['p95_ms']:>8.1f}{row['concurrent']['requests_per_second']:>8.0f} | "
+                f"{like_text}"
+            )  # fmt: skip
+    print("\ntrivial routes (the ceiling)")
     for name, row in result["trivial"].items():
         print(
             f"{name:<22}{'':>8} | {row['sequential']['p50_ms']:>7.1f}"
@@ -220,16 +274,16 @@ def print_table(result: dict) -> None:
             f"{row['concurrent']['p95_ms']:>8.1f}{row['concurrent']['requests_per_second']:>8.0f} |"
         )  # fmt: skip
     print("\nTargets:")
-    for target, met in result["targets"].items():
-        print(f"  {'met   ' if met['met'] else 'MISSED'} {target}: {met['measured']}")
+    for mode, targets in result["targets"].items():
+        for target, met in targets.items():
+            print(f"  {'met   ' if met['met'] else 'MISSED'} {mode:<7} {target}: {met['measured']}")
 
 
-def evaluate(result: dict) -> dict:
-    queries = result["queries"]
+def evaluate(queries: dict, trivial: dict) -> dict:
     worst_p95 = max(max(row["sequential"]["p95_ms"], row["concurrent"]["p95_ms"])
                     for row in queries.values())  # fmt: skip
-    speedups = [row["like_speedup_p50"] for row in queries.values() if "like" in row]
-    ceiling = max(row["concurrent"]["requests_per_second"] for row in result["trivial"].values())
+    speedups = [row["like_speedup_p50"] for row in queries.values() if "like_speedup_p50" in row]
+    ceiling = max(row["concurrent"]["requests_per_second"] for row in trivial.values())
     slowest = min(row["concurrent"]["requests_per_second"] for row in queries.values())
     return {
         "p95 under 100 ms for every query": {
@@ -243,6 +297,37 @@ def evaluate(result: dict) -> dict:
     }  # fmt: skip
 
 
+def measure_mode(mode: str, base_url: str, arguments: argparse.Namespace, like: dict) -> dict:
+    """Every query of the mix in one mode, against the running server."""
+    queries: dict = {}
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        for name, (params, _words, _filters) in QUERY_MIX.items():
+            print(f"  {mode}: {name} …", flush=True)
+            if mode == "varied":
+                first = varied_requests(params, arguments.requests)
+                second = varied_requests(params, arguments.requests, skip=arguments.requests)
+                row: dict = {
+                    "example_params": first[1],
+                    "sequential": asdict(sequential(client, "/api/jobs", first, 0)),
+                    "concurrent": asdict(asyncio.run(concurrent(
+                        base_url, "/api/jobs", second, arguments.clients, warmup=False))),
+                }  # fmt: skip
+            else:
+                repeated = [params] * arguments.requests
+                row = {
+                    "params": params,
+                    "sequential": asdict(sequential(client, "/api/jobs", repeated, 10)),
+                    "concurrent": asdict(asyncio.run(concurrent(
+                        base_url, "/api/jobs", repeated, arguments.clients, warmup=True))),
+                }  # fmt: skip
+            if name in like:
+                row["like_speedup_p50"] = round(
+                    like[name]["p50_ms"] / row["sequential"]["p50_ms"], 1
+                )
+            queries[name] = row
+    return {"description": MODES[mode], "queries": queries}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=100_000)
@@ -251,20 +336,25 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
     parser.add_argument("--like-runs", type=int, default=10)
     parser.add_argument("--database", type=Path, help="reuse (or create) this SQLite file")
+    parser.add_argument(
+        "--modes", default=",".join(MODES), help="comma-separated: cold,warm,varied"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     arguments = parser.parse_args()
+    modes = [mode for mode in arguments.modes.split(",") if mode]
+    unknown = set(modes) - set(MODES)
+    if unknown:
+        parser.error(f"unknown modes: {', '.join(sorted(unknown))}")
 
     with tempfile.TemporaryDirectory(prefix="amicus-bench-") as folder:
         database = arguments.database or Path(folder) / "jobs.sqlite3"
         started = time.perf_counter()
+        generation_seconds = None
         if not database.exists():
             print(f"Generating {arguments.jobs:,} jobs into {database} …")
             generate_database(database, jobs=arguments.jobs, organizations=arguments.organizations,
                               progress=True)  # fmt: skip
-        generation_seconds = round(time.perf_counter() - started, 1)
-        port = free_port()
-        server = start_server(database, port)
-        base_url = f"http://127.0.0.1:{port}"
+            generation_seconds = round(time.perf_counter() - started, 1)
         result: dict = {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": machine(),
@@ -274,48 +364,46 @@ def main() -> None:
             "requests_per_measure": arguments.requests,
             "clients": arguments.clients,
             "endpoint": "GET /api/jobs (JSON, 20 jobs per page, with facets)",
-            "queries": {},
+            "matches": {},
+            "like": {},
+            "modes": {},
             "trivial": {},
+            "targets": {},
         }
-        try:
-            with httpx.Client(base_url=base_url, timeout=60) as client:
-                for name, (params, words, filters) in QUERY_MIX.items():
-                    print(f"  {name} …", flush=True)
-                    row: dict = {
-                        "params": params,
-                        "matches": client.get("/api/jobs", params=params).json()["total"],
-                        "sequential": asdict(
-                            sequential(client, "/api/jobs", params, arguments.requests, 10)
-                        ),  # fmt: skip
-                        "concurrent": asdict(
-                            asyncio.run(
-                                concurrent(
-                                    base_url,
-                                    "/api/jobs",
-                                    params,
-                                    arguments.requests,
-                                    arguments.clients,
-                                )
-                            )
-                        ),  # fmt: skip
-                    }
-                    if words:
-                        like = like_scan(database, words, filters, arguments.like_runs)
-                        row["like"] = asdict(like)
-                        row["like_speedup_p50"] = round(
-                            like.p50_ms / row["sequential"]["p50_ms"], 1
-                        )
-                    result["queries"][name] = row
-                for name, path in TRIVIAL_ROUTES.items():
-                    result["trivial"][name] = {
-                        "sequential": asdict(sequential(client, path, {}, arguments.requests, 10)),
-                        "concurrent": asdict(asyncio.run(concurrent(
-                            base_url, path, {}, arguments.requests, arguments.clients))),
-                    }  # fmt: skip
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-    result["targets"] = evaluate(result)
+        for name, (_params, words, filters) in QUERY_MIX.items():
+            if words:
+                print(f"  LIKE scan: {name} …", flush=True)
+                result["like"][name] = asdict(
+                    like_scan(database, words, filters, arguments.like_runs)
+                )
+        for mode in modes:
+            port = free_port()
+            # A fresh process per mode: the cache starts empty.
+            server = start_server(database, port, cache=mode != "cold")
+            base_url = f"http://127.0.0.1:{port}"
+            try:
+                if not result["matches"]:
+                    with httpx.Client(base_url=base_url, timeout=60) as client:
+                        for name, (params, _words, _filters) in QUERY_MIX.items():
+                            response = client.get("/api/jobs", params=params)
+                            result["matches"][name] = response.json()["total"]
+                result["modes"][mode] = measure_mode(mode, base_url, arguments, result["like"])
+                if not result["trivial"]:
+                    with httpx.Client(base_url=base_url, timeout=60) as client:
+                        for name, path in TRIVIAL_ROUTES.items():
+                            result["trivial"][name] = {
+                                "sequential": asdict(
+                                    sequential(client, path, [{}] * arguments.requests, 10)),
+                                "concurrent": asdict(asyncio.run(concurrent(
+                                    base_url, path, [{}] * arguments.requests,
+                                    arguments.clients, warmup=True))),
+                            }  # fmt: skip
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+        result["machine"]["load_average_1_5_15_after"] = machine()["load_average_1_5_15"]
+    for mode, measured in result["modes"].items():
+        result["targets"][mode] = evaluate(measured["queries"], result["trivial"])
     print_table(result)
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
     arguments.output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
