@@ -40,6 +40,7 @@ from jobs.models import (
     SalaryUnit,
     WorkMode,
 )
+from jobs.search_index import job_search_columns
 
 # Ids kept verbatim as a Job's uid: globally unique by construction. Any other id (an RSS
 # guid such as "42", a permalink) is only unique within its feed, so it is qualified by it.
@@ -54,6 +55,7 @@ _LARGEST_AMOUNT = Decimal("9999999999.99")
 _CENTS = Decimal("0.01")
 AUDIT_ACTION_CLOSE = "close"
 IMPORT_ATTEMPTS = 3
+LOOKUP_CHUNK = 500
 
 
 @dataclass
@@ -274,12 +276,48 @@ class _Organizations:
 # --- jobs ------------------------------------------------------------------------------------
 
 
-async def _find_job(uid: str, link: str) -> Job | None:
-    job = await Job.get_or_none(uid=uid)
-    # Without a stable id of its own, the same posting is recognised by its link.
-    if job is None and link and uid.startswith(DERIVED_PREFIX):
-        job = await Job.filter(origin_url=link).exclude(source_feed_url="").first()
-    return job
+class _KnownJobs:
+    """The jobs a feed's entries may stand for, read in a few queries rather than one per
+    entry, and the new jobs of this import, written together at the end."""
+
+    def __init__(self) -> None:
+        self.by_uid: dict[str, Job] = {}
+        self.by_link: dict[str, Job] = {}
+        self.new: list[Job] = []
+
+    async def load(self, identities: list[tuple[str, str]]) -> None:
+        uids = [uid for uid, _link in identities if uid]
+        # Without a stable id of its own, the same posting is recognised by its link.
+        links = [link for uid, link in identities if link and uid.startswith(DERIVED_PREFIX)]
+        for start in range(0, len(uids), LOOKUP_CHUNK):
+            for job in await Job.filter(uid__in=uids[start : start + LOOKUP_CHUNK]):
+                self.by_uid[job.uid] = job
+        for start in range(0, len(links), LOOKUP_CHUNK):
+            chunk = links[start : start + LOOKUP_CHUNK]
+            for job in await Job.filter(origin_url__in=chunk).exclude(source_feed_url=""):
+                self.by_link.setdefault(job.origin_url, job)
+
+    def find(self, uid: str, link: str) -> Job | None:
+        job = self.by_uid.get(uid)
+        if job is None and link and uid.startswith(DERIVED_PREFIX):
+            job = self.by_link.get(link)
+        return job
+
+    def add(self, job: Job, organization: Organization) -> None:
+        self.index(job, organization)
+        self.new.append(job)
+        self.by_uid[job.uid] = job
+        if job.origin_url:
+            self.by_link.setdefault(job.origin_url, job)
+
+    @staticmethod
+    def index(job: Job, organization: Organization) -> None:
+        # bulk_create sends no pre_save signal, so the search columns are filled here.
+        job.search_title, job.search_body = job_search_columns(job, organization.name)
+
+    async def save_new(self) -> None:
+        if self.new:
+            await Job.bulk_create(self.new, batch_size=LOOKUP_CHUNK)
 
 
 async def _close(
@@ -287,6 +325,9 @@ async def _close(
 ) -> bool:
     if job.status in ENDED_STATUSES:
         return False
+    if job.pk is None:  # created by this very import, not yet written
+        job.update_from_dict({"status": status, "status_changed_at": when, "status_reason": reason})
+        return True
     previous = job.status
     # Conditional on the state read, like jobs.lifecycle.perform; status is not searched text.
     changed = await Job.filter(id=job.id, status=previous).update(
@@ -316,6 +357,7 @@ async def _import_job_entry(
     feed: ParsedFeed,
     subscription: FeedSubscription,
     organizations: _Organizations,
+    known: _KnownJobs,
     summary: ImportSummary,
     now: datetime,
 ) -> str:
@@ -325,7 +367,7 @@ async def _import_job_entry(
     if not uid:
         summary.problems.append(_("An entry without an id or a link was skipped."))
         return ""
-    job = await _find_job(uid, link)
+    job = known.find(uid, link)
     if job is not None and not job.is_imported:
         summary.unchanged += 1  # this instance's own job coming back: a loop, nothing to do
         return uid
@@ -350,17 +392,19 @@ async def _import_job_entry(
     values["source_name"] = source_name(subscription, feed)
     if job is None:
         job = Job(uid=uid, slug=new_slug(values["title"]), status_changed_at=now, **values)
-        # The loaded organization spares the search index a query of its own.
-        job.organization = organization
-        await job.save()
+        known.add(job, organization)
         summary.created += 1
     elif _changed(job, values):
         if values["status"] != job.status:
             values["status_changed_at"] = now
         job.update_from_dict(values)
-        job.organization = organization
-        await job.save()
-        summary.updated += 1
+        if job.pk is None:  # the same entry twice in one feed: the later one wins
+            known.index(job, organization)
+        else:
+            # The loaded organization spares the search index a query of its own.
+            job.organization = organization
+            await job.save()
+            summary.updated += 1
     else:
         summary.unchanged += 1
     return uid
@@ -384,11 +428,19 @@ async def _import_jobs(
 ) -> ImportSummary:
     summary = ImportSummary(problems=list(feed.problems))
     organizations = _Organizations(subscription, feed, settings)
+    known = _KnownJobs()
+    await known.load(
+        [
+            (job_uid(subscription.url, entry.id, _http_url(entry.link)), _http_url(entry.link))
+            for entry in feed.entries
+        ]
+    )
     present: set[str] = set()
     for entry in feed.entries:
-        uid = await _import_job_entry(entry, feed, subscription, organizations, summary, now)
+        uid = await _import_job_entry(entry, feed, subscription, organizations, known, summary, now)
         if uid and not entry.is_deletion:
             present.add(uid)
+    await known.save_new()
     if feed.complete:
         await _close_absent(subscription, present, now, summary)
     return summary

@@ -40,7 +40,6 @@ async def test_a_process_killed_mid_import_leaves_the_previous_state(live_server
             "AMICUS_DATABASE_URL": settings.database_url,
             "AMICUS_SECRET_KEY": settings.secret_key,
             "AMICUS_ALLOW_PRIVATE_ADDRESSES": "on",
-            "AMICUS_CRASH_AFTER_SAVES": "30",
         }
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "tests.crash_during_import", cwd=PROJECT_ROOT, env=env
