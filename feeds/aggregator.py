@@ -14,6 +14,7 @@ import codecs
 import logging
 import os
 import re
+import secrets
 import socket
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager, suppress
@@ -23,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from starlette.applications import Starlette
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
 from core.i18n import gettext as _
 from core.settings import Settings
@@ -40,6 +42,8 @@ LEASE = timedelta(minutes=5)
 MAX_IN_FLIGHT = 16
 DEFAULT_PER_HOST = 4
 WORKER_PERIOD_SECONDS = 60
+# Subscriptions claimed at once: all of them are done well within the lease.
+BATCH = 200
 
 
 @dataclass
@@ -64,7 +68,8 @@ class PassSummary:
 
 
 def default_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+    # Unique per pass, so that two passes of one process never mistake each other's leases.
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"[:100]
 
 
 def _due(now: datetime, every: bool = False) -> Q:
@@ -74,13 +79,18 @@ def _due(now: datetime, every: bool = False) -> Q:
     return active & (Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
 
 
-async def claim(subscription_id: int, owner: str, now: datetime, every: bool = False) -> bool:
-    """Take the lease of a subscription that is still due; False when another process has it."""
+async def claim(ids: list[int], owner: str, now: datetime, every: bool = False) -> list[int]:
+    """Take the leases of those subscriptions that are still due and not leased by another
+    process, in one statement; the ids taken. The database serializes competing UPDATEs and
+    re-checks the condition, so each subscription goes to exactly one owner."""
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    taken = await FeedSubscription.filter(_due(now, every) & free, id=subscription_id).update(
-        lease_owner=owner, lease_until=now + LEASE
+    until = now + LEASE
+    await FeedSubscription.filter(_due(now, every) & free, id__in=ids).update(
+        lease_owner=owner, lease_until=until
     )
-    return taken == 1
+    return await FeedSubscription.filter(
+        id__in=ids, lease_owner=owner, lease_until=until
+    ).values_list("id", flat=True)
 
 
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
@@ -150,12 +160,11 @@ async def process(
     subscription: FeedSubscription,
     client: httpx.AsyncClient,
     settings: Settings,
-    owner: str,
     now: datetime,
     totals: PassSummary,
     timeouts: Timeouts = Timeouts(),
-) -> None:
-    """Fetch, parse, import and schedule one claimed subscription, then release its lease."""
+) -> dict[str, object]:
+    """Fetch, parse, import and schedule one claimed subscription: the changes to store."""
     result = await fetch_feed(
         client,
         subscription.url,
@@ -206,47 +215,54 @@ async def process(
     )
     if gone:
         changes["status"] = SubscriptionStatus.DISABLED
-    await _save(subscription, changes, owner)
+    return changes
 
 
-async def _save(subscription: FeedSubscription, changes: dict[str, object], owner: str) -> None:
-    """Store what the fetch saw and release the lease (only ours: a lease that ran out and
-    was taken by another process is theirs now)."""
-    changes.update(lease_owner="", lease_until=None, updated_at=datetime.now(UTC))
-    new_url = changes.get("url")
-    if new_url and await FeedSubscription.filter(url=new_url).exclude(id=subscription.id).exists():
-        del changes["url"]  # another subscription already follows the new address
-    await FeedSubscription.filter(id=subscription.id, lease_owner=owner).update(**changes)
+async def _save(results: list[tuple[FeedSubscription, dict[str, object]]], owner: str) -> None:
+    """Store what the fetches saw and release the leases, in one transaction (one commit, not
+    one per feed). Only our leases: one that ran out and was taken by another process is
+    theirs now."""
+    taken_urls = set(
+        await FeedSubscription.filter(
+            url__in=[changes["url"] for _s, changes in results if changes.get("url")] or [""]
+        ).values_list("url", flat=True)
+    )
+    async with in_transaction():
+        for subscription, changes in results:
+            if changes.get("url") in taken_urls:
+                del changes["url"]  # another subscription already follows the new address
+            changes.update(lease_owner="", lease_until=None, updated_at=datetime.now(UTC))
+            await FeedSubscription.filter(id=subscription.id, lease_owner=owner).update(**changes)
 
 
 async def _run_one(
-    subscription_id: int,
+    subscription: FeedSubscription,
     client: httpx.AsyncClient,
     limiter: FetchLimiter,
     settings: Settings,
-    owner: str,
     now: datetime,
     totals: PassSummary,
-    every: bool,
     timeouts: Timeouts,
-) -> None:
-    subscription = await FeedSubscription.get_or_none(id=subscription_id)
-    if subscription is None:
-        return
+) -> tuple[FeedSubscription, dict[str, object]]:
     async with limiter.slot(subscription.url):
-        if not await claim(subscription_id, owner, now, every):
-            return
-        subscription = await FeedSubscription.get(id=subscription_id)
         try:
-            await process(subscription, client, settings, owner, now, totals, timeouts)
-        except Exception:
-            # Whatever broke (the database went away), the lease must not outlive the attempt.
+            return subscription, await process(
+                subscription, client, settings, now, totals, timeouts
+            )
+        except Exception as error:
+            # Whatever broke (the database went away), the feed's turn ends with the reason.
             logger.exception("aggregating %s failed", subscription.url)
             totals.errors += 1
-            with suppress(Exception):
-                await FeedSubscription.filter(id=subscription_id, lease_owner=owner).update(
-                    lease_owner="", lease_until=None
-                )
+            reason = _("The feed could not be processed (%(problem)s).") % {
+                "problem": type(error).__name__
+            }
+            failures = subscription.consecutive_failures + 1
+            return subscription, {
+                "last_fetched_at": now,
+                "consecutive_failures": failures,
+                "last_error": reason,
+                "next_poll_at": next_poll(now, consecutive_failures=failures),
+            }
 
 
 async def run_pass(
@@ -263,6 +279,8 @@ async def run_pass(
     """Process every due subscription once (every active one with `every`, an operator's
     "refresh now"); at most `total` fetches in flight, `per_host` to any one host.
 
+    Subscriptions are claimed and stored in batches, so that a lease never waits long and a
+    pass over thousands of feeds costs a few commits per batch rather than several per feed.
     allowed_endpoints: (host, port) pairs reachable even when private addresses are refused
     (a closed network's own feed server)."""
     moment = now or datetime.now(UTC)
@@ -282,22 +300,18 @@ async def run_pass(
         max_connections=MAX_IN_FLIGHT,
         allowed_endpoints=allowed_endpoints,
     ) as client:
-        await asyncio.gather(
-            *(
-                _run_one(
-                    subscription_id,
-                    client,
-                    limiter,
-                    settings,
-                    owner,
-                    moment,
-                    totals,
-                    every,
-                    timeouts,
+        for start in range(0, len(ids), BATCH):
+            claimed = await claim(ids[start : start + BATCH], owner, moment, every)
+            if not claimed:
+                continue
+            subscriptions = await FeedSubscription.filter(id__in=claimed)
+            results = await asyncio.gather(
+                *(
+                    _run_one(s, client, limiter, settings, moment, totals, timeouts)
+                    for s in subscriptions
                 )
-                for subscription_id in ids
             )
-        )
+            await _save(list(results), owner)
     return totals
 
 
