@@ -228,10 +228,9 @@ def _unique_slug(name: str) -> str:
 class _Organizations:
     """Finds or creates the organizations the jobs of one feed belong to (cached per import)."""
 
-    def __init__(self, subscription: FeedSubscription, feed: ParsedFeed, settings: Settings):
+    def __init__(self, subscription: FeedSubscription, feed: ParsedFeed):
         self.subscription = subscription
         self.feed = feed
-        self.settings = settings
         self._found: dict[str, Organization] = {}
 
     async def for_entry(self, entry: ParsedEntry) -> Organization:
@@ -427,7 +426,7 @@ async def _import_jobs(
     feed: ParsedFeed, subscription: FeedSubscription, settings: Settings, now: datetime
 ) -> ImportSummary:
     summary = ImportSummary(problems=list(feed.problems))
-    organizations = _Organizations(subscription, feed, settings)
+    organizations = _Organizations(subscription, feed)
     known = _KnownJobs()
     await known.load(
         [
