@@ -104,9 +104,10 @@ routes = [
         methods=["POST"],
     ),
 ]
-OPENAPI = feed_api.OPENAPI
-
-OPENAPI = {"paths": openapi.PATHS}
+OPENAPI = {
+    "paths": {**openapi.PATHS, **feed_api.OPENAPI["paths"]},
+    "schemas": feed_api.OPENAPI["schemas"],
+}
 
 
 def background_workers(settings: Settings) -> list[BackgroundWorker]:

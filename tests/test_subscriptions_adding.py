@@ -232,3 +232,12 @@ async def test_amicus_peers_add_subscribes_or_explains_and_fetch_prints_a_summar
     assert f"{server.url}/careers.atom" in output and "Clinic" in output
     subscription = await FeedSubscription.get(url=f"{server.url}/careers.atom")
     assert subscription.network == "Red Inocente"
+
+
+async def test_the_admin_feed_api_is_documented_in_the_openapi_schema(api):
+    document = (await api.get("/api/openapi.json")).json()
+    assert {"/api/admin/feeds", "/api/admin/feeds/{id}", "/api/admin/feeds/{id}/pause"} <= set(
+        document["paths"]
+    )
+    assert "/websub/hub" in document["paths"]
+    assert "FeedSubscription" in document["components"]["schemas"]
