@@ -30,7 +30,7 @@ from directory.models import AuditEvent, Organization, OrganizationKind, Organiz
 from feeds.entries import ParsedEntry, ParsedFeed
 from feeds.models import FeedSubscription, SubscriptionKind
 from feeds.sanitize import clean_html, clean_text, html_to_text
-from jobs.lifecycle import new_slug
+from jobs.lifecycle import expires_at, new_slug
 from jobs.models import (
     ENDED_STATUSES,
     Category,
@@ -203,10 +203,10 @@ def job_values(
         "apply_email": _email(fields.get("apply_email")),
         "apply_instructions": _text(fields.get("apply_instructions"), 5000),
         "valid_through": _moment(fields.get("valid_through")),
+        # None when the feed gives no date: first seen now, and kept so afterwards.
         "posted_at": _moment(fields.get("posted_at"))
         or _moment(entry.published)
-        or _moment(entry.updated)
-        or now,
+        or _moment(entry.updated),
         "status": status,
         "origin_url": link,
     }
@@ -347,6 +347,14 @@ async def _close(
     return True
 
 
+def _expired(values: dict[str, Any], settings: Settings, now: datetime) -> bool:
+    """Past its closing date, or its default lifetime, by the rule for local jobs."""
+    ends = expires_at(
+        Job(valid_through=values["valid_through"], posted_at=values["posted_at"]), settings
+    )
+    return ends is not None and ends <= now
+
+
 def _changed(job: Job, values: dict[str, Any]) -> bool:
     return any(getattr(job, name) != value for name, value in values.items())
 
@@ -358,6 +366,7 @@ async def _import_job_entry(
     organizations: _Organizations,
     known: _KnownJobs,
     summary: ImportSummary,
+    settings: Settings,
     now: datetime,
 ) -> str:
     """Import one entry; the uid it stands for ("" when it stands for none)."""
@@ -389,6 +398,10 @@ async def _import_job_entry(
     values["organization_id"] = organization.id
     values["source_feed_url"] = subscription.url[:1000]
     values["source_name"] = source_name(subscription, feed)
+    if values["posted_at"] is None:
+        values["posted_at"] = job.posted_at if job is not None else now
+    if job is not None and job.status == JobStatus.EXPIRED and _expired(values, settings, now):
+        values["status"] = JobStatus.EXPIRED  # expired here as a local job would be; stays so
     if job is None:
         job = Job(uid=uid, slug=new_slug(values["title"]), status_changed_at=now, **values)
         known.add(job, organization)
@@ -436,7 +449,9 @@ async def _import_jobs(
     )
     present: set[str] = set()
     for entry in feed.entries:
-        uid = await _import_job_entry(entry, feed, subscription, organizations, known, summary, now)
+        uid = await _import_job_entry(
+            entry, feed, subscription, organizations, known, summary, settings, now
+        )
         if uid and not entry.is_deletion:
             present.add(uid)
     await known.save_new()

@@ -4,9 +4,11 @@ stays empty, deduplication, closing, updates, and sanitization all the way to th
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from feeds.aggregator import run_pass
 from feeds.models import FeedSubscription
+from jobs.lifecycle import expire_due_jobs
 from jobs.models import Category, EmploymentType, Job, JobStatus, WorkMode
 from tests.helpers_federation import (
     ServedFeed,
@@ -198,3 +200,23 @@ async def test_hostile_markup_never_reaches_a_page_or_a_feed(live_server, api):
         assert response.status_code == 200, path
         assert active_content(path, response.text) == []
         assert "tracker.example" not in response.text, path
+
+
+async def test_an_undated_entry_keeps_its_first_seen_date_and_local_expiry_is_not_undone(
+    live_server,
+):
+    old = atom_entry("tag:f,1", "Old posting", link="https://f/1", updated="2020-01-01T00:00:00Z")
+    served = ServedFeed(atom_feed(old, atom_entry("tag:f,2", "Undated", link="https://f/2")))
+    served.body = served.body.replace(b"<updated>2026-11-01T10:00:00Z</updated><link", b"<link")
+    async with raw_server({"/f.atom": served}) as server:
+        subscription = await subscribe(f"{server.url}/f.atom")
+        await run_pass(live_server.settings)
+        undated = await Job.get(origin_url="https://f/2")
+        await expire_due_jobs(live_server.settings, datetime.now(UTC))
+        assert (await Job.get(origin_url="https://f/1")).status == JobStatus.EXPIRED
+        served.body = served.body.replace(b"Undated", b"Undated, revised")
+        await make_due(subscription)
+        await run_pass(live_server.settings)
+    assert (await Job.get(origin_url="https://f/1")).status == JobStatus.EXPIRED
+    revised = await Job.get(origin_url="https://f/2")
+    assert revised.title == "Undated, revised" and revised.posted_at == undated.posted_at
