@@ -8,6 +8,7 @@ which holds the terms made by jobs.search_terms.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -469,6 +470,32 @@ async def _ordered_ids(
     return tuple(row["id"] for row in rows)
 
 
+async def _groups(
+    connection: BaseDBAsyncClient, structural: tuple[str, list[Any]], terms: list[str]
+) -> tuple[tuple[Any, ...], ...]:
+    """The matches counted per combination of facet values, in one pass: rows of the FACETS
+    values followed by the count."""
+    matches = _source(structural, terms, ranked=False)
+    columns = ", ".join(f'f."{name}" AS "{name}"' for name in FACETS)
+    groups = ", ".join(f'f."{name}"' for name in FACETS)
+    rows = await connection.execute_query_dict(
+        f"SELECT {columns}, COUNT(*) AS n FROM {matches.sql} GROUP BY {groups}",
+        matches.params,
+    )
+    # Interned: the same few values recur in every row, and cached rows should share them.
+    return tuple((*(_interned(row[name]) for name in FACETS), int(row["n"])) for row in rows)
+
+
+def _interned(value: Any) -> Any:
+    return sys.intern(value) if isinstance(value, str) else value
+
+
+def _facets_of_groups(
+    groups: Iterable[tuple[Any, ...]],
+) -> tuple[int, dict[str, list[FacetCount]]]:
+    return _facet_counts({**dict(zip(FACETS, row, strict=False)), "n": row[-1]} for row in groups)
+
+
 async def _counts(
     connection: BaseDBAsyncClient,
     structural: tuple[str, list[Any]],
@@ -477,20 +504,36 @@ async def _counts(
     facets: bool,
 ) -> tuple[int, dict[str, list[FacetCount]] | None]:
     """The number of matches and, with facets, the counts per facet value, in one pass."""
+    if facets:
+        return _facets_of_groups(await _groups(connection, structural, terms))
     matches = _source(structural, terms, ranked=False)
-    if not facets:
-        rows = await connection.execute_query_dict(
-            f"SELECT COUNT(*) AS n FROM {matches.sql}", matches.params
-        )
-        return int(rows[0]["n"]), None
-    columns = ", ".join(f'f."{name}" AS "{name}"' for name in FACETS)
-    groups = ", ".join(f'f."{name}"' for name in FACETS)
-    return _facet_counts(
-        await connection.execute_query_dict(
-            f"SELECT {columns}, COUNT(*) AS n FROM {matches.sql} GROUP BY {groups}",
-            matches.params,
-        )
+    rows = await connection.execute_query_dict(
+        f"SELECT COUNT(*) AS n FROM {matches.sql}", matches.params
     )
+    return int(rows[0]["n"]), None
+
+
+# Filters that only keep jobs with given values of a facet column: the counts of a query using
+# them follow from the per-combination counts of the same query without them (clicking a facet).
+EXACT_FACET_FILTERS = ("country", "employment_type", "category", "work_mode")
+
+
+def _without_facet_filters(query: JobQuery) -> JobQuery:
+    return replace(query, **{name: () for name in EXACT_FACET_FILTERS})
+
+
+def _within_facet_filters(
+    groups: Iterable[tuple[Any, ...]], query: JobQuery
+) -> list[tuple[Any, ...]]:
+    """The combinations the query's facet filters keep, as the SQL IN conditions would."""
+    kept = list(groups)
+    for name in EXACT_FACET_FILTERS:
+        chosen = getattr(query, name)
+        if chosen:
+            allowed = {str(value) for value in chosen}
+            column = FACETS.index(name)
+            kept = [row for row in kept if row[column] is not None and row[column] in allowed]
+    return kept
 
 
 async def _cached_ids(
@@ -525,17 +568,32 @@ async def _cached_counts(
     connection: BaseDBAsyncClient,
     structural: Callable[[], tuple[str, list[Any]]],
     terms: list[str],
-    key: tuple[Any, ...],
+    scope: search_cache.Scope,
+    canonical: JobQuery,
     *,
     facets: bool,
 ) -> tuple[int, dict[str, list[FacetCount]] | None]:
-    counts_key = ("counts", *key)
+    """Total and facets from the cache; else derived from the cached per-combination counts of
+    the query without its facet filters; else computed, keeping those counts when the query
+    has no facet filter (they are then the counts of exactly this query)."""
+    counts_key = ("counts", scope, canonical)
     entry = search_cache.cache.get(counts_key)
     if entry is None or (facets and entry[1] is None):
-        total, facet_counts = await _counts(connection, structural(), terms, facets=facets)
+        broader = _without_facet_filters(canonical)
+        groups_key = ("groups", scope, broader)
+        groups = search_cache.groups.get(groups_key)
+        if groups is not None:
+            total, facet_counts = _facets_of_groups(_within_facet_filters(groups, canonical))
+        elif facets and broader == canonical:
+            groups = await _groups(connection, structural(), terms)
+            if len(groups) <= search_cache.MAX_GROUP_ROWS:
+                search_cache.groups.put(groups_key, groups)
+            total, facet_counts = _facets_of_groups(groups)
+        else:
+            total, facet_counts = await _counts(connection, structural(), terms, facets=facets)
         frozen = (
             None
-            if facet_counts is None
+            if not facets or facet_counts is None
             else tuple((name, tuple(values)) for name, values in facet_counts.items())
         )
         entry = (total, frozen)
@@ -600,7 +658,7 @@ async def search_jobs(
         version = (scope.database, generation)
         ids = await _cached_ids(connection, structural, terms, query, key)
         total, facet_counts = await _cached_counts(
-            connection, structural, terms, key, facets=facets
+            connection, structural, terms, scope, canonical, facets=facets
         )
     by_id = await _jobs_by_id(ids, version)
     jobs = [by_id[job_id] for job_id in ids if job_id in by_id]

@@ -1,5 +1,6 @@
 """The expensive parts of searches kept in process: totals with facet counts, the ordered ids
-of the first pages of each sort, and the jobs shown on result pages.
+of the first pages of each sort, the jobs shown on result pages, and the counts per
+combination of facet values from which a facet click's totals and facets follow.
 
 Entries are keyed by the database, the jobs data generation and the moment visibility is
 evaluated at. Database triggers (jobs migration 0003) bump the generation on every insert,
@@ -30,6 +31,9 @@ from tortoise.models import Model
 
 MAX_ENTRIES = 512
 MAX_JOBS = 2048
+# Per-combination facet counts of unfiltered queries, larger entries, fewer of them.
+MAX_GROUPS = 64
+MAX_GROUP_ROWS = 4000
 # The first ten pages of twenty (two of a hundred) are read in one query and kept together;
 # deeper pages are kept one by one.
 PREFIX_ROWS = 200
@@ -92,6 +96,7 @@ class SearchCache:
 
 
 cache = SearchCache()
+groups = SearchCache(max_entries=MAX_GROUPS)
 # Jobs as loaded for result pages (organization included), one entry per job.
 jobs = SearchCache(max_entries=MAX_JOBS)
 

@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 from core.settings import Settings
 from directory.models import Organization, OrganizationStatus
 from jobs import search_cache
-from jobs.models import Job, JobStatus, WorkMode
+from jobs.models import Category, EmploymentType, Job, JobStatus, WorkMode
 from jobs.search import parse_job_query, search_jobs
 from tests.conftest import start_server, stop_server, uses_postgres
 from tests.helpers_search import make_job, make_organization
@@ -25,11 +25,11 @@ from tests.helpers_search import make_job, make_organization
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    search_cache.cache.clear()
-    search_cache.jobs.clear()
+    for cache in (search_cache.cache, search_cache.jobs, search_cache.groups):
+        cache.clear()
     yield
-    search_cache.cache.clear()
-    search_cache.jobs.clear()
+    for cache in (search_cache.cache, search_cache.jobs, search_cache.groups):
+        cache.clear()
 
 
 async def search(api, params) -> dict:
@@ -181,6 +181,42 @@ async def test_cached_pages_totals_and_facets_equal_fresh_ones(live_server, monk
                     assert cached.total == fresh.total
                     assert cached.facets == fresh.facets
     assert search_cache.cache.hits > 0
+
+
+async def test_a_facet_clicked_after_a_search_has_the_counts_of_a_fresh_search(live_server):
+    """Totals and facets of a query with facet filters come from the cached counts per
+    combination of the same query without them; they equal those computed in full."""
+    clinics = [await make_organization(f"Clinic {number}") for number in range(2)]
+    now = datetime.now(UTC)
+    for number in range(12):
+        await make_job(
+            clinics[number % 2],
+            f"Attorney {number}" if number % 3 else f"Investigator {number}",
+            country=("US", "AR", "JP")[number % 3],
+            employment_type=list(EmploymentType)[number % 4],
+            category=list(Category)[number % 5],
+            work_mode=list(WorkMode)[number % 3],
+            language=("en", "es-AR", "ja")[number % 3],
+            salary=(50_000, 60_000) if number % 2 else None,
+            now=now,
+        )
+    for base in ({"q": "attorney"}, {}, {"salary_given": "true"}, {"language": "es"}):
+        await search_jobs(parse_job_query(base), now=now)
+        for clicked in (
+            {"country": "US"},
+            {"country": "AR,JP", "work_mode": "remote"},
+            {"employment_type": "FULL_TIME,CONTRACTOR", "category": "attorney"},
+            {"work_mode": "hybrid", "country": "ZA"},
+        ):
+            query = parse_job_query({**base, **clicked})
+            hits = search_cache.groups.hits
+            derived = await search_jobs(query, now=now)
+            assert search_cache.groups.hits == hits + 1
+            fresh = await search_jobs(query, now=now, cache=False)
+            assert (derived.total, derived.facets) == (fresh.total, fresh.facets)
+            assert [job.id for job in derived.jobs] == [job.id for job in fresh.jobs]
+            bare = await search_jobs(query, now=now, facets=False)
+            assert bare.total == fresh.total
 
 
 async def test_facets_handed_out_can_be_changed_without_touching_the_cache(live_server):
