@@ -1,7 +1,7 @@
 """Rendered feeds, cached per process and answered with HTTP validators.
 
 Cache key: the feed's canonical URL. Entry valid while the data fingerprint is unchanged:
-(feed_state.generation, the feed's hour). Database triggers bump the generation on every
+(the jobs data generation, the feed's hour). Database triggers bump the generation on every
 write to a job or an organization, from any process and by any means (save, bulk update,
 import), so one primary-key read tells every process whether anything a feed may contain
 changed; the hour covers what depends on time alone (closing dates passing, the 30-day
@@ -31,6 +31,7 @@ from tortoise import connections
 from core.settings import Settings
 from feeds.catalog import FeedRequest, render
 from feeds.job_entries import feed_moment
+from jobs import search_cache
 
 MAX_CACHED_FEEDS = 2048
 MAX_CACHED_BYTES = 64 * 1024 * 1024
@@ -107,10 +108,9 @@ cache = FeedCache()
 
 
 async def data_generation() -> int:
-    rows = await connections.get("default").execute_query_dict(
-        "SELECT generation FROM feed_state WHERE id = 1"
-    )
-    return int(rows[0]["generation"]) if rows else 0
+    """The jobs data generation: database triggers move it on every write to a job or an
+    organization, so every process sees a change with one primary-key read."""
+    return await search_cache.data_generation(connections.get("default")) or 0
 
 
 async def rendered_feed(

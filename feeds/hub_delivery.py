@@ -3,7 +3,7 @@
 Runs in every app process. Work lives in database tables (hub_intent, hub_delivery), and a
 process takes an item by a conditional UPDATE of its `claimed_until`, so several processes
 share the work without doing anything twice. The worker polls the change counter
-(feed_state.generation, bumped by triggers in the writing transaction) every second: a job
+(the jobs data generation, bumped by triggers in the writing transaction) every second: a job
 edit only commits, and whatever process notices the new generation re-renders each
 subscribed topic and queues a delivery where the ETag differs from the one delivered last.
 """

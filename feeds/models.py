@@ -1,4 +1,4 @@
-"""Feed publishing state shared by every process: the change counter and the WebSub hub."""
+"""Feed state shared by every process: the WebSub hub's work and the feed subscriptions."""
 
 from __future__ import annotations
 
@@ -6,18 +6,6 @@ from enum import StrEnum
 
 from tortoise import fields
 from tortoise.models import Model
-
-
-# Every process reads the counter as the fingerprint of the published data (triggers bump it,
-# see migration 0002), so a cached rendering is reused only while nothing it may hold changed.
-class FeedState(Model):
-    """One row: a counter bumped by every write to a job or an organization."""
-
-    id = fields.IntField(primary_key=True)
-    generation = fields.BigIntField(default=0)
-
-    class Meta:
-        table = "feed_state"
 
 
 class HubMode(StrEnum):
