@@ -131,15 +131,15 @@ async def _import(
     result: FetchResult,
     settings: Settings,
     now: datetime,
-) -> tuple[ImportSummary | None, str, int | None]:
-    """Parse and import a fetched body: the import summary (or None and the reason), and the
-    feed's RSS ttl."""
+) -> tuple[ImportSummary | None, str, int | None, str]:
+    """Parse and import a fetched body: the import summary (or None and the reason), the
+    feed's RSS ttl, and its own address (rel="self") when it names a hub (push)."""
     assert result.body is not None
     parsed = await parse_feed_async(
         result.body, result.final_url or subscription.url, result.content_type
     )
     if not parsed.is_feed:
-        return None, plain_words(parsed.problems) or _("This is not a feed."), None
+        return None, plain_words(parsed.problems) or _("This is not a feed."), None, ""
     try:
         summary = await import_feed(parsed, subscription, settings, now=now)
     except Exception as error:  # one feed's failure must not stop the pass; it is recorded
@@ -147,13 +147,13 @@ async def _import(
         reason = _("The feed could not be imported (%(problem)s).") % {
             "problem": type(error).__name__
         }
-        return None, reason, parsed.ttl_minutes
+        return None, reason, parsed.ttl_minutes, ""
     if parsed.hub_url:
         subscription.hub_url = parsed.hub_url[:1000]
     problem = encoding_problem(result.body, result.content_type)
     if problem:
         summary.problems.insert(0, problem)
-    return summary, "", parsed.ttl_minutes
+    return summary, "", parsed.ttl_minutes, parsed.self_url if parsed.hub_url else ""
 
 
 async def process(
@@ -177,11 +177,18 @@ async def process(
     error = result.error
     summary: ImportSummary | None = None
     ttl_minutes: int | None = None
+    # The feed's own address for a WebSub subscription: from a fresh parse, or, unchanged, the
+    # topic of a push subscription already verified (renewed when its lease nears its end).
+    topic = subscription.url if subscription.hub_lease_until else ""
     if result.ok and result.not_modified:
         totals.not_modified += 1
     elif result.ok:
         totals.fetched += 1
-        summary, error, ttl_minutes = await _import(subscription, result, settings, now)
+        summary, error, ttl_minutes, topic = await _import(subscription, result, settings, now)
+    if result.ok and not error and topic:
+        from feeds.websub_subscriber import ensure_subscription  # it imports this module
+
+        await ensure_subscription(subscription, topic, client, settings, now)
     if error:
         totals.errors += 1
         failures = subscription.consecutive_failures + 1

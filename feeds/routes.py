@@ -23,6 +23,7 @@ from feeds.http_cache import feed_response, rendered_feed
 from feeds.hub import HUB_PATH, HubRequestError, parse_hub_request, store_intent
 from feeds.hub_delivery import hub_worker
 from feeds.schema_fields import AMICUS_NS, HISTORY_NS, SCHEMA_NS, TOMBSTONES_NS
+from feeds.websub_subscriber import CALLBACK_PATH, receive_content, verify_intent
 
 BackgroundWorker = Callable[[Starlette], AbstractAsyncContextManager[None]]
 
@@ -92,6 +93,9 @@ routes = [
     Route("/directory.opml", serve_feed),
     Route("/federation", federation_page),
     Route(HUB_PATH, websub_hub, methods=["POST"]),
+    # WebSub subscriber: the hubs of the feeds this instance imports call back here.
+    Route(CALLBACK_PATH + "/{id:int}", verify_intent, methods=["GET"]),
+    Route(CALLBACK_PATH + "/{id:int}", receive_content, methods=["POST"]),
     # Subscriptions: what the aggregator imports (feeds.admin, feeds.api).
     Route("/admin/feeds", feed_admin.feeds_page, methods=["GET", "POST"]),
     Route("/admin/feeds/{id:int}/{action:str}", feed_admin.subscription_action, methods=["POST"]),
