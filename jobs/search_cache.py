@@ -105,11 +105,15 @@ def copy_of(instance: Model) -> Model:
     """A copy to hand out, so that changing it cannot change what the cache holds: its own
     attributes and its own copies of the related instances loaded with it."""
     clone = copy.copy(instance)
-    for name, value in vars(instance).items():
+    state = vars(clone)
+    # Field values are immutable (text, numbers, dates, enums); related instances and
+    # bookkeeping containers are kept under private names.
+    for name in [name for name in state if name.startswith("_")]:
+        value = state[name]
         if isinstance(value, Model):
-            setattr(clone, name, copy_of(value))
-        elif isinstance(value, dict | list | set):
-            setattr(clone, name, copy.copy(value))
+            state[name] = copy_of(value)
+        elif type(value) in (dict, list, set):
+            state[name] = type(value)(value)
     return clone
 
 
