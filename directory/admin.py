@@ -23,7 +23,7 @@ from directory.membership import (
 from directory.models import Account, Organization, OrganizationStatus
 from directory.pages import display_helpers
 from directory.profile import organization_by_slug
-from directory.search import InvalidQuery, fold, paginate, parse_query
+from directory.search import InvalidQuery, paginate, parse_query, text_matches
 
 MEMBERS_PAGE_SIZE = 50
 
@@ -74,9 +74,8 @@ async def members(request: Request) -> Response:
     found = [
         organization
         for organization in await rows
-        if all(
-            word in fold(f"{organization.name} {organization.short_name} {organization.slug}")
-            for word in fold(query.q).split()
+        if text_matches(
+            f"{organization.name} {organization.short_name} {organization.slug}", query.q
         )
     ]
     number = query_int(request, "page", 1, minimum=1, maximum=10_000)

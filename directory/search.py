@@ -6,12 +6,12 @@ database filters returned; the same normalization then serves SQLite and Postgre
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from core.i18n import gettext as _
+from core.search_terms import normalize, query_terms
 from core.validation import (
     countries,
     decode_tag_list,
@@ -31,10 +31,11 @@ class InvalidQuery(Exception):
     """A filter value that cannot be used; the message says which and why (HTTP 400)."""
 
 
-def fold(text: str) -> str:
-    """Case- and accent-blind form of a text: 'Defensoría' and 'defensoria' fold alike."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+def text_matches(text: str, query: str) -> bool:
+    """Every term of the query occurs in the text, both read by the one search normalizer:
+    'defensoria' finds 'Defensoría', and '日本' finds '日本の冤罪救済'."""
+    haystack = normalize(text)
+    return all(term in haystack for term in query_terms(query))
 
 
 @dataclass(frozen=True)
@@ -131,11 +132,11 @@ async def find_organizations(query: DirectoryQuery) -> list[Organization]:
     if query.network:
         rows = rows.filter(network=query.network)
     found = [organization for organization in await rows if _matches(organization, query)]
-    return sorted(found, key=lambda organization: fold(organization.name))
+    return sorted(found, key=lambda organization: normalize(organization.name))
 
 
 def _matches(organization: Organization, query: DirectoryQuery) -> bool:
-    if query.region and fold(organization.region) != fold(query.region):
+    if query.region and normalize(organization.region) != normalize(query.region):
         return False
     if query.language and not any(
         tag == query.language or tag.startswith(query.language + "-")
@@ -143,8 +144,8 @@ def _matches(organization: Organization, query: DirectoryQuery) -> bool:
     ):
         return False
     if query.q:
-        haystack = fold(" ".join((organization.name, organization.short_name, organization.city)))
-        return all(word in haystack for word in fold(query.q).split())
+        searched = " ".join((organization.name, organization.short_name, organization.city))
+        return text_matches(searched, query.q)
     return True
 
 

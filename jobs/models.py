@@ -103,7 +103,7 @@ class Job(Model):
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True, db_index=True)
-    # Search terms produced by jobs.search_terms, the same for every database backend.
+    # Search terms produced by core.search_terms, the same for every database backend.
     search_title = fields.TextField(default="")
     search_body = fields.TextField(default="")
     # Set for jobs imported from another feed.

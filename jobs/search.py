@@ -3,7 +3,7 @@
 Structural filters are Tortoise Q objects (filter_jobs), so feeds reuse them on any queryset.
 The text part and ranking are the only hand-written SQL: search_jobs wraps the filtered
 queryset's SQL as a subquery and joins it with the dialect's full-text index (migration 0002),
-which holds the terms made by jobs.search_terms.
+which holds the terms made by core.search_terms.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from tortoise.queryset import QuerySet
 
 from core.database import dialect
 from core.i18n import gettext as _
+from core.search_terms import query_terms
 from core.settings import Settings
 from core.validation import countries, normalize_language_tag
 from directory.models import OrganizationStatus
 from jobs import search_cache
 from jobs.models import Category, EmploymentType, Job, JobStatus, WorkMode
-from jobs.search_terms import query_terms
 
 SORTS = ("relevance", "newest", "closing")
 DEFAULT_PER_PAGE = 20

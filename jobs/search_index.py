@@ -16,9 +16,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.signals import post_save, pre_save
 
 from core.i18n import LANGUAGES
+from core.search_terms import normalize
 from directory.models import Organization
 from jobs.models import Job
-from jobs.search_terms import normalize
 
 # Fields whose text feeds the search columns; a save limited to other fields changes nothing.
 SOURCE_FIELDS = frozenset(

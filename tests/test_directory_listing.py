@@ -5,6 +5,7 @@ from __future__ import annotations
 import jsonschema
 
 from directory.models import OrganizationKind, OrganizationStatus, Role
+from directory.search import text_matches
 from tests.helpers_directory import make_account, make_admin, make_organization, sign_in
 
 
@@ -197,3 +198,10 @@ async def test_directory_pages_render_in_every_shipped_language(api):
             response = await api.get(path, params={"lang": language})
             assert response.status_code == 200, (language, path)
             assert f'<html lang="{language}">' in response.text
+
+
+def test_directory_text_search_reads_text_with_the_job_search_normalizer():
+    assert text_matches("Defensoría General de la Nación", "defensoria nacion")
+    assert text_matches("えん罪救済センター", "救済")
+    assert text_matches("Innocence Project of Florida", "FLOR")
+    assert not text_matches("Innocence Project of Florida", "texas")

@@ -1,6 +1,6 @@
 """Full-text index over Job.search_title / Job.search_body.
 
-The terms in those columns come from jobs.search_terms (one normalizer for every backend), so
+The terms in those columns come from core.search_terms (one normalizer for every backend), so
 each database only has to split on spaces:
 - SQLite: an FTS5 external-content table kept in step by triggers. The "ascii" tokenizer keeps
   every non-ASCII character inside its token, so its tokens are exactly our terms (CJK bigrams

@@ -2,7 +2,7 @@
 
 import pytest
 
-from jobs.search_terms import normalize, query_terms, search_terms
+from core.search_terms import normalize, query_terms, search_terms
 
 
 def test_case_and_accents_are_folded():
