@@ -37,7 +37,10 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -197,6 +200,32 @@ def serve(folder: str, port: int) -> None:
 
     app = Starlette(routes=[Mount("/", StaticFiles(directory=folder))])
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+@dataclass
+class ServedFeeds:
+    urls_file: Path
+    total_bytes: int
+    server_name: str
+
+
+@contextmanager
+def served_feeds(work: Path, count: int, entries: int, server_kind: str) -> Iterator[ServedFeeds]:
+    """Generated feeds served on a loopback port, with a file listing their URLs."""
+    feeds = work / "feeds"
+    feeds.mkdir()
+    size = write_feeds(feeds, count, entries)
+    port = free_port()
+    server_name, server = start_server(server_kind, feeds, work, port)
+    try:
+        wait_for(port, server)
+        urls = [f"http://127.0.0.1:{port}/{path.name}" for path in sorted(feeds.iterdir())]
+        urls_file = work / "urls.txt"
+        urls_file.write_text("\n".join(urls) + "\n")
+        yield ServedFeeds(urls_file, size, server_name)
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def free_port() -> int:
@@ -460,44 +489,35 @@ def main() -> None:
     arguments = parser.parse_args()
     load_at_start = [round(value, 2) for value in os.getloadavg()]
 
-    with tempfile.TemporaryDirectory(prefix="amicus-bench-") as temporary:
-        work = Path(temporary)
-        feeds = work / "feeds"
-        feeds.mkdir()
-        size = write_feeds(feeds, arguments.feeds, arguments.entries)
-        port = free_port()
-        server_name, server = start_server(arguments.server, feeds, work, port)
-        try:
-            wait_for(port, server)
-            urls = [f"http://127.0.0.1:{port}/{path.name}" for path in sorted(feeds.iterdir())]
-            urls_file = work / "urls.txt"
-            urls_file.write_text("\n".join(urls) + "\n")
-            print(
-                f"{arguments.feeds} feeds x {arguments.entries} entries, "
-                f"{size / arguments.feeds / 1024:.0f} KB per feed, served by {server_name}; "
-                f"at most {arguments.in_flight} in flight, {arguments.per_host} per host; "
-                f"{os.cpu_count()} CPUs, load average {load_at_start[0]}. "
-                "First pass = fetch + parse + sanitize (no import yet).",
-                flush=True,
+    with (
+        tempfile.TemporaryDirectory(prefix="amicus-bench-") as temporary,
+        served_feeds(
+            Path(temporary), arguments.feeds, arguments.entries, arguments.server
+        ) as served,
+    ):
+        work, urls_file = Path(temporary), served.urls_file
+        size, server_name = served.total_bytes, served.server_name
+        print(
+            f"{arguments.feeds} feeds x {arguments.entries} entries, "
+            f"{size / arguments.feeds / 1024:.0f} KB per feed, served by {server_name}; "
+            f"at most {arguments.in_flight} in flight, {arguments.per_host} per host; "
+            f"{os.cpu_count()} CPUs, load average {load_at_start[0]}. "
+            "First pass = fetch + parse + sanitize (bench/import_bench.py adds the import).",
+            flush=True,
+        )
+        ours = []
+        for run in arguments.runs:
+            backend, executor_kind = run.split(":")
+            ours.append(
+                run_ours(urls_file, backend, executor_kind, arguments.in_flight, arguments.per_host)
             )
-            ours = []
-            for run in arguments.runs:
-                backend, executor_kind = run.split(":")
-                ours.append(
-                    run_ours(
-                        urls_file, backend, executor_kind, arguments.in_flight, arguments.per_host
-                    )
-                )
-                print(f"  measured {run}", flush=True)
-            others: dict[str, Any] = {}
-            if not arguments.no_compare:
-                others["reader (update_feeds(workers=4))"] = run_reader(
-                    arguments.reader_python, urls_file, work
-                )
-                others["newsboat (reload-threads 4, -x reload)"] = run_newsboat(urls_file, work)
-        finally:
-            server.terminate()
-            server.wait()
+            print(f"  measured {run}", flush=True)
+        others: dict[str, Any] = {}
+        if not arguments.no_compare:
+            others["reader (update_feeds(workers=4))"] = run_reader(
+                arguments.reader_python, urls_file, work
+            )
+            others["newsboat (reload-threads 4, -x reload)"] = run_newsboat(urls_file, work)
 
     print(table(ours, others))
     report = {
@@ -512,7 +532,7 @@ def main() -> None:
         "load_average_at_start": load_at_start,
         "server": server_name,
         "event_loop": EVENT_LOOP,
-        "first_pass_includes": "fetch, parse, sanitize (the database import is not built yet)",
+        "first_pass_includes": "fetch, parse, sanitize (bench/import_bench.py measures the import too)",
         "targets": TARGETS,
         "amicus": ours,
         "others": others,

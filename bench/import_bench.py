@@ -29,14 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from aggregator_bench import (  # noqa: E402
-    TARGETS,
-    free_port,
-    peak_rss_mb,
-    start_server,
-    wait_for,
-    write_feeds,
-)
+from aggregator_bench import TARGETS, peak_rss_mb, served_feeds  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "import.json"
 
@@ -109,31 +102,23 @@ def main() -> None:
     import subprocess
 
     load_at_start = [round(value, 2) for value in os.getloadavg()]
-    with tempfile.TemporaryDirectory(prefix="amicus-import-bench-") as temporary:
-        work = Path(temporary)
-        feeds = work / "feeds"
-        feeds.mkdir()
-        size = write_feeds(feeds, arguments.feeds, arguments.entries)
-        port = free_port()
-        server_name, server = start_server(arguments.server, feeds, work, port)
-        try:
-            wait_for(port, server)
-            urls = [f"http://127.0.0.1:{port}/{path.name}" for path in sorted(feeds.iterdir())]
-            urls_file = work / "urls.txt"
-            urls_file.write_text("\n".join(urls) + "\n")
-            command = [
-                sys.executable,
-                __file__,
-                "--measure",
-                str(urls_file),
-                str(work / "bench.sqlite3"),
-                str(arguments.per_host),
-            ]
-            output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-            result = json.loads(output.strip().splitlines()[-1])
-        finally:
-            server.terminate()
-            server.wait()
+    with (
+        tempfile.TemporaryDirectory(prefix="amicus-import-bench-") as temporary,
+        served_feeds(
+            Path(temporary), arguments.feeds, arguments.entries, arguments.server
+        ) as served,
+    ):
+        command = [
+            sys.executable,
+            __file__,
+            "--measure",
+            str(served.urls_file),
+            str(Path(temporary) / "bench.sqlite3"),
+            str(arguments.per_host),
+        ]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        result = json.loads(output.strip().splitlines()[-1])
+    size, server_name = served.total_bytes, served.server_name
 
     first, second = result["first_pass"], result["second_pass"]
     rows = [
