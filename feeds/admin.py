@@ -22,6 +22,7 @@ from feeds.subscriptions import (
     remove_subscription,
     set_paused,
 )
+from feeds.websub_subscriber import unsubscribe_after_response
 
 ADMIN_FEEDS = "/admin/feeds"
 KIND_LABELS = {
@@ -95,7 +96,9 @@ async def subscription_action(request: Request) -> Response:
         await set_paused(subscription, action == "pause")
     else:
         raise HTTPException(404, _("There is no such action."))
-    return RedirectResponse(f"{ADMIN_FEEDS}?done={action}", status_code=303)
+    settings: Settings = request.app.state.settings
+    leave_hub = unsubscribe_after_response(subscription, settings) if action != "resume" else None
+    return RedirectResponse(f"{ADMIN_FEEDS}?done={action}", status_code=303, background=leave_hub)
 
 
 async def approve_member(request: Request) -> Response:

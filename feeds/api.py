@@ -18,6 +18,7 @@ from directory.auth import require_admin
 from feeds.admin import subscription_or_404
 from feeds.models import FeedSubscription, SubscriptionKind
 from feeds.subscriptions import add_subscription, remove_subscription, set_paused
+from feeds.websub_subscriber import unsubscribe_after_response
 
 
 def _moment(value: Any) -> str | None:
@@ -81,7 +82,8 @@ async def feed_item(request: Request) -> Response:
     await _require_admin_change(request)
     subscription = await subscription_or_404(request.path_params["id"])
     await remove_subscription(subscription)
-    return Response(status_code=204)
+    settings: Settings = request.app.state.settings
+    return Response(status_code=204, background=unsubscribe_after_response(subscription, settings))
 
 
 async def feed_action(request: Request) -> Response:
@@ -91,7 +93,10 @@ async def feed_action(request: Request) -> Response:
     await _require_admin_change(request)
     subscription = await subscription_or_404(request.path_params["id"])
     paused = action == "pause"
-    return JSONResponse(subscription_json(await set_paused(subscription, paused)))
+    settings: Settings = request.app.state.settings
+    leave_hub = unsubscribe_after_response(subscription, settings) if paused else None
+    await set_paused(subscription, paused)
+    return JSONResponse(subscription_json(subscription), background=leave_hub)
 
 
 _ADMIN = "An administrator's session; every change also needs the X-CSRF-Token header."

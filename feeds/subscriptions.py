@@ -126,6 +126,9 @@ async def set_paused(subscription: FeedSubscription, paused: bool) -> FeedSubscr
     if not paused:
         subscription.next_poll_at = None  # due at once
         subscription.consecutive_failures = 0
+        # Read in full, not answered by a 304: the parse finds the hub again, so push that
+        # ended with the pause is asked for anew.
+        subscription.etag = subscription.last_modified = subscription.body_hash = ""
     await subscription.save()
     return subscription
 

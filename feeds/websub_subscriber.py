@@ -17,6 +17,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from tortoise.expressions import F
@@ -26,7 +27,7 @@ from core.settings import Settings
 from feeds.aggregator import _import
 from feeds.fetcher import FetchResult
 from feeds.models import FeedSubscription, SubscriptionStatus
-from feeds.outbound import OutboundError
+from feeds.outbound import OutboundError, outbound_client
 
 logger = logging.getLogger("amicus.websub")
 
@@ -75,19 +76,57 @@ async def request_subscription(
         "hub.secret": secret,
         "hub.lease_seconds": str(LEASE_SECONDS),
     }
+    return await _ask_hub(client, subscription.hub_url, form)
+
+
+async def _ask_hub(client: httpx.AsyncClient, hub_url: str, form: dict[str, str]) -> bool:
+    """POST a (un)subscription request to a hub; True if the hub accepted it."""
+    mode, topic = form["hub.mode"], form["hub.topic"]
     try:
-        response = await client.post(subscription.hub_url, data=form)
+        response = await client.post(hub_url, data=form)
     except (OutboundError, httpx.HTTPError) as error:
-        logger.warning("WebSub subscription to %s failed: %s", subscription.hub_url, error)
+        logger.warning("WebSub %s request to %s failed: %s", mode, hub_url, error)
         return False
     if not response.is_success:
         logger.warning(
-            "The hub %s refused the subscription to %s: HTTP %s",
-            subscription.hub_url,
+            "The hub %s refused the %s request for %s: HTTP %s",
+            hub_url,
+            mode,
             topic,
             response.status_code,
         )
     return response.is_success
+
+
+def has_push(subscription: FeedSubscription) -> bool:
+    """Whether a hub holds (or was asked for) a push subscription for this feed."""
+    return bool(subscription.hub_url and subscription.hub_lease_until)
+
+
+async def request_unsubscription(subscription: FeedSubscription, settings: Settings) -> bool:
+    """Tell the hub to stop pushing a feed that was paused or removed; True if it accepted.
+
+    Meant to run after the response (the hub may be slow). The hub then verifies the intent,
+    which verify_intent confirms because the subscription is no longer active."""
+    form = {
+        "hub.mode": "unsubscribe",
+        "hub.topic": subscription.url,
+        "hub.callback": callback_url(settings, subscription.id),
+    }
+    async with outbound_client(settings) as client:
+        return await _ask_hub(client, subscription.hub_url, form)
+
+
+def unsubscribe_after_response(
+    subscription: FeedSubscription, settings: Settings
+) -> BackgroundTask | None:
+    """For a route that paused or removed a subscription: end its push subscription once the
+    response is sent, or None when no hub pushes this feed."""
+    return (
+        BackgroundTask(request_unsubscription, subscription, settings)
+        if has_push(subscription)
+        else None
+    )
 
 
 async def ensure_subscription(
@@ -131,22 +170,28 @@ async def verify_intent(request: Request) -> Response:
     if mode not in ("subscribe", "unsubscribe") or not challenge:
         return _not_found()
     subscription = await _subscription(request)
-    if subscription is None or topic != subscription.url:
-        return _not_found()
-    if mode == "subscribe":
-        lease = params.get("hub.lease_seconds", "")
-        if (
-            subscription.status != SubscriptionStatus.ACTIVE
-            or not subscription.hub_secret
-            or not lease.isascii()
-            or not lease.isdigit()
-        ):
+    if mode == "unsubscribe":
+        # Confirmed only when this instance no longer wants the pushes (the subscription was
+        # paused, disabled or removed): an active one is never unsubscribed by a stranger.
+        if subscription is None:
+            return PlainTextResponse(challenge)
+        if topic != subscription.url or subscription.status == SubscriptionStatus.ACTIVE:
             return _not_found()
-        seconds = min(int(lease), MAX_LEASE_SECONDS)
-        until = datetime.now(UTC) + timedelta(seconds=seconds)
-        await FeedSubscription.filter(id=subscription.id).update(hub_lease_until=until)
-    else:
         await FeedSubscription.filter(id=subscription.id).update(hub_lease_until=None)
+        return PlainTextResponse(challenge)
+    lease = params.get("hub.lease_seconds", "")
+    if (
+        subscription is None
+        or topic != subscription.url
+        or subscription.status != SubscriptionStatus.ACTIVE
+        or not subscription.hub_secret
+        or not lease.isascii()
+        or not lease.isdigit()
+    ):
+        return _not_found()
+    seconds = min(int(lease), MAX_LEASE_SECONDS)
+    until = datetime.now(UTC) + timedelta(seconds=seconds)
+    await FeedSubscription.filter(id=subscription.id).update(hub_lease_until=until)
     return PlainTextResponse(challenge)
 
 

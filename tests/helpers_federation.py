@@ -9,12 +9,14 @@ import os
 import re
 import secrets
 import shutil
+import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import asyncpg
 import httpx
 
 from core.settings import PROJECT_ROOT, Settings
@@ -186,6 +188,19 @@ class SisterInstance:
         )
         output, _ = await process.communicate()
         return process.returncode or 0, output.decode()
+
+    async def count_rows(self, table: str) -> int:
+        """Rows in one of this instance's tables, read straight from its database."""
+        query = f"SELECT COUNT(*) FROM {table}"
+        if uses_postgres():
+            address = self.database_url.replace("postgres://", "postgresql://", 1)
+            connection = await asyncpg.connect(address)
+            try:
+                return int(await connection.fetchval(query))
+            finally:
+                await connection.close()
+        with sqlite3.connect(self.database_url.removeprefix("sqlite://")) as connection:
+            return int(connection.execute(query).fetchone()[0])
 
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(

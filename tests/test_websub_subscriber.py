@@ -15,6 +15,7 @@ import pytest
 
 from feeds.models import FeedSubscription, HubSubscription
 from jobs.models import Job
+from tests.helpers_directory import make_admin, sign_in
 from tests.helpers_federation import (
     SisterInstance,
     atom_entry,
@@ -89,6 +90,12 @@ async def test_verification_echoes_the_challenge_only_for_this_subscriptions_top
         assert response.status_code == 404, (address, params)
         assert "a-challenge-123" not in response.text
 
+    # Nobody unsubscribes an active subscription on this instance's behalf.
+    response = await api.get(path, params=_intent(mode="unsubscribe"))
+    assert response.status_code == 404
+    await subscription.refresh_from_db()
+    assert subscription.hub_lease_until is not None
+
     # A subscription switched off (or never requested: no secret) does not confirm.
     await FeedSubscription.filter(id=subscription.id).update(status="paused")
     assert (await api.get(path, params=_intent())).status_code == 404
@@ -98,11 +105,15 @@ async def test_verification_echoes_the_challenge_only_for_this_subscriptions_top
     )
     assert response.status_code == 404
 
-    # Unsubscribing is confirmed and ends the lease.
+    # Unsubscribing a paused subscription is confirmed and ends the lease; one that was
+    # removed is confirmed too (this instance wants nothing from it).
     answer = await api.get(path, params=_intent(mode="unsubscribe"))
     assert (answer.status_code, answer.text) == (200, "a-challenge-123")
     await subscription.refresh_from_db()
     assert subscription.hub_lease_until is None
+    removed = f"/websub/callback/{unrequested.id + 100}"
+    answer = await api.get(removed, params=_intent(mode="unsubscribe"))
+    assert (answer.status_code, answer.text) == (200, "a-challenge-123")
 
 
 @pytest.mark.parametrize("method", ["sha1", "sha256", "sha384", "sha512"])
@@ -250,3 +261,47 @@ async def test_a_job_posted_on_one_instance_is_pushed_to_its_subscriber(
         print(
             f"\nWebSub push latency A -> B: {time.monotonic() - posted:.2f} s (measured {latency:.2f} s)"
         )
+
+
+async def test_pausing_or_removing_a_pushed_feed_unsubscribes_from_its_hub(
+    live_server, sister, browser
+):
+    a, b = live_server, sister
+    from feeds.aggregator import run_pass
+
+    pushed = await FeedSubscription.create(url=f"{b.url}/federation/jobs.atom", name="Red Inocente")
+    assert (await run_pass(a.settings)).errors == 0
+
+    async def lease_is(present: bool) -> bool:
+        await pushed.refresh_from_db()
+        return (pushed.hub_lease_until is not None) == present
+
+    async def hub_holds(count: int) -> bool:
+        return await b.count_rows("hub_subscription") == count
+
+    assert await _until(lambda: lease_is(True), 15) is not None
+    assert await _until(lambda: hub_holds(1), 15) is not None
+    await make_admin()
+    await sign_in(browser, "admin@network.example.org")
+    token = await browser.csrf_token("/admin/feeds")
+    paused = await browser.http.post(
+        f"/api/admin/feeds/{pushed.id}/pause", headers={"X-CSRF-Token": token}
+    )
+    assert paused.status_code == 200, paused.text
+    # B's hub asked A's callback to confirm the unsubscription, A confirmed it, B forgot it.
+    assert await _until(lambda: lease_is(False), 15) is not None, "the hub was not told"
+    assert await _until(lambda: hub_holds(0), 15) is not None
+
+    # Resumed, the next fetch subscribes again; removed, the hub is told once more.
+    resumed = await browser.http.post(
+        f"/api/admin/feeds/{pushed.id}/resume", headers={"X-CSRF-Token": token}
+    )
+    assert resumed.status_code == 200
+    assert (await run_pass(a.settings)).errors == 0
+    assert await _until(lambda: lease_is(True), 15) is not None
+    assert await _until(lambda: hub_holds(1), 15) is not None
+    removed = await browser.http.delete(
+        f"/api/admin/feeds/{pushed.id}", headers={"X-CSRF-Token": token}
+    )
+    assert removed.status_code == 204
+    assert await _until(lambda: hub_holds(0), 15) is not None, "the hub was not told"
