@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from operator import add
 
 # Runs of word characters; the underscore separates words, as both backends' tokenizers agree.
 _WORD = re.compile(r"[^\W_]+")
@@ -19,41 +20,51 @@ _CJK = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
     "\U00020000-\U0002fa1f\U00030000-\U0003134f"
 )
-_CJK_RUN = re.compile(f"[{_CJK}]+")
+_HAS_CJK = re.compile(f"[{_CJK}]")
+# The words of a text that has CJK, in one pass: a CJK run (group 1; the ranges hold unassigned
+# code points, which are not word characters, hence the lookahead), or a run of the other word
+# characters. A word like "abc日本語def" thus yields "abc", "日本語" and "def".
+_CJK_RUN_OR_WORD = re.compile(f"((?:(?=\\w)[{_CJK}])+)|[^\\W_{_CJK}]+")
 # Kana voicing marks are part of the letter ("ガ" is not "カ"); every other mark is an accent.
-_KEPT_MARKS = {"\u3099", "\u309a"}
+_KEPT_MARKS = frozenset({"\u3099", "\u309a"})
 # A term longer than this is not a word anyone searches for (PostgreSQL drops lexemes over 2047
 # bytes, so both backends agree by never seeing one).
 MAX_TERM_LENGTH = 100
 
 
 def _strip_accents(text: str) -> str:
+    """The text without its combining marks (but kana voicing), composed again (NFC)."""
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFD", text)
-    kept = (
+    accents = [
         char
-        for char in decomposed
-        if char in _KEPT_MARKS or not unicodedata.category(char).startswith("M")
-    )
-    return unicodedata.normalize("NFC", "".join(kept))
+        for char in set(decomposed)
+        if unicodedata.category(char).startswith("M") and char not in _KEPT_MARKS
+    ]
+    if not accents:
+        # The NFC of the decomposed text is the NFC of the text, which normalize() returns as
+        # it is after a quick check in the usual case: the text was composed already.
+        return unicodedata.normalize("NFC", text)
+    # A text holds few distinct marks: one replace() each is far cheaper than a translate().
+    for accent in accents:
+        decomposed = decomposed.replace(accent, "")
+    return unicodedata.normalize("NFC", decomposed)
 
 
-def _split_word(word: str) -> list[str]:
-    """A word, with each CJK run inside it replaced by its overlapping character pairs."""
+def _cjk_terms(text: str) -> list[str]:
+    """Words, with each CJK run replaced by its overlapping character pairs."""
     terms: list[str] = []
-    position = 0
-    for run in _CJK_RUN.finditer(word):
-        if run.start() > position:
-            terms.append(word[position : run.start()])
-        chars = run.group()
-        if len(chars) == 1:
-            terms.append(chars)
+    for match in _CJK_RUN_OR_WORD.finditer(text):
+        run = match.group(1)
+        if run is None:
+            word = match.group()
+            if len(word) <= MAX_TERM_LENGTH:
+                terms.append(word)
+        elif len(run) == 1:
+            terms.append(run)
         else:
-            terms.extend(chars[index : index + 2] for index in range(len(chars) - 1))
-        position = run.end()
-    if position < len(word):
-        terms.append(word[position:])
+            terms.extend(map(add, run[:-1], run[1:]))
     return terms
 
 
@@ -61,10 +72,9 @@ def search_terms(text: str) -> list[str]:
     """Terms in reading order: NFKC, case-folded, accents removed, CJK as character bigrams."""
     # lower() after casefold(): casefold maps some lowercase letters (Cherokee) to capitals.
     folded = _strip_accents(unicodedata.normalize("NFKC", text).casefold().lower())
-    terms: list[str] = []
-    for word in _WORD.findall(folded):
-        terms.extend(term for term in _split_word(word) if len(term) <= MAX_TERM_LENGTH)
-    return terms
+    if _HAS_CJK.search(folded):
+        return _cjk_terms(folded)
+    return [word for word in _WORD.findall(folded) if len(word) <= MAX_TERM_LENGTH]
 
 
 def normalize(text: str) -> str:
