@@ -235,6 +235,8 @@ async def receive_content(request: Request) -> Response:
         if summary is not None:
             await FeedSubscription.filter(id=subscription.id).update(
                 last_success_at=now,
+                # The next poll of this very document is then a hash skip, not a second parse.
+                body_hash=hashlib.sha256(body).hexdigest(),
                 items_imported_last=summary.imported,
                 items_imported_total=F("items_imported_total") + summary.imported,
                 hub_url=subscription.hub_url,

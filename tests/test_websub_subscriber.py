@@ -13,10 +13,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from feeds.aggregator import run_pass
 from feeds.models import FeedSubscription, HubSubscription
 from jobs.models import Job
 from tests.helpers_directory import make_admin, sign_in
 from tests.helpers_federation import (
+    ServedFeed,
     SisterInstance,
     atom_entry,
     atom_feed,
@@ -24,6 +26,7 @@ from tests.helpers_federation import (
     drop_database,
 )
 from tests.helpers_feeds import make_organization
+from tests.helpers_hostile_servers import raw_server
 from tests.helpers_jobs import make_job
 
 SECRET = "subscriber secret"
@@ -114,6 +117,20 @@ async def test_verification_echoes_the_challenge_only_for_this_subscriptions_top
     removed = f"/websub/callback/{unrequested.id + 100}"
     answer = await api.get(removed, params=_intent(mode="unsubscribe"))
     assert (answer.status_code, answer.text) == (200, "a-challenge-123")
+
+
+async def test_the_poll_after_a_delivery_of_the_same_document_parses_nothing(api, settings):
+    async with raw_server({"/careers.atom": ServedFeed(FEED)}) as server:
+        subscription = await _subscription(url=f"{server.url}/careers.atom")
+        response = await api.post(
+            f"/websub/callback/{subscription.id}",
+            content=FEED,
+            headers={"Content-Type": "application/atom+xml", "X-Hub-Signature": signed(FEED)},
+        )
+        assert response.status_code == 202
+        assert await Job.filter(source_feed_url=subscription.url).count() == 1
+        summary = await run_pass(settings)
+    assert (summary.fetched, summary.not_modified, summary.errors) == (0, 1, 0)
 
 
 @pytest.mark.parametrize("method", ["sha1", "sha256", "sha384", "sha512"])
@@ -232,7 +249,6 @@ async def test_a_job_posted_on_one_instance_is_pushed_to_its_subscriber(
 
     # And the other way round: A subscribes to B's feed and B's hub verifies A's callback.
     back = await FeedSubscription.create(url=f"{b.url}/federation/jobs.atom", name="Red Inocente")
-    from feeds.aggregator import run_pass
 
     summary = await run_pass(a.settings)
     assert summary.errors == 0
@@ -267,8 +283,6 @@ async def test_pausing_or_removing_a_pushed_feed_unsubscribes_from_its_hub(
     live_server, sister, browser
 ):
     a, b = live_server, sister
-    from feeds.aggregator import run_pass
-
     pushed = await FeedSubscription.create(url=f"{b.url}/federation/jobs.atom", name="Red Inocente")
     assert (await run_pass(a.settings)).errors == 0
 
