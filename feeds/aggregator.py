@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import socket
+from collections import defaultdict
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from starlette.applications import Starlette
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -225,21 +227,47 @@ async def process(
     return changes
 
 
+def _owned_update_sql(connection: BaseDBAsyncClient, fields: tuple[str, ...]) -> str:
+    """UPDATE of these fields of one subscription, by id, while `lease_owner` is still ours;
+    parameters: the fields' values, then the id, then the owner."""
+    meta = FeedSubscription._meta
+    table = meta.basetable
+    executor = connection.executor_class(model=FeedSubscription, db=connection)
+    query = connection.query_class.update(table)
+    for position, field in enumerate(fields):
+        query = query.set(meta.fields_db_projection[field], executor.parameter(position))
+    ours = (table[meta.db_pk_column] == executor.parameter(len(fields))) & (
+        table["lease_owner"] == executor.parameter(len(fields) + 1)
+    )
+    return query.where(ours).get_sql()
+
+
 async def _save(results: list[tuple[FeedSubscription, dict[str, object]]], owner: str) -> None:
     """Store what the fetches saw and release the leases, in one transaction (one commit, not
     one per feed). Only our leases: one that ran out and was taken by another process is
-    theirs now."""
+    theirs now.
+
+    Results that change the same fields share one parameterized UPDATE run over all their
+    rows (executemany), so a pass of hundreds of unchanged feeds builds a statement or two
+    rather than one per feed."""
     taken_urls = set(
         await FeedSubscription.filter(
             url__in=[changes["url"] for _s, changes in results if changes.get("url")] or [""]
         ).values_list("url", flat=True)
     )
-    async with in_transaction():
-        for subscription, changes in results:
-            if changes.get("url") in taken_urls:
-                del changes["url"]  # another subscription already follows the new address
-            changes.update(lease_owner="", lease_until=None, updated_at=datetime.now(UTC))
-            await FeedSubscription.filter(id=subscription.id, lease_owner=owner).update(**changes)
+    fields_map = FeedSubscription._meta.fields_map
+    released = {"lease_owner": "", "lease_until": None, "updated_at": datetime.now(UTC)}
+    rows: defaultdict[tuple[str, ...], list[list[object]]] = defaultdict(list)
+    for subscription, changes in results:
+        if changes.get("url") in taken_urls:
+            del changes["url"]  # another subscription already follows the new address
+        changes.update(released)
+        fields = tuple(sorted(changes))
+        values = [fields_map[field].to_db_value(changes[field], None) for field in fields]
+        rows[fields].append([*values, subscription.id, owner])
+    async with in_transaction() as connection:
+        for fields, values in rows.items():
+            await connection.execute_many(_owned_update_sql(connection, fields), values)
 
 
 async def _run_one(
