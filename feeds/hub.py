@@ -4,6 +4,10 @@ POST /websub/hub takes a subscribe/unsubscribe request, checks it and stores it 
 (202). The hub worker (feeds.hub_delivery) then verifies the intent with a GET to the callback
 carrying hub.challenge; only an echoed challenge makes the subscription active or removes it.
 A request that fails a check is refused with 400 and stores nothing.
+
+Every accepted request makes this server send a GET to a URL a stranger chose, so the queue
+of unverified intents is bounded, per callback host and overall: beyond it the hub answers
+429 with Retry-After, and cannot be used to flood a site with verification requests.
 """
 
 from __future__ import annotations
@@ -31,10 +35,19 @@ MAX_URL_LENGTH = 2000
 DEFAULT_LEASE_SECONDS = 10 * 24 * 3600
 MIN_LEASE_SECONDS = 300
 MAX_LEASE_SECONDS = 30 * 24 * 3600
+MAX_PENDING_PER_CALLBACK_HOST = 10
+MAX_PENDING = 1000
+BUSY_RETRY_SECONDS = 60
 
 
 class HubRequestError(ValueError):
     """A subscription request the hub refuses; the message says why."""
+
+
+class HubBusy(HubRequestError):
+    """Too many intents await verification (for this callback's host, or at all)."""
+
+    retry_after_seconds = BUSY_RETRY_SECONDS
 
 
 @dataclass(frozen=True)
@@ -111,7 +124,22 @@ async def parse_hub_request(form: Mapping[str, Any], settings: Settings) -> HubR
     return HubRequest(mode, topic, callback, secret, lease)
 
 
+def _host(url: str) -> tuple[str, int | None]:
+    parts = urlsplit(url)
+    return (parts.hostname or "", parts.port)
+
+
 async def store_intent(request: HubRequest) -> HubIntent:
+    """Queue the intent for verification (HubBusy when the queue is full for its host)."""
+    # At most MAX_PENDING rows (beyond it nothing is queued), so reading them all is cheap.
+    pending = await HubIntent.all().values_list("callback", flat=True)
+    if len(pending) >= MAX_PENDING:
+        raise HubBusy(_("The hub has too many requests to verify; try again later."))
+    host = _host(request.callback)
+    if sum(1 for callback in pending if _host(callback) == host) >= MAX_PENDING_PER_CALLBACK_HOST:
+        raise HubBusy(
+            _("Too many requests for callbacks on this host await verification; try again later.")
+        )
     return await HubIntent.create(
         mode=request.mode,
         topic=request.topic,

@@ -20,7 +20,7 @@ from feeds import openapi
 from feeds.aggregator import aggregator_worker
 from feeds.catalog import FeedNotFound, FeedParameterError, resolve
 from feeds.http_cache import feed_response, rendered_feed
-from feeds.hub import HUB_PATH, HubRequestError, parse_hub_request, store_intent
+from feeds.hub import HUB_PATH, HubBusy, HubRequestError, parse_hub_request, store_intent
 from feeds.hub_delivery import hub_worker
 from feeds.schema_fields import AMICUS_NS, HISTORY_NS, SCHEMA_NS, TOMBSTONES_NS
 from feeds.websub_subscriber import CALLBACK_PATH, receive_content, verify_intent
@@ -57,10 +57,12 @@ async def websub_hub(request: Request) -> Response:
     values = {key: form.getlist(key) for key in form}
     single = {key: items[0] if len(items) == 1 else items for key, items in values.items()}
     try:
-        hub_request = await parse_hub_request(single, settings)
+        await store_intent(await parse_hub_request(single, settings))
+    except HubBusy as error:
+        retry = {"Retry-After": str(error.retry_after_seconds)}
+        return PlainTextResponse(str(error), status_code=429, headers=retry)
     except HubRequestError as error:
         return PlainTextResponse(str(error), status_code=400)
-    await store_intent(hub_request)
     return PlainTextResponse(
         _("Accepted: the hub will now verify the intent with the callback."), status_code=202
     )

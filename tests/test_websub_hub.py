@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
+from feeds.hub import MAX_PENDING_PER_CALLBACK_HOST
 from feeds.models import HubIntent, HubSubscription
 from tests.helpers_feeds import make_job, make_organization
 from tests.helpers_websub import SECRET, WAIT_SECONDS, subscriber_fixture  # noqa: F401
@@ -132,3 +134,32 @@ async def test_bad_hub_requests_are_refused_and_store_nothing(
     assert not await HubIntent.exists()
     assert not await HubSubscription.exists()
     assert subscriber.verifications == []
+
+
+async def test_the_hub_refuses_more_pending_verifications_for_one_host_with_429(
+    live_server, api, subscriber
+):
+    # Intents already being verified (claimed, so the worker leaves them be) for one host.
+    claimed = datetime.now(UTC) + timedelta(hours=1)
+    topic = f"{live_server.url}/jobs/feed.atom"
+    for number in range(MAX_PENDING_PER_CALLBACK_HOST):
+        await HubIntent.create(
+            mode="subscribe",
+            topic=topic,
+            callback=f"http://victim.example.org:8080/hook/{number}",
+            lease_seconds=3600,
+            claimed_until=claimed,
+        )
+    flooding = subscription_form(
+        live_server, subscriber, **{"hub.callback": "http://VICTIM.example.org:8080/another"}
+    )
+    response = await api.post("/websub/hub", data=flooding)
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"]) > 0
+    assert "try again later" in response.text
+    assert await HubIntent.filter(callback__contains="another").count() == 0
+
+    # Another host (even one whose name starts the same) is still served.
+    for callback in ("http://victim.example.org.other.example/hook", subscriber.url):
+        form = subscription_form(live_server, subscriber, **{"hub.callback": callback})
+        assert (await api.post("/websub/hub", data=form)).status_code == 202
