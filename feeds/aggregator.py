@@ -22,7 +22,6 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import httpx
 from starlette.applications import Starlette
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
@@ -33,7 +32,7 @@ from core.settings import Settings
 from feeds.fetcher import FetchLimiter, FetchResult, fetch_feed
 from feeds.importer import ImportSummary, import_feed, plain_words
 from feeds.models import FeedSubscription, SubscriptionStatus
-from feeds.outbound import Endpoint, Timeouts, outbound_client
+from feeds.outbound import Endpoint, OutboundClient, Timeouts, outbound_client
 from feeds.parser import parse_feed_async
 from feeds.schedule import next_poll
 
@@ -160,7 +159,7 @@ async def _import(
 
 async def process(
     subscription: FeedSubscription,
-    client: httpx.AsyncClient,
+    client: OutboundClient,
     settings: Settings,
     now: datetime,
     totals: PassSummary,
@@ -272,7 +271,7 @@ async def _save(results: list[tuple[FeedSubscription, dict[str, object]]], owner
 
 async def _run_one(
     subscription: FeedSubscription,
-    client: httpx.AsyncClient,
+    client: OutboundClient,
     limiter: FetchLimiter,
     settings: Settings,
     now: datetime,

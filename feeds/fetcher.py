@@ -24,9 +24,17 @@ import httpx
 
 from core.i18n import gettext as _
 from core.settings import Settings
-from feeds.outbound import MAX_REDIRECTS, OutboundError, Timeouts, check_url, outbound_client
+from feeds.outbound import (
+    MAX_REDIRECTS,
+    OutboundClient,
+    OutboundError,
+    Timeouts,
+    check_url,
+    outbound_client,
+)
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
+REDIRECTS = (301, 302, 303, 307, 308)
 PERMANENT_REDIRECTS = (301, 308)
 ACCEPT = (
     "application/atom+xml, application/rss+xml;q=0.9, application/feed+json;q=0.9, "
@@ -216,8 +224,45 @@ async def _drain(response: httpx.Response, limit: int = 64 * 1024) -> None:
             return
 
 
+def _redirect_url(response: httpx.Response, location: str) -> httpx.URL:
+    """Where a redirect leads: `location` resolved against the URL redirected from."""
+    origin = response.request.url
+    try:
+        target = origin.join(location)
+    except httpx.InvalidURL as error:
+        raise httpx.RemoteProtocolError(
+            f"Invalid URL in location header: {error}.", request=response.request
+        ) from None
+    # The fragment was never sent; a redirect keeps it when it names none (RFC 9110 10.2.2).
+    if origin.fragment and not target.fragment:
+        target = target.copy_with(fragment=origin.fragment)
+    return target
+
+
+async def _get_following_redirects(
+    client: OutboundClient, url: httpx.URL, headers: dict[str, str]
+) -> httpx.Response:
+    """The streamed response at the end of at most `client.max_redirects` redirects, with the
+    redirects in its `history`; every hop goes through the client's checking transport."""
+    history: list[httpx.Response] = []
+    while True:
+        response = await client.get_one_hop(url, headers)
+        location = response.headers.get("location")
+        if response.status_code not in REDIRECTS or location is None:
+            response.history = history
+            return response
+        await _drain(response)
+        await response.aclose()
+        history.append(response)
+        if len(history) > client.max_redirects:
+            raise httpx.TooManyRedirects(
+                "Exceeded maximum allowed redirects.", request=response.request
+            )
+        url = _redirect_url(response, location)
+
+
 async def _exchange(
-    client: httpx.AsyncClient,
+    client: OutboundClient,
     url: httpx.URL,
     result: FetchResult,
     *,
@@ -231,7 +276,8 @@ async def _exchange(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    async with client.stream("GET", url, headers=headers) as response:
+    response = await _get_following_redirects(client, url, headers)
+    try:
         result.status = response.status_code
         result.final_url = str(response.url)
         result.content_type = response.headers.get("content-type", "")
@@ -255,10 +301,12 @@ async def _exchange(
             result.not_modified = result.body_hash == previous_body_hash
             result.body = None if result.not_modified else body
         result.permanent_redirect = _permanent_target(response)
+    finally:
+        await response.aclose()
 
 
 async def fetch_feed(
-    client_or_settings: httpx.AsyncClient | Settings,
+    client_or_settings: OutboundClient | Settings,
     url: str,
     *,
     etag: str = "",

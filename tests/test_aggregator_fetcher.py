@@ -172,6 +172,27 @@ async def test_five_redirects_are_followed() -> None:
     assert result.final_url.endswith("/hop5")
 
 
+async def test_a_redirect_hop_carries_the_validators_and_the_cookie_it_set() -> None:
+    async def old(request: RawRequest, writer: asyncio.StreamWriter) -> None:
+        await send(writer, 302, headers={"Location": "/new", "Set-Cookie": "seen=1; Path=/"})
+
+    async def new(request: RawRequest, writer: asyncio.StreamWriter) -> None:
+        fresh = request.headers.get("cookie") != "seen=1" or (
+            request.headers.get("if-none-match") != '"v1"'
+        )
+        await send(writer, 200 if fresh else 304, FEED if fresh else b"", ATOM)
+
+    result = await fetch_from({"/old": old, "/new": new}, "/old", etag='"v1"')
+    assert result.status == 304 and result.not_modified
+    assert result.final_url.endswith("/new")
+
+
+async def test_a_redirect_to_an_invalid_address_is_a_broken_response() -> None:
+    result = await fetch_from({"/feed": redirecting("http://[::1/feed")})
+    assert result.error_kind == "protocol"
+    assert "location" in result.error
+
+
 @pytest.mark.parametrize(
     "target", ["http://127.0.0.1:{port}/", "http://10.0.0.1/feed", "http://169.254.169.254/"]
 )
