@@ -9,15 +9,28 @@ document: nothing depends on the clock except through that moment.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from decimal import Decimal
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
+
+from tortoise import connections
+from tortoise.queryset import QuerySet
 
 from core.i18n import gettext as _
 from directory.models import Organization
 from jobs.jsonld import job_url
-from jobs.models import ENDED_STATUSES, Job
+from jobs.models import (
+    ENDED_STATUSES,
+    Category,
+    EmploymentType,
+    Job,
+    JobStatus,
+    SalaryUnit,
+    WorkMode,
+)
 from jobs.search import JobQuery, filter_jobs, job_query_to_params, search_jobs, visible_jobs
 
 FORMATS = ("atom", "rss", "json")
@@ -33,18 +46,125 @@ COMPLETE_FEED_PAGE_SIZE = 500
 EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-# The Job columns a feed entry shows: loading only these halves the cost of reading a page
-# (the search columns are large, and every date column is parsed).
-FEED_COLUMNS = (
-    "id", "uid", "slug", "title", "description_html", "employment_type", "category",
-    "language", "city", "region", "country", "work_mode", "remote_countries", "salary_min",
-    "salary_max", "salary_currency", "salary_unit", "salary_note", "apply_url", "apply_email",
-    "apply_instructions", "valid_through", "status", "posted_at", "created_at", "updated_at",
-    "source_feed_url", "source_name", "origin_url", "organization_id",
-)  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class FeedOrganization:
+    """What a job feed shows of the organization hiring: its name, page and change date."""
+
+    slug: str
+    name: str
+    website: str
+    logo_url: str
+    updated_at: datetime
 
 
-FEED_ORGANIZATION_COLUMNS = ("id", "slug", "name", "website", "logo_url", "updated_at")
+@dataclass(frozen=True, slots=True)
+class FeedJob:
+    """A job as every feed writer reads it: only the fields a feed shows, as plain values.
+
+    The attributes are the Job model's own names, so the JSON-LD of jobs.jsonld reads either.
+    A page of these is read as plain rows (see _plain_rows): building Job model instances
+    cost more than writing the whole feed.
+    """
+
+    uid: str
+    slug: str
+    title: str
+    description_html: str
+    employment_type: EmploymentType
+    category: Category
+    language: str
+    city: str
+    region: str
+    country: str
+    work_mode: WorkMode
+    remote_countries: str
+    salary_min: Decimal | None
+    salary_max: Decimal | None
+    salary_currency: str
+    salary_unit: SalaryUnit | None
+    salary_note: str
+    apply_url: str
+    apply_email: str
+    apply_instructions: str
+    valid_through: datetime | None
+    status: JobStatus
+    posted_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    source_feed_url: str
+    source_name: str
+    origin_url: str
+    organization: FeedOrganization
+
+    @property
+    def is_imported(self) -> bool:
+        return bool(self.source_feed_url)
+
+    @classmethod
+    def of(cls, job: Job) -> FeedJob:
+        """The feed fields of a job loaded as a model, its organization fetched."""
+        organization = FeedOrganization(
+            *(getattr(job.organization, name) for name in _ORGANIZATION_FIELDS)
+        )
+        return cls(*(getattr(job, name) for name in _JOB_FIELDS), organization)
+
+
+_JOB_FIELDS = tuple(item.name for item in fields(FeedJob) if item.name != "organization")
+_ORGANIZATION_FIELDS = tuple(item.name for item in fields(FeedOrganization))
+# The columns of a FeedJob in its order, the organization's through the job's foreign key.
+FEED_COLUMNS = (*_JOB_FIELDS, *(f"organization__{name}" for name in _ORGANIZATION_FIELDS))
+_DATE_COLUMNS = frozenset(
+    {
+        "valid_through",
+        "posted_at",
+        "created_at",
+        "updated_at",
+        "status_changed_at",
+        "organization__updated_at",
+    }
+)
+
+
+def _stored_date(value: str | datetime | None) -> datetime | None:
+    """A date column as the ORM reads it, but ~30 times faster for SQLite's ISO 8601 text.
+
+    PostgreSQL's driver returns aware datetimes already; SQLite stores the ORM's isoformat().
+    """
+    if not isinstance(value, str):
+        return value
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def _plain_rows(queryset: QuerySet[Job], columns: Sequence[str]) -> list[tuple[Any, ...]]:
+    """values_list(*columns) of the queryset, with dates read by _stored_date.
+
+    The ORM parses every date with a pure-Python ISO 8601 parser (~15 µs each): for the
+    ~350 dates of a first feed page that was most of the time spent reading it. Every other
+    column keeps the ORM's own conversion (enums, decimals).
+    """
+    query = queryset.values_list(*columns)
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    sql, params = query.query.get_parameterized_sql()
+    converters: list[Callable[[Any], Any]] = [
+        _stored_date if column in _DATE_COLUMNS else query.resolve_to_python_value(Job, column)
+        for column in columns
+    ]
+    _, records = await connections.get("default").execute_query(sql, params)
+    return [
+        tuple(convert(value) for convert, value in zip(converters, record, strict=True))
+        for record in records
+    ]
+
+
+async def feed_jobs(queryset: QuerySet[Job]) -> list[FeedJob]:
+    """The jobs of a queryset (ordered and sliced by the caller) as feed entries."""
+    split = len(_JOB_FIELDS)
+    return [
+        FeedJob(*row[:split], FeedOrganization(*row[split:]))
+        for row in await _plain_rows(queryset, FEED_COLUMNS)
+    ]
 
 
 class _Slugged(NamedTuple):
@@ -73,7 +193,7 @@ class JobFeed:
     params: list[tuple[str, str]]
     title: str
     html_url: str
-    jobs: list[Job]
+    jobs: list[FeedJob]
     deletions: list[DeletionMark]
     page: int = 1
     # None when it is only known that later pages exist (counting every match costs too much).
@@ -141,49 +261,35 @@ async def deletion_marks(
         status_changed_at__gte=moment - timedelta(days=DELETION_MARK_DAYS),
     )
     structural = replace(query, text="")
-    rows = (
-        await filter_jobs(ended, structural, now=moment, default_days=default_days)
+    ordered = (
+        filter_jobs(ended, structural, now=moment, default_days=default_days)
         .order_by("-status_changed_at", "-id")
         .limit(MAX_DELETION_MARKS)
-        .values("uid", "slug", "status", "status_changed_at")
     )
+    rows = await _plain_rows(ordered, ("uid", "slug", "status", "status_changed_at"))
     return [
-        DeletionMark(
-            row["uid"],
-            row["status_changed_at"],
-            job_url(base_url, _Slugged(row["slug"])),  # type: ignore[arg-type]
-            str(row["status"]),
-        )
-        for row in rows
+        DeletionMark(uid, when, job_url(base_url, _Slugged(slug)), str(status))  # type: ignore[arg-type]
+        for uid, slug, status, when in rows
     ]
 
 
 async def _newest_page(
     query: JobQuery, moment: datetime, default_days: int
-) -> tuple[list[Job], bool]:
+) -> tuple[list[FeedJob], bool]:
     """One page of a search without words, newest first, and whether another page follows.
 
     The same jobs in the same order as search_jobs (filter_jobs over visible_jobs, ordered as
     its "newest"), but without counting every match: the posted_at index then finds a page of
     a 100,000-job board in milliseconds, which keeps the first render of a feed fast.
     """
-    jobs = list(
-        await filter_jobs(
+    jobs = await feed_jobs(
+        filter_jobs(
             visible_jobs(moment, default_days), query, now=moment, default_days=default_days
         )
         .order_by("-posted_at", "-id")
         .offset((query.page - 1) * query.per_page)
         .limit(query.per_page + 1)
-        .only(*FEED_COLUMNS)
     )
-    organizations = {
-        organization.id: organization
-        for organization in await Organization.filter(
-            id__in={job.organization_id for job in jobs}  # type: ignore[attr-defined]
-        ).only(*FEED_ORGANIZATION_COLUMNS)
-    }
-    for job in jobs:
-        job.organization = organizations[job.organization_id]  # type: ignore[attr-defined]
     return jobs[: query.per_page], len(jobs) > query.per_page
 
 
@@ -201,7 +307,7 @@ async def search_feed(
     """One page of a search as a feed; deletion marks come with the first page only."""
     if query.text or query.effective_sort != "newest":
         result = await search_jobs(query, now=moment, facets=False, default_days=default_days)
-        jobs, last_page = result.jobs, result.pages
+        jobs, last_page = [FeedJob.of(job) for job in result.jobs], result.pages
     else:
         jobs, has_next = await _newest_page(query, moment, default_days)
         last_page = None if has_next else query.page
@@ -285,11 +391,10 @@ async def complete_feed(
     open_jobs = visible_jobs(moment, default_days)
     total = await open_jobs.count()
     last_page = max(1, -(-total // COMPLETE_FEED_PAGE_SIZE))
-    jobs = (
-        await open_jobs.order_by("-posted_at", "-id")
+    jobs = await feed_jobs(
+        open_jobs.order_by("-posted_at", "-id")
         .offset((page - 1) * COMPLETE_FEED_PAGE_SIZE)
         .limit(COMPLETE_FEED_PAGE_SIZE)
-        .select_related("organization")
     )
     deletions = []
     if page == 1:
@@ -300,7 +405,7 @@ async def complete_feed(
         params=params,
         title=_("All open jobs in the %(network)s") % {"network": network},
         html_url=f"{base_url}/jobs",
-        jobs=list(jobs),
+        jobs=jobs,
         deletions=deletions,
         page=page,
         last_page=last_page,

@@ -15,15 +15,14 @@ import json
 from typing import Any
 
 from core.i18n import gettext as _
-from feeds.job_entries import JobFeed
+from feeds.job_entries import FeedJob, JobFeed
 from feeds.schema_fields import json_extensions, rfc3339
 from feeds.xml_feeds import entry_link
-from jobs.models import Job
 
 VERSION_URL = "https://jsonfeed.org/version/1.1"
 
 
-def _item(job: Job, base_url: str) -> dict[str, Any]:
+def _item(job: FeedJob, base_url: str) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": job.uid,
         "url": entry_link(job, base_url),

@@ -37,14 +37,17 @@ import contextlib
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
 from core.validation import decode_tag_list
 from directory.models import Organization
 from jobs.jsonld import job_posting, organization_url
-from jobs.models import Job, WorkMode
+from jobs.models import WorkMode
+
+if TYPE_CHECKING:
+    from feeds.job_entries import FeedJob
 
 SCHEMA_NS = "https://schema.org/"
 AMICUS_NS = "urn:amicus:feeds:1"
@@ -112,7 +115,7 @@ def _add(parent: etree._Element, namespace: str, name: str, text: str) -> None:
         etree.SubElement(parent, _qname(namespace, name)).text = text
 
 
-def append_job_fields(entry: etree._Element, job: Job, base_url: str) -> None:
+def append_job_fields(entry: etree._Element, job: FeedJob, base_url: str) -> None:
     """Write the job's structured fields as children of an Atom entry or RSS item."""
     for attribute, namespace, name in TEXT_FIELDS:
         _add(entry, namespace, name, _text_value(getattr(job, attribute)))
@@ -127,7 +130,7 @@ def append_job_fields(entry: etree._Element, job: Job, base_url: str) -> None:
         salary = etree.SubElement(entry, _qname(SCHEMA_NS, SALARY))
         for attribute, name in SALARY_FIELDS:
             _add(salary, SCHEMA_NS, name, _text_value(getattr(job, attribute)))
-    organization: Organization = job.organization
+    organization = job.organization
     hiring = etree.SubElement(entry, _qname(SCHEMA_NS, HIRING_ORGANIZATION))
     _add(hiring, SCHEMA_NS, "name", xml_text(organization.name))
     _add(hiring, SCHEMA_NS, "url", organization_url(base_url, organization))
@@ -182,7 +185,7 @@ def job_fields_from_xml(entry: etree._Element) -> dict[str, Any]:
     return fields
 
 
-def json_extensions(job: Job, base_url: str) -> dict[str, Any]:
+def json_extensions(job: FeedJob, base_url: str) -> dict[str, Any]:
     """The `_schema_org` and `_amicus` objects of a JSON Feed item."""
     posting = job_posting(job, job.organization, base_url)
     posting["occupationalCategory"] = job.category.value

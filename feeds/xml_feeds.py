@@ -17,7 +17,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from core.i18n import gettext as _
-from feeds.job_entries import MEDIA_TYPES, DeletionMark, JobFeed
+from feeds.job_entries import MEDIA_TYPES, DeletionMark, FeedJob, JobFeed
 from feeds.schema_fields import (
     AMICUS_NS,
     HISTORY_NS,
@@ -28,7 +28,6 @@ from feeds.schema_fields import (
     xml_text,
 )
 from jobs.jsonld import job_url
-from jobs.models import Job
 
 try:
     VERSION = version("amicus")
@@ -106,7 +105,7 @@ class EntryElements(BaseEntryExtension):
         return entry
 
 
-def _job_elements(job: Job, base_url: str) -> Callable[[etree._Element, str], None]:
+def _job_elements(job: FeedJob, base_url: str) -> Callable[[etree._Element, str], None]:
     def append(entry: etree._Element, format_: str) -> None:
         append_job_fields(entry, job, base_url)
         if not job.is_imported:
@@ -132,7 +131,7 @@ def add_entry(generator: FeedGenerator, append: Callable[[etree._Element, str], 
     return entry
 
 
-def entry_link(job: Job, base_url: str) -> str:
+def entry_link(job: FeedJob, base_url: str) -> str:
     """Where a person reads the job: its origin for a re-published job, else its page here."""
     return job.origin_url or job_url(base_url, job)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -13,16 +13,21 @@ from directory.models import Organization
 from jobs.forms import plain_number
 from jobs.models import Job, WorkMode
 
+if TYPE_CHECKING:  # feeds read jobs as plain rows with the model's attribute names
+    from feeds.job_entries import FeedJob, FeedOrganization
 
-def job_url(base_url: str, job: Job) -> str:
+
+def job_url(base_url: str, job: Job | FeedJob) -> str:
     return f"{base_url}/jobs/{job.slug}"
 
 
-def organization_url(base_url: str, organization: Organization) -> str:
+def organization_url(base_url: str, organization: Organization | FeedOrganization) -> str:
     return f"{base_url}/orgs/{organization.slug}"
 
 
-def job_posting(job: Job, organization: Organization, base_url: str) -> dict[str, Any]:
+def job_posting(
+    job: Job | FeedJob, organization: Organization | FeedOrganization, base_url: str
+) -> dict[str, Any]:
     """The JobPosting for a job, built only from stored data so that it is deterministic."""
     posting: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -62,7 +67,9 @@ def timestamp(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
 
 
-def _hiring_organization(organization: Organization, base_url: str) -> dict[str, Any]:
+def _hiring_organization(
+    organization: Organization | FeedOrganization, base_url: str
+) -> dict[str, Any]:
     hiring: dict[str, Any] = {
         "@type": "Organization",
         "name": organization.name,
@@ -75,7 +82,7 @@ def _hiring_organization(organization: Organization, base_url: str) -> dict[str,
     return hiring
 
 
-def _place(job: Job) -> dict[str, Any]:
+def _place(job: Job | FeedJob) -> dict[str, Any]:
     address: dict[str, Any] = {"@type": "PostalAddress", "addressCountry": job.country}
     if job.city:
         address["addressLocality"] = job.city
@@ -84,7 +91,7 @@ def _place(job: Job) -> dict[str, Any]:
     return {"@type": "Place", "address": address}
 
 
-def _salary(job: Job) -> dict[str, Any]:
+def _salary(job: Job | FeedJob) -> dict[str, Any]:
     value: dict[str, Any] = {"@type": "QuantitativeValue", "unitText": job.salary_unit.value}
     if job.salary_min is not None and job.salary_max is not None:
         value["minValue"] = plain_number(job.salary_min)
