@@ -10,13 +10,15 @@ and the same job reached through two feeds is one job.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,7 +42,7 @@ from jobs.models import (
     SalaryUnit,
     WorkMode,
 )
-from jobs.search_index import job_search_columns
+from jobs.search_index import values_search_columns
 
 # Ids kept verbatim as a Job's uid: globally unique by construction. Any other id (an RSS
 # guid such as "42", a permalink) is only unique within its feed, so it is qualified by it.
@@ -225,6 +227,19 @@ def _unique_slug(name: str) -> str:
     return f"{slugify(name, 70) or 'organization'}-{secrets.token_hex(3)}"
 
 
+def federated_organization(
+    entry: ParsedEntry, subscription: FeedSubscription, feed: ParsedFeed
+) -> tuple[str, str, str]:
+    """(origin_id, name, website) of the sister network's organization an entry belongs to,
+    when its subscription is not a member's own feed."""
+    name = _text(entry.job_fields.get("organization_name"), 200)
+    url = _http_url(entry.job_fields.get("organization_url"), 500)
+    if name or url:
+        origin_id = url or f"{subscription.url}#{slugify(name, 200)}"
+        return origin_id[:500], name or url, url
+    return subscription.url[:500], source_name(subscription, feed), ""
+
+
 class _Organizations:
     """Finds or creates the organizations the jobs of one feed belong to (cached per import)."""
 
@@ -236,14 +251,7 @@ class _Organizations:
     async def for_entry(self, entry: ParsedEntry) -> Organization:
         if self.subscription.organization_id is not None:
             return await self._member()
-        name = _text(entry.job_fields.get("organization_name"), 200)
-        url = _http_url(entry.job_fields.get("organization_url"), 500)
-        if name or url:
-            origin_id = url or f"{self.subscription.url}#{slugify(name, 200)}"
-            return await self._federated(origin_id[:500], name or url, url)
-        return await self._federated(
-            self.subscription.url[:500], source_name(self.subscription, self.feed), ""
-        )
+        return await self._federated(*federated_organization(entry, self.subscription, self.feed))
 
     async def _member(self) -> Organization:
         key = f"member:{self.subscription.organization_id}"
@@ -302,17 +310,11 @@ class _KnownJobs:
             job = self.by_link.get(link)
         return job
 
-    def add(self, job: Job, organization: Organization) -> None:
-        self.index(job, organization)
+    def add(self, job: Job) -> None:
         self.new.append(job)
         self.by_uid[job.uid] = job
         if job.origin_url:
             self.by_link.setdefault(job.origin_url, job)
-
-    @staticmethod
-    def index(job: Job, organization: Organization) -> None:
-        # bulk_create sends no pre_save signal, so the search columns are filled here.
-        job.search_title, job.search_body = job_search_columns(job, organization.name)
 
     async def save_new(self) -> None:
         if self.new:
@@ -359,8 +361,88 @@ def _changed(job: Job, values: dict[str, Any]) -> bool:
     return any(getattr(job, name) != value for name, value in values.items())
 
 
+@dataclass
+class _PreparedEntry:
+    """What an entry gives without asking the database, worked out before the feed's
+    transaction: the database (one connection) then writes one feed's jobs while the next
+    feed's entries are being prepared."""
+
+    entry: ParsedEntry
+    link: str
+    uid: str
+    # The Job attributes of an entry that opens or updates a job, but its organization's id;
+    # None for an entry that closes one.
+    values: dict[str, Any] | None = None
+    # Its search columns, for the organization the entry is expected to be filed under.
+    organization_name: str | None = None
+    columns: tuple[str, str] = ("", "")
+    # The job it opens if the database holds none, built ahead (taken by opened_job).
+    job: Job | None = None
+
+    def search_columns(self, organization_name: str) -> tuple[str, str]:
+        assert self.values is not None
+        if organization_name == self.organization_name:
+            return self.columns
+        # The organization found is named otherwise than the entry says (or is a member's).
+        return values_search_columns(self.values, organization_name)
+
+    def opened_job(self, organization: Organization, now: datetime) -> Job:
+        """The new job the entry stands for: the one built ahead the first time, a new one
+        when an import is tried again (the first attempt may have changed it)."""
+        assert self.values is not None
+        job, self.job = self.job or _new_job(self.uid, self.values, now), None
+        job.organization_id = organization.id
+        # bulk_create sends no pre_save signal, so the search columns are filled here.
+        job.search_title, job.search_body = self.search_columns(organization.name)
+        return job
+
+
+def _new_job(uid: str, values: dict[str, Any], now: datetime) -> Job:
+    # Without a date in the feed, a job is first seen now.
+    posted_at = values["posted_at"] or now
+    return Job(
+        uid=uid,
+        slug=new_slug(values["title"]),
+        status_changed_at=now,
+        **{**values, "posted_at": posted_at},
+    )
+
+
+def _prepare(
+    entry: ParsedEntry, feed: ParsedFeed, subscription: FeedSubscription, now: datetime
+) -> _PreparedEntry:
+    link = _http_url(entry.link)
+    prepared = _PreparedEntry(entry, link, job_uid(subscription.url, entry.id, link))
+    if not prepared.uid or entry.is_deletion or entry.closed:
+        return prepared
+    values = prepared.values = job_values(entry, feed, subscription, now)
+    if not values["title"]:
+        return prepared
+    values["source_feed_url"] = subscription.url[:1000]
+    values["source_name"] = source_name(subscription, feed)
+    prepared.job = _new_job(prepared.uid, values, now)
+    if subscription.organization_id is None:
+        # A new organization is created with this name, and an existing one usually has it.
+        name = federated_organization(entry, subscription, feed)[1][:200]
+        prepared.organization_name = name
+        prepared.columns = values_search_columns(values, name)
+    return prepared
+
+
+async def _prepare_entries(
+    feed: ParsedFeed, subscription: FeedSubscription, now: datetime
+) -> list[_PreparedEntry]:
+    entries = []
+    for entry in feed.entries:
+        entries.append(_prepare(entry, feed, subscription, now))
+        # Another feed's transaction, its query answered, goes on at once rather than after
+        # the whole feed: the database is not kept waiting on this preparation.
+        await asyncio.sleep(0)
+    return entries
+
+
 async def _import_job_entry(
-    entry: ParsedEntry,
+    prepared: _PreparedEntry,
     feed: ParsedFeed,
     subscription: FeedSubscription,
     organizations: _Organizations,
@@ -370,8 +452,7 @@ async def _import_job_entry(
     now: datetime,
 ) -> str:
     """Import one entry; the uid it stands for ("" when it stands for none)."""
-    link = _http_url(entry.link)
-    uid = job_uid(subscription.url, entry.id, link)
+    entry, link, uid = prepared.entry, prepared.link, prepared.uid
     if not uid:
         summary.problems.append(_("An entry without an id or a link was skipped."))
         return ""
@@ -386,8 +467,8 @@ async def _import_job_entry(
             if await _close(job, status, _moment(entry.deleted) or now, subscription, reason):
                 summary.closed += 1
         return uid
-    values = job_values(entry, feed, subscription, now)
-    if not values["title"]:
+    assert prepared.values is not None
+    if not prepared.values["title"]:
         summary.problems.append(_("An entry without a title was skipped."))
         return uid
     if job is not None and job.source_feed_url != subscription.url:
@@ -395,23 +476,23 @@ async def _import_job_entry(
         summary.unchanged += 1
         return uid
     organization = await organizations.for_entry(entry)
-    values["organization_id"] = organization.id
-    values["source_feed_url"] = subscription.url[:1000]
-    values["source_name"] = source_name(subscription, feed)
-    if values["posted_at"] is None:
-        values["posted_at"] = job.posted_at if job is not None else now
-    if job is not None and job.status == JobStatus.EXPIRED and _expired(values, settings, now):
-        values["status"] = JobStatus.EXPIRED  # expired here as a local job would be; stays so
     if job is None:
-        job = Job(uid=uid, slug=new_slug(values["title"]), status_changed_at=now, **values)
-        known.add(job, organization)
+        known.add(prepared.opened_job(organization, now))
         summary.created += 1
-    elif _changed(job, values):
+        return uid
+    # A copy: an import that is tried again starts from the entry's own values.
+    values = {**prepared.values, "organization_id": organization.id}
+    if values["posted_at"] is None:
+        values["posted_at"] = job.posted_at
+    if job.status == JobStatus.EXPIRED and _expired(values, settings, now):
+        values["status"] = JobStatus.EXPIRED  # expired here as a local job would be; stays so
+    if _changed(job, values):
         if values["status"] != job.status:
             values["status_changed_at"] = now
         job.update_from_dict(values)
         if job.pk is None:  # the same entry twice in one feed: the later one wins
-            known.index(job, organization)
+            # bulk_create sends no pre_save signal, so the search columns are filled here.
+            job.search_title, job.search_body = prepared.search_columns(organization.name)
         else:
             # The loaded organization spares the search index a query of its own.
             job.organization = organization
@@ -436,23 +517,22 @@ async def _close_absent(
 
 
 async def _import_jobs(
-    feed: ParsedFeed, subscription: FeedSubscription, settings: Settings, now: datetime
+    feed: ParsedFeed,
+    subscription: FeedSubscription,
+    settings: Settings,
+    now: datetime,
+    entries: list[_PreparedEntry],
 ) -> ImportSummary:
     summary = ImportSummary(problems=list(feed.problems))
     organizations = _Organizations(subscription, feed)
     known = _KnownJobs()
-    await known.load(
-        [
-            (job_uid(subscription.url, entry.id, _http_url(entry.link)), _http_url(entry.link))
-            for entry in feed.entries
-        ]
-    )
+    await known.load([(prepared.uid, prepared.link) for prepared in entries])
     present: set[str] = set()
-    for entry in feed.entries:
+    for prepared in entries:
         uid = await _import_job_entry(
-            entry, feed, subscription, organizations, known, summary, settings, now
+            prepared, feed, subscription, organizations, known, summary, settings, now
         )
-        if uid and not entry.is_deletion:
+        if uid and not prepared.entry.is_deletion:
             present.add(uid)
     await known.save_new()
     if feed.complete:
@@ -545,9 +625,11 @@ async def import_feed(
     feed: ParsedFeed, subscription: FeedSubscription, settings: Settings, *, now: datetime
 ) -> ImportSummary:
     """Import a parsed feed for the subscription, all of it or nothing (one transaction)."""
-    importer = (
-        _import_directory if subscription.kind == SubscriptionKind.DIRECTORY else _import_jobs
-    )
+    importer: Callable[[ParsedFeed, FeedSubscription, Settings, datetime], Awaitable[ImportSummary]]
+    if subscription.kind == SubscriptionKind.DIRECTORY:
+        importer = _import_directory
+    else:
+        importer = partial(_import_jobs, entries=await _prepare_entries(feed, subscription, now))
     attempt = 1
     while True:
         try:

@@ -7,8 +7,9 @@ Imported at the end of jobs.models so that no save can bypass it.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
+from typing import Any
 
 import nh3
 from babel import Locale
@@ -35,6 +36,16 @@ SOURCE_FIELDS = frozenset(
     }
 )
 SEARCH_FIELDS = ("search_title", "search_body")
+# The job's own attributes the search columns are made of (with its organization's name).
+TEXT_FIELDS = (
+    "title",
+    "description_html",
+    "description_markdown",
+    "city",
+    "region",
+    "country",
+    "category",
+)
 
 
 @cache
@@ -72,16 +83,23 @@ def search_columns(
     return normalize(title), normalize(" ".join(part for part in body_parts if part))
 
 
-def job_search_columns(job: Job, organization_name: str) -> tuple[str, str]:
+def values_search_columns(values: Mapping[str, Any], organization_name: str) -> tuple[str, str]:
+    """search_columns of a job given as its attribute values, by field name."""
     return search_columns(
-        title=job.title,
-        description_html=job.description_html,
-        description_markdown=job.description_markdown,
+        title=values["title"],
+        description_html=values["description_html"],
+        description_markdown=values["description_markdown"],
         organization_name=organization_name,
-        city=job.city,
-        region=job.region,
-        country=job.country,
-        category=str(job.category or ""),
+        city=values["city"],
+        region=values["region"],
+        country=values["country"],
+        category=str(values["category"] or ""),
+    )
+
+
+def job_search_columns(job: Job, organization_name: str) -> tuple[str, str]:
+    return values_search_columns(
+        {name: getattr(job, name) for name in TEXT_FIELDS}, organization_name
     )
 
 
