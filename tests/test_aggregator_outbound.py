@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
 import httpx
 import pytest
 
@@ -172,3 +179,94 @@ async def test_proxies_from_the_environment_are_ignored(monkeypatch: pytest.Monk
         outbound_client(OPEN) as client,
     ):
         assert (await client.get(f"{server.url}/feed")).text == "direct"
+
+
+@dataclass
+class KeepAliveServer:
+    port: int = 0
+    # Requests served on each connection, in the order the connections came.
+    served: list[int] = field(default_factory=list)
+
+
+@contextlib.asynccontextmanager
+async def keep_alive_server(
+    body: bytes, *, close_when_idle: bool
+) -> AsyncIterator[KeepAliveServer]:
+    """Answers every request with `body` on a persistent connection (no "Connection: close"),
+    and, with `close_when_idle`, then hangs up as servers do with idle connections."""
+    server = KeepAliveServer()
+    served = server.served
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        served.append(0)
+        try:
+            while await reader.readuntil(b"\r\n\r\n"):
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body))
+                writer.write(body)
+                await writer.drain()
+                served[-1] += 1
+                if close_when_idle:
+                    break
+        except asyncio.IncompleteReadError:
+            pass  # the client closed its end
+        finally:
+            writer.close()
+
+    listener = await asyncio.start_server(handle, "127.0.0.1", 0)
+    server.port = listener.sockets[0].getsockname()[1]
+    try:
+        yield server
+    finally:
+        listener.close()
+        await listener.wait_closed()
+
+
+async def _get_twice(body: bytes, *, close_when_idle: bool) -> list[int]:
+    async with (
+        keep_alive_server(body, close_when_idle=close_when_idle) as server,
+        outbound_client(OPEN) as client,
+    ):
+        for _ in range(2):
+            response = await client.get(f"http://127.0.0.1:{server.port}/feed")
+            assert response.content == body
+            await asyncio.sleep(0.05)  # time for the server's hang-up to arrive
+        return server.served
+
+
+async def test_a_kept_alive_connection_serves_the_next_request() -> None:
+    assert await _get_twice(b"ok", close_when_idle=False) == [2]
+
+
+async def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None:
+    assert await _get_twice(b"ok", close_when_idle=True) == [1, 1]
+
+
+async def test_a_body_much_larger_than_the_read_buffer_arrives_whole() -> None:
+    body = os.urandom(3 * 1024 * 1024)
+    assert await _get_twice(body, close_when_idle=False) == [2]
+
+
+async def test_a_large_request_body_reaches_a_server_that_reads_it_slowly() -> None:
+    """The sender waits while the connection's buffers are full, and resumes when they drain."""
+    body = os.urandom(16 * 1024 * 1024)
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        await asyncio.sleep(0.3)  # the client's buffers fill up meanwhile
+        received = await reader.readexactly(len(body))
+        answer = hashlib.sha256(received).hexdigest().encode()
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(answer), answer))
+        await writer.drain()
+        assert b"content-length: %d" % len(body) in head.lower()
+        await reader.read()  # the connection stays open until the client is done with it
+        writer.close()
+
+    listener = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    try:
+        async with outbound_client(OPEN, timeouts=Timeouts(connect=1, total=5)) as client:
+            response = await client.post(f"http://127.0.0.1:{port}/hub", content=body)
+    finally:
+        listener.close()
+        await listener.wait_closed()
+    assert response.text == hashlib.sha256(body).hexdigest()
