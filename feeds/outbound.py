@@ -462,12 +462,9 @@ class _CheckedTransport(httpx.AsyncHTTPTransport):
             raise httpx.ReadTimeout(
                 _("The server did not answer in time."), request=request
             ) from None
-        return httpx.Response(
-            status_code=response.status_code,
-            headers=response.headers,
-            stream=_DeadlineStream(response.stream, deadline, request),
-            extensions=response.extensions,
-        )
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _DeadlineStream(response.stream, deadline, request)
+        return response
 
 
 class OutboundClient(httpx.AsyncClient):
