@@ -72,9 +72,12 @@ def search_terms(text: str) -> list[str]:
     """Terms in reading order: NFKC, case-folded, accents removed, CJK as character bigrams."""
     # lower() after casefold(): casefold maps some lowercase letters (Cherokee) to capitals.
     folded = _strip_accents(unicodedata.normalize("NFKC", text).casefold().lower())
-    if _HAS_CJK.search(folded):
+    if not folded.isascii() and _HAS_CJK.search(folded):
         return _cjk_terms(folded)
-    return [word for word in _WORD.findall(folded) if len(word) <= MAX_TERM_LENGTH]
+    words = _WORD.findall(folded)
+    if max(map(len, words), default=0) <= MAX_TERM_LENGTH:
+        return words
+    return [word for word in words if len(word) <= MAX_TERM_LENGTH]
 
 
 def normalize(text: str) -> str:
