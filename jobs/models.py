@@ -97,7 +97,7 @@ class Job(Model):
     status = fields.CharEnumField(JobStatus, max_length=16, db_index=True)
     status_reason = fields.TextField(default="")
     posted_at = fields.DatetimeField(null=True, db_index=True)
-    status_changed_at = fields.DatetimeField(null=True, db_index=True)
+    status_changed_at = fields.DatetimeField(null=True)
     created_by: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "directory.Account", related_name="jobs", null=True, on_delete=fields.SET_NULL
     )
@@ -114,6 +114,8 @@ class Job(Model):
     class Meta:
         table = "job"
         ordering = ["-posted_at", "-id"]
+        # Feeds list the jobs that ended lately, the moderation queue those pending review.
+        indexes = [("status", "status_changed_at")]
 
     def __str__(self) -> str:
         return self.title
