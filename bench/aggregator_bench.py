@@ -466,8 +466,12 @@ def main() -> None:
     )
     parser.add_argument("--feeds", type=int, default=500)
     parser.add_argument("--entries", type=int, default=50)
-    parser.add_argument("--in-flight", type=int, default=16)
-    parser.add_argument("--per-host", type=int, default=16)
+    # The aggregator's own limits (imported here, not at the top: the measuring processes
+    # would carry the importer and the ORM in their peak memory).
+    from feeds.aggregator import DEFAULT_PER_HOST, MAX_IN_FLIGHT
+
+    parser.add_argument("--in-flight", type=int, default=MAX_IN_FLIGHT)
+    parser.add_argument("--per-host", type=int, default=DEFAULT_PER_HOST)
     parser.add_argument(
         "--runs",
         nargs="+",

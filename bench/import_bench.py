@@ -7,8 +7,13 @@ Measured in a fresh process, so that its peak memory is its own:
 - first pass: every feed subscribed and due; fetched, parsed, imported (one transaction per
   feed) and scheduled; entries imported per second;
 - second pass, nothing changed (`every` due at once): 304s and body-hash skips, nothing
-  parsed or imported; seconds;
+  parsed or imported; seconds, the median of several such passes (--second-passes), since
+  one pass takes well under a second and the machine's other work sways any single one;
 - peak resident memory of the process (VmHWM).
+
+The per-host limit defaults to the aggregator's own (what a deployment runs); all feeds are
+on one host, so it is the concurrency. The event loop is asyncio's (as `amicus fetch` runs)
+unless --event-loop uvloop (as the app's worker runs under uvicorn when uvloop is installed).
 
     .venv/bin/python bench/import_bench.py            # prints a table, writes JSON
 """
@@ -19,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -31,10 +37,14 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from aggregator_bench import TARGETS, peak_rss_mb, served_feeds  # noqa: E402
 
+from feeds.aggregator import DEFAULT_PER_HOST  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "import.json"
 
 
-async def _measure(urls: list[str], database: Path, per_host: int) -> dict[str, Any]:
+async def _measure(
+    urls: list[str], database: Path, per_host: int, second_passes: int
+) -> dict[str, Any]:
     from core.database import apply_migrations, close_database, open_database
     from core.settings import Settings
     from feeds.aggregator import run_pass
@@ -52,10 +62,12 @@ async def _measure(urls: list[str], database: Path, per_host: int) -> dict[str, 
         started = time.perf_counter()
         first = await run_pass(settings, per_host=per_host)
         first_seconds = time.perf_counter() - started
-        started, cpu = time.perf_counter(), time.process_time()
-        second = await run_pass(settings, per_host=per_host, every=True)
-        second_seconds = time.perf_counter() - started
-        second_cpu = time.process_time() - cpu
+        seconds, cpu_seconds = [], []
+        for _ in range(second_passes):
+            started, cpu = time.perf_counter(), time.process_time()
+            second = await run_pass(settings, per_host=per_host, every=True)
+            seconds.append(time.perf_counter() - started)
+            cpu_seconds.append(time.process_time() - cpu)
         jobs = await Job.all().count()
     finally:
         await close_database()
@@ -69,8 +81,9 @@ async def _measure(urls: list[str], database: Path, per_host: int) -> dict[str, 
             "errors": first.errors,
         },
         "second_pass": {
-            "seconds": round(second_seconds, 3),
-            "cpu_seconds": round(second_cpu, 3),
+            "seconds": round(statistics.median(seconds), 3),
+            "cpu_seconds": round(statistics.median(cpu_seconds), 3),
+            "each_seconds": [round(value, 3) for value in seconds],
             "not_modified": second.not_modified,
             "fetched_and_parsed": second.fetched,
         },
@@ -78,9 +91,15 @@ async def _measure(urls: list[str], database: Path, per_host: int) -> dict[str, 
     }
 
 
-def measure_in_process(urls_file: Path, database: Path, per_host: int) -> None:
+def measure_in_process(
+    urls_file: Path, database: Path, per_host: int, second_passes: int, event_loop: str
+) -> None:
     urls = urls_file.read_text().split()
-    print(json.dumps(asyncio.run(_measure(urls, database, per_host))))
+    if event_loop == "uvloop":
+        import uvloop
+
+        uvloop.install()
+    print(json.dumps(asyncio.run(_measure(urls, database, per_host, second_passes))))
 
 
 def main() -> None:
@@ -89,14 +108,22 @@ def main() -> None:
     )
     parser.add_argument("--feeds", type=int, default=500)
     parser.add_argument("--entries", type=int, default=50)
-    parser.add_argument("--per-host", type=int, default=16)
+    parser.add_argument("--per-host", type=int, default=DEFAULT_PER_HOST)
+    parser.add_argument("--second-passes", type=int, default=5)
+    parser.add_argument("--event-loop", choices=["asyncio", "uvloop"], default="asyncio")
     parser.add_argument("--server", choices=["auto", "nginx", "starlette"], default="auto")
     parser.add_argument("--json", type=Path, default=RESULTS)
-    parser.add_argument("--measure", nargs=3, metavar=("URLS", "DATABASE", "PER_HOST"))
+    parser.add_argument(
+        "--measure",
+        nargs=5,
+        metavar=("URLS", "DATABASE", "PER_HOST", "SECOND_PASSES", "EVENT_LOOP"),
+    )
     arguments = parser.parse_args()
     if arguments.measure:
-        urls_file, database, per_host = arguments.measure
-        measure_in_process(Path(urls_file), Path(database), int(per_host))
+        urls_file, database, per_host, second_passes, event_loop = arguments.measure
+        measure_in_process(
+            Path(urls_file), Path(database), int(per_host), int(second_passes), event_loop
+        )
         return
 
     import subprocess
@@ -115,6 +142,8 @@ def main() -> None:
             str(served.urls_file),
             str(Path(temporary) / "bench.sqlite3"),
             str(arguments.per_host),
+            str(arguments.second_passes),
+            arguments.event_loop,
         ]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
         result = json.loads(output.strip().splitlines()[-1])
@@ -128,7 +157,7 @@ def main() -> None:
             f">= {TARGETS['entries_per_second']}",
         ),
         (
-            "second pass, nothing changed",
+            f"second pass, nothing changed (median of {arguments.second_passes})",
             f"{second['seconds']} s",
             f"<= {TARGETS['second_pass_seconds']} s",
         ),
@@ -137,15 +166,17 @@ def main() -> None:
     print(
         f"{arguments.feeds} feeds x {arguments.entries} entries, "
         f"{size / arguments.feeds / 1024:.0f} KB per feed, served by {server_name}, into SQLite; "
+        f"{arguments.per_host} per host, {arguments.event_loop}; "
         f"{os.cpu_count()} CPUs, load average {load_at_start[0]}."
     )
     for name, value, target in rows:
-        print(f"  {name:<34} {value:>16}   target {target}")
+        print(f"  {name:<48} {value:>16}   target {target}")
     report = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "entries_per_feed": arguments.entries,
         "bytes_per_feed": size // arguments.feeds,
         "per_host": arguments.per_host,
+        "event_loop": arguments.event_loop,
         "cpus": os.cpu_count(),
         "load_average_at_start": load_at_start,
         "server": server_name,
