@@ -80,18 +80,18 @@ def _due(now: datetime, every: bool = False) -> Q:
     return active & (Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
 
 
-async def claim(ids: list[int], owner: str, now: datetime, every: bool = False) -> list[int]:
+async def claim(
+    ids: list[int], owner: str, now: datetime, every: bool = False
+) -> list[FeedSubscription]:
     """Take the leases of those subscriptions that are still due and not leased by another
-    process, in one statement; the ids taken. The database serializes competing UPDATEs and
-    re-checks the condition, so each subscription goes to exactly one owner."""
+    process, in one statement; the subscriptions taken. The database serializes competing
+    UPDATEs and re-checks the condition, so each subscription goes to exactly one owner."""
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     until = now + LEASE
     await FeedSubscription.filter(_due(now, every) & free, id__in=ids).update(
         lease_owner=owner, lease_until=until
     )
-    return await FeedSubscription.filter(
-        id__in=ids, lease_owner=owner, lease_until=until
-    ).values_list("id", flat=True)
+    return await FeedSubscription.filter(id__in=ids, lease_owner=owner, lease_until=until)
 
 
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
@@ -335,10 +335,9 @@ async def run_pass(
         allowed_endpoints=allowed_endpoints,
     ) as client:
         for start in range(0, len(ids), BATCH):
-            claimed = await claim(ids[start : start + BATCH], owner, moment, every)
-            if not claimed:
+            subscriptions = await claim(ids[start : start + BATCH], owner, moment, every)
+            if not subscriptions:
                 continue
-            subscriptions = await FeedSubscription.filter(id__in=claimed)
             results = await asyncio.gather(
                 *(
                     _run_one(s, client, limiter, settings, moment, totals, timeouts)

@@ -81,7 +81,9 @@ async def test_two_passes_with_their_own_owners_share_the_feeds(live_server):
 async def test_a_held_lease_keeps_other_owners_out_until_it_runs_out(live_server):
     subscription = await subscribe("http://127.0.0.1:9/feed")
     now = datetime.now(UTC)
-    assert await claim([subscription.id], "worker-1", now) == [subscription.id]
+    [taken] = await claim([subscription.id], "worker-1", now)
+    assert taken.id == subscription.id and taken.lease_owner == "worker-1"
     assert await claim([subscription.id], "worker-2", now) == []
     later = now + timedelta(minutes=6)
-    assert await claim([subscription.id], "worker-2", later) == [subscription.id]
+    [taken] = await claim([subscription.id], "worker-2", later)
+    assert taken.id == subscription.id and taken.lease_owner == "worker-2"
