@@ -31,7 +31,7 @@ from core.validation import encode_tag_list, slugify
 from directory.models import AuditEvent, Organization, OrganizationKind, OrganizationStatus
 from feeds.entries import ParsedEntry, ParsedFeed
 from feeds.models import FeedSubscription, SubscriptionKind
-from feeds.sanitize import clean_html, clean_text, html_to_text
+from feeds.sanitize import clean_html, clean_html_text, clean_text, html_to_text
 from jobs.lifecycle import expires_at, new_slug
 from jobs.models import (
     ENDED_STATUSES,
@@ -373,7 +373,9 @@ class _PreparedEntry:
     # The Job attributes of an entry that opens or updates a job, but its organization's id;
     # None for an entry that closes one.
     values: dict[str, Any] | None = None
-    # Its search columns, for the organization the entry is expected to be filed under.
+    # The text of its description, read from the markup clean_html wrote, and its search
+    # columns for the organization the entry is expected to be filed under.
+    description_text: str = ""
     organization_name: str | None = None
     columns: tuple[str, str] = ("", "")
     # The job it opens if the database holds none, built ahead (taken by opened_job).
@@ -384,7 +386,7 @@ class _PreparedEntry:
         if organization_name == self.organization_name:
             return self.columns
         # The organization found is named otherwise than the entry says (or is a member's).
-        return values_search_columns(self.values, organization_name)
+        return values_search_columns(self.values, organization_name, self.description_text)
 
     def opened_job(self, organization: Organization, now: datetime) -> Job:
         """The new job the entry stands for: the one built ahead the first time, a new one
@@ -421,11 +423,12 @@ def _prepare(
     values["source_feed_url"] = subscription.url[:1000]
     values["source_name"] = source_name(subscription, feed)
     prepared.job = _new_job(prepared.uid, values, now)
+    prepared.description_text = clean_html_text(values["description_html"])
     if subscription.organization_id is None:
         # A new organization is created with this name, and an existing one usually has it.
         name = federated_organization(entry, subscription, feed)[1][:200]
         prepared.organization_name = name
-        prepared.columns = values_search_columns(values, name)
+        prepared.columns = values_search_columns(values, name, prepared.description_text)
     return prepared
 
 

@@ -75,6 +75,19 @@ def _clean_markup(text: str, relative: str | tuple[str, str]) -> str:
     ).strip()
 
 
+# A tag as clean_html writes it: attribute values in double quotes, where an older serializer
+# may have left a ">" unescaped.
+_CLEAN_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
+
+
+def clean_html_text(cleaned: str) -> str:
+    """The text of markup clean_html returned, each tag turned into a space.
+
+    Only for clean_html's output: its tags are well formed, its text escapes "<", ">" and
+    "&", and it holds no comment, script or style, so removing the tags needs no parser."""
+    return html.unescape(_CLEAN_TAG.sub(" ", cleaned))
+
+
 def clean_text(text: str) -> str:
     """Plain text made safe to store: illegal characters removed, runs of whitespace collapsed.
 

@@ -70,10 +70,18 @@ def search_columns(
     region: str,
     country: str,
     category: str,
+    description_text: str | None = None,
 ) -> tuple[str, str]:
-    """(search_title, search_body): normalized terms of the title and of the other text."""
+    """(search_title, search_body): normalized terms of the title and of the other text.
+
+    description_text: the text of description_html, when the caller has it already; the
+    same words as plain_text's, in the same order (the terms are then the same)."""
+    if not description_html:
+        description_text = description_markdown
+    elif description_text is None:
+        description_text = plain_text(description_html)
     body_parts = [
-        plain_text(description_html) if description_html else description_markdown,
+        description_text,
         organization_name,
         city,
         region,
@@ -83,9 +91,12 @@ def search_columns(
     return normalize(title), normalize(" ".join(part for part in body_parts if part))
 
 
-def values_search_columns(values: Mapping[str, Any], organization_name: str) -> tuple[str, str]:
+def values_search_columns(
+    values: Mapping[str, Any], organization_name: str, description_text: str | None = None
+) -> tuple[str, str]:
     """search_columns of a job given as its attribute values, by field name."""
     return search_columns(
+        description_text=description_text,
         title=values["title"],
         description_html=values["description_html"],
         description_markdown=values["description_markdown"],

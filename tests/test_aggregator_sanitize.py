@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from feeds.sanitize import clean_html, clean_text, html_to_text, looks_like_html
+from core.search_terms import normalize
+from feeds.parser import parse_feed
+from feeds.sanitize import clean_html, clean_html_text, clean_text, html_to_text, looks_like_html
+from jobs.search_index import plain_text
 
 HOSTILE = [
     "<script>alert(1)</script><p>ok</p>",
@@ -95,3 +100,38 @@ def test_ambiguous_text_counts_as_markup_only_with_known_tags_or_entities(
     text: str, is_markup: bool
 ) -> None:
     assert looks_like_html(text) is is_markup
+
+
+TRICKY_MARKUP = [
+    *HOSTILE,
+    '<p>Apply <a href="https://a.example/?q=a>b&amp;c=&quot;d&quot;">here</a>now</p>',
+    "<pre>\nfirst\n  second</pre>after<textarea>\nx</textarea>",
+    "<p>one</p><p>two</p>three<br>four<li>five</li>",
+    "<b>bold<p>para</b>tail</p><a href=1><a href=2>inner</a>outer</a>",
+    "<table><tr><td>cell</td>text</tr></table><caption>c</caption>",
+    "a &amp;lt;b&amp;gt; &lt;c&gt; &nbsp;&#233;&eacute;&#x1F600; &copy d&amp;e",
+    "<!-- comment <p>x</p> -->kept<![CDATA[data]]>",
+    "<p>Ünïcödé 日本語の<em>求人</em>です ガイド</p>",
+    "<noscript><p>ns</p></noscript><template>tpl</template><title>t</title>",
+    "unclosed <p>tags <b>everywhere <i>and",
+    "<p\nclass=x>spaced</p ><br/>self<br />closing",
+    "x<y and z>w",
+]
+
+
+def _markup_samples() -> list[str]:
+    samples = list(TRICKY_MARKUP)
+    corpus = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+    for path in sorted(corpus.rglob("*.xml")):
+        parsed = parse_feed(path.read_bytes(), "https://corpus.example/feed")
+        samples += [m for e in parsed.entries for m in (e.content_html, e.summary_html) if m]
+    return samples
+
+
+def test_the_text_of_cleaned_markup_gives_the_search_terms_a_parser_gives() -> None:
+    differences = []
+    for markup in _markup_samples():
+        cleaned = clean_html(markup, base_url="https://a.example/feed")
+        if normalize(clean_html_text(cleaned)) != normalize(plain_text(cleaned)):
+            differences.append(markup)
+    assert differences == []
