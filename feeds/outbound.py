@@ -171,8 +171,10 @@ async def system_resolver(host: str, port: int) -> list[str]:
 
 
 # Received bytes buffered beyond this stop reading from the socket until the reader catches
-# up, so a fast server cannot fill memory faster than the fetcher consumes its body.
-_READ_BUFFER_LIMIT = 256 * 1024
+# up, so a fast server cannot fill memory faster than the fetcher consumes its body (and
+# a pass of 16 fetches holds at most a megabyte in these buffers); httpcore reads 64 KiB
+# at a time.
+_READ_BUFFER_LIMIT = 64 * 1024
 
 
 class _Connection(asyncio.Protocol):
