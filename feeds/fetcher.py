@@ -251,8 +251,10 @@ async def _get_following_redirects(
         if response.status_code not in REDIRECTS or location is None:
             response.history = history
             return response
-        await _drain(response)
-        await response.aclose()
+        try:
+            await _drain(response)
+        finally:
+            await response.aclose()  # or its connection would never go back to the pool
         history.append(response)
         if len(history) > client.max_redirects:
             raise httpx.TooManyRedirects(
