@@ -103,6 +103,8 @@ def _qname(namespace: str, name: str) -> str:
 
 
 def _text_value(value: Any) -> str:
+    if isinstance(value, str):  # text, or a StrEnum, whose str() is its value
+        return xml_text(str(value))
     if value is None:
         return ""
     if isinstance(value, Decimal):
@@ -115,25 +117,47 @@ def _add(parent: etree._Element, namespace: str, name: str, text: str) -> None:
         etree.SubElement(parent, _qname(namespace, name)).text = text
 
 
+# The qualified names append_job_fields writes, computed once rather than for each entry.
+_TEXT_TAGS = tuple(
+    (attribute, _qname(namespace, name)) for attribute, namespace, name in TEXT_FIELDS
+)
+_DATE_TAGS = tuple((attribute, _qname(SCHEMA_NS, name)) for attribute, name in DATE_FIELDS)
+_SALARY_TAGS = tuple((attribute, _qname(SCHEMA_NS, name)) for attribute, name in SALARY_FIELDS)
+_LOCATION_TYPE_TAG = _qname(SCHEMA_NS, "jobLocationType")
+_REMOTE_COUNTRIES_TAG = _qname(SCHEMA_NS, REMOTE_COUNTRIES)
+_SALARY_TAG = _qname(SCHEMA_NS, SALARY)
+_HIRING_TAG = _qname(SCHEMA_NS, HIRING_ORGANIZATION)
+_NAME_TAG = _qname(SCHEMA_NS, "name")
+_URL_TAG = _qname(SCHEMA_NS, "url")
+
+
+def _add_texts(parent: etree._Element, job: FeedJob, tags: tuple[tuple[str, str], ...]) -> None:
+    for attribute, tag in tags:
+        text = _text_value(getattr(job, attribute))
+        if text:
+            etree.SubElement(parent, tag).text = text
+
+
 def append_job_fields(entry: etree._Element, job: FeedJob, base_url: str) -> None:
     """Write the job's structured fields as children of an Atom entry or RSS item."""
-    for attribute, namespace, name in TEXT_FIELDS:
-        _add(entry, namespace, name, _text_value(getattr(job, attribute)))
-    for attribute, name in DATE_FIELDS:
+    _add_texts(entry, job, _TEXT_TAGS)
+    for attribute, tag in _DATE_TAGS:
         moment = getattr(job, attribute)
         if moment is not None:
-            _add(entry, SCHEMA_NS, name, rfc3339(moment))
+            etree.SubElement(entry, tag).text = rfc3339(moment)
     if job.work_mode in TELECOMMUTE_MODES:
-        _add(entry, SCHEMA_NS, "jobLocationType", "TELECOMMUTE")
-    _add(entry, SCHEMA_NS, REMOTE_COUNTRIES, " ".join(decode_tag_list(job.remote_countries)))
+        etree.SubElement(entry, _LOCATION_TYPE_TAG).text = "TELECOMMUTE"
+    countries = " ".join(decode_tag_list(job.remote_countries))
+    if countries:
+        etree.SubElement(entry, _REMOTE_COUNTRIES_TAG).text = countries
     if job.salary_min is not None or job.salary_max is not None:
-        salary = etree.SubElement(entry, _qname(SCHEMA_NS, SALARY))
-        for attribute, name in SALARY_FIELDS:
-            _add(salary, SCHEMA_NS, name, _text_value(getattr(job, attribute)))
+        _add_texts(etree.SubElement(entry, _SALARY_TAG), job, _SALARY_TAGS)
     organization = job.organization
-    hiring = etree.SubElement(entry, _qname(SCHEMA_NS, HIRING_ORGANIZATION))
-    _add(hiring, SCHEMA_NS, "name", xml_text(organization.name))
-    _add(hiring, SCHEMA_NS, "url", organization_url(base_url, organization))
+    hiring = etree.SubElement(entry, _HIRING_TAG)
+    name = xml_text(organization.name)
+    if name:
+        etree.SubElement(hiring, _NAME_TAG).text = name
+    etree.SubElement(hiring, _URL_TAG).text = organization_url(base_url, organization)
 
 
 def _parse_date(text: str) -> datetime | None:
