@@ -62,6 +62,10 @@ async def _measure(
         started = time.perf_counter()
         first = await run_pass(settings, per_host=per_host)
         first_seconds = time.perf_counter() - started
+        # A failed fetch is rare and unexplained by a count alone; keep a few reasons.
+        failures = await FeedSubscription.filter(consecutive_failures__gt=0).values_list(
+            "url", "last_error"
+        )
         seconds, cpu_seconds = [], []
         for _ in range(second_passes):
             started, cpu = time.perf_counter(), time.process_time()
@@ -79,6 +83,7 @@ async def _measure(
             "entries_imported": first.imported,
             "entries_per_second": round(first.imported / first_seconds),
             "errors": first.errors,
+            "error_samples": [f"{url}: {reason}" for url, reason in failures[:5]],
         },
         "second_pass": {
             "seconds": round(statistics.median(seconds), 3),
