@@ -9,7 +9,9 @@ Measured in a fresh process, so that its peak memory is its own:
 - second pass, nothing changed (`every` due at once): 304s and body-hash skips, nothing
   parsed or imported; seconds, the median of several such passes (--second-passes), since
   one pass takes well under a second and the machine's other work sways any single one;
-- peak resident memory of the process (VmHWM).
+- peak resident memory of the process (VmHWM). The schema is created beforehand by the
+  parent process, as `amicus migrate` does: a fetching process (`amicus fetch`, the app's
+  worker) never runs the migrations, which alone take some 25 MB.
 
 The per-host limit defaults to the aggregator's own (what a deployment runs); all feeds are
 on one host, so it is the concurrency. The event loop is asyncio's (as `amicus fetch` runs)
@@ -45,7 +47,7 @@ RESULTS = ROOT / "bench" / "results" / "import.json"
 async def _measure(
     urls: list[str], database: Path, per_host: int, second_passes: int
 ) -> dict[str, Any]:
-    from core.database import apply_migrations, close_database, open_database
+    from core.database import close_database, open_database
     from core.settings import Settings
     from feeds.aggregator import run_pass
     from feeds.models import FeedSubscription
@@ -53,7 +55,6 @@ async def _measure(
 
     url = f"sqlite://{database}"
     settings = Settings(database_url=url, allow_private_addresses=True, aggregator_enabled=False)
-    await apply_migrations(url)
     await open_database(url)
     try:
         await FeedSubscription.bulk_create(
@@ -140,12 +141,16 @@ def main() -> None:
             Path(temporary), arguments.feeds, arguments.entries, arguments.server
         ) as served,
     ):
+        from core.database import apply_migrations
+
+        database = Path(temporary) / "bench.sqlite3"
+        asyncio.run(apply_migrations(f"sqlite://{database}"))
         command = [
             sys.executable,
             __file__,
             "--measure",
             str(served.urls_file),
-            str(Path(temporary) / "bench.sqlite3"),
+            str(database),
             str(arguments.per_host),
             str(arguments.second_passes),
             arguments.event_loop,
