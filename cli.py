@@ -7,7 +7,8 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from core.database import apply_migrations, close_database, database_problem, open_database
 from core.settings import Settings
@@ -115,6 +116,16 @@ def command_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_event_loop(main: Coroutine[Any, Any, int]) -> int:
+    """uvloop when installed (uvicorn[standard] brings it, and the server runs on it): a pass
+    spends most of its CPU in the event loop and HTTP, about 10-15% less there."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
+
+
 def command_fetch(args: argparse.Namespace) -> int:
     from feeds.aggregator import run_pass
 
@@ -125,7 +136,7 @@ def command_fetch(args: argparse.Namespace) -> int:
         print(summary.text())
         return 0
 
-    return asyncio.run(_with_database(settings, fetch))
+    return _run_event_loop(_with_database(settings, fetch))
 
 
 def command_peers_add(args: argparse.Namespace) -> int:
@@ -203,7 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     fetch = commands.add_parser("fetch", help="fetch and import every due feed once, then exit")
-    fetch.add_argument("--per-host", type=int, default=4, help="fetches in flight per host")
+    fetch.add_argument(
+        "--per-host", type=int, help="fetches in flight per host (default AMICUS_FETCH_PER_HOST)"
+    )
     fetch.add_argument(
         "--all", action="store_true", help="every active feed now, even if not yet due"
     )

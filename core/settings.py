@@ -12,6 +12,8 @@ DEVELOPMENT_SECRET_KEY = "amicus-development-key-do-not-use-in-production"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite://data/amicus.sqlite3"
 REVIEW_POLICIES = ("none", "untrusted", "all")
+# The aggregator never has more fetches in flight than this, whatever the per-host limit.
+MAX_FETCHES_IN_FLIGHT = 16
 
 
 def _flag(value: str) -> bool:
@@ -34,6 +36,8 @@ class Settings:
     env: str = "development"
     allow_private_addresses: bool = False
     aggregator_enabled: bool = True
+    # The aggregator's fetches in flight to any one host (16 in flight overall at most).
+    fetch_per_host: int = 4
     # Search results cached per process, keyed by the jobs data generation; off for benchmarks.
     search_cache: bool = True
     network_name: str = "Innocence Network"
@@ -60,6 +64,7 @@ class Settings:
             env=get("ENV", "development"),
             allow_private_addresses=_flag(get("ALLOW_PRIVATE_ADDRESSES", "off")),
             aggregator_enabled=_flag(get("AGGREGATOR", "on")),
+            fetch_per_host=_number(get("FETCH_PER_HOST", str(cls.fetch_per_host))),
             search_cache=_flag(get("SEARCH_CACHE", "on")),
             network_name=get("NETWORK_NAME", cls.network_name),
             review_policy=get("REVIEW_POLICY", cls.review_policy),
@@ -104,6 +109,10 @@ class Settings:
             found.append("AMICUS_MAX_BODY_BYTES must be at least 1024.")
         if self.feed_max_age < 60:
             found.append("AMICUS_FEED_MAX_AGE must be at least 60 seconds.")
+        if not 1 <= self.fetch_per_host <= MAX_FETCHES_IN_FLIGHT:
+            found.append(
+                f"AMICUS_FETCH_PER_HOST must be a whole number from 1 to {MAX_FETCHES_IN_FLIGHT}."
+            )
         return found
 
 

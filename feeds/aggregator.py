@@ -28,7 +28,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from core.i18n import gettext as _
-from core.settings import Settings
+from core.settings import MAX_FETCHES_IN_FLIGHT, Settings
 from feeds.fetcher import FetchLimiter, FetchResult, fetch_feed
 from feeds.importer import ImportSummary, import_feed, plain_words
 from feeds.models import FeedSubscription, SubscriptionStatus
@@ -40,8 +40,8 @@ logger = logging.getLogger("amicus.aggregator")
 
 # Longer than a fetch (20 s) plus a parse and an import of a 5 MiB feed, with room to spare.
 LEASE = timedelta(minutes=5)
-MAX_IN_FLIGHT = 16
-DEFAULT_PER_HOST = 4
+MAX_IN_FLIGHT = MAX_FETCHES_IN_FLIGHT
+DEFAULT_PER_HOST = Settings.fetch_per_host
 WORKER_PERIOD_SECONDS = 60
 # Subscriptions claimed at once: all of them are done well within the lease.
 BATCH = 200
@@ -304,14 +304,15 @@ async def run_pass(
     *,
     now: datetime | None = None,
     owner: str | None = None,
-    per_host: int = DEFAULT_PER_HOST,
+    per_host: int | None = None,
     total: int = MAX_IN_FLIGHT,
     every: bool = False,
     timeouts: Timeouts = Timeouts(),
     allowed_endpoints: Collection[Endpoint] = (),
 ) -> PassSummary:
     """Process every due subscription once (every active one with `every`, an operator's
-    "refresh now"); at most `total` fetches in flight, `per_host` to any one host.
+    "refresh now"); at most `total` fetches in flight, `per_host` (by default the
+    AMICUS_FETCH_PER_HOST setting) to any one host.
 
     Subscriptions are claimed and stored in batches, so that a lease never waits long and a
     pass over thousands of feeds costs a few commits per batch rather than several per feed.
@@ -327,6 +328,7 @@ async def run_pass(
     )
     if not ids:
         return totals
+    per_host = settings.fetch_per_host if per_host is None else per_host
     limiter = FetchLimiter(total=min(total, MAX_IN_FLIGHT), per_host=max(1, per_host))
     async with outbound_client(
         settings,
