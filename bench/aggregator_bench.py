@@ -11,8 +11,8 @@ measures for each parser backend, in a fresh process of its own:
   hash), nothing parsed, in seconds;
 - the peak resident memory of that process (VmHWM), and of any parser worker process.
 
-The import into the database is not part of the pipeline yet, so "first pass" is fetch,
-parse and sanitize only. When `reader` (PyPI, in the virtualenv given by --reader-python)
+Here "first pass" is fetch, parse and sanitize only, to compare parser backends;
+bench/import_bench.py measures the whole pipeline into the database. When `reader` (PyPI, in the virtualenv given by --reader-python)
 and `newsboat` (Debian) are installed, they read the very same feeds in the same run and
 their figures are printed beside ours as ratios.
 

@@ -14,8 +14,13 @@ Measured in a fresh process, so that its peak memory is its own:
   worker) never runs the migrations, which alone take some 25 MB.
 
 The per-host limit defaults to the aggregator's own (what a deployment runs); all feeds are
-on one host, so it is the concurrency. The event loop is asyncio's (as `amicus fetch` runs)
-unless --event-loop uvloop (as the app's worker runs under uvicorn when uvloop is installed).
+on one host, so it is the concurrency. The event loop is asyncio's unless --event-loop uvloop
+(as `amicus fetch` and the app's worker under uvicorn run when uvloop is installed).
+
+In the same run, on the very same served feeds, `reader` (PyPI, in the virtualenv given by
+--reader-python, `update_feeds(workers=4)`) and `newsboat` (Debian, `reload-threads 4`,
+`-x reload`) read them too, and their figures are printed beside ours as ratios (skipped with
+--no-compare, and named "not installed" when they are not).
 
     .venv/bin/python bench/import_bench.py            # prints a table, writes JSON
 """
@@ -37,7 +42,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from aggregator_bench import TARGETS, peak_rss_mb, served_feeds  # noqa: E402
+from aggregator_bench import (  # noqa: E402
+    TARGETS,
+    peak_rss_mb,
+    run_newsboat,
+    run_reader,
+    served_feeds,
+)
 
 from feeds.aggregator import DEFAULT_PER_HOST  # noqa: E402
 
@@ -119,6 +130,10 @@ def main() -> None:
     parser.add_argument("--event-loop", choices=["asyncio", "uvloop"], default="asyncio")
     parser.add_argument("--server", choices=["auto", "nginx", "starlette"], default="auto")
     parser.add_argument("--json", type=Path, default=RESULTS)
+    parser.add_argument("--reader-python", default="/tmp/reader-venv/bin/python")
+    parser.add_argument(
+        "--no-compare", action="store_true", help="skip reader and newsboat (quicker runs)"
+    )
     parser.add_argument(
         "--measure",
         nargs=5,
@@ -157,6 +172,14 @@ def main() -> None:
         ]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
         result = json.loads(output.strip().splitlines()[-1])
+        # The same feeds, the same server, the same run: the ratios are what compares.
+        others: dict[str, Any] = {}
+        if not arguments.no_compare:
+            work = Path(temporary)
+            others["reader (update_feeds(workers=4))"] = run_reader(
+                arguments.reader_python, served.urls_file, work
+            )
+            others["newsboat (reload-threads 4, -x reload)"] = run_newsboat(served.urls_file, work)
     size, server_name = served.total_bytes, served.server_name
 
     first, second = result["first_pass"], result["second_pass"]
@@ -181,6 +204,17 @@ def main() -> None:
     )
     for name, value, target in rows:
         print(f"  {name:<48} {value:>16}   target {target}")
+    for name, figures in others.items():
+        if isinstance(figures, str) or not figures["entries"]:
+            print(f"  {name:<48} {figures if isinstance(figures, str) else 'read no entries'}")
+            continue
+        faster_first = first["entries_per_second"] / figures["entries_per_second"]
+        faster_again = figures["second_pass_seconds"] / max(second["seconds"], 1e-9)
+        print(
+            f"  {name:<48} {figures['entries_per_second']:>7.0f} entries/s, second pass "
+            f"{figures['second_pass_seconds']:.3f} s: Amicus {faster_first:.1f}x as fast first, "
+            f"{faster_again:.1f}x re-polling"
+        )
     report = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "entries_per_feed": arguments.entries,
@@ -192,6 +226,7 @@ def main() -> None:
         "server": server_name,
         "targets": TARGETS,
         **result,
+        "others": others,
     }
     arguments.json.parent.mkdir(parents=True, exist_ok=True)
     arguments.json.write_text(json.dumps(report, indent=2) + "\n")
