@@ -21,21 +21,6 @@ from core.search_terms import normalize
 from directory.models import Organization
 from jobs.models import Job
 
-# Fields whose text feeds the search columns; a save limited to other fields changes nothing.
-SOURCE_FIELDS = frozenset(
-    {
-        "title",
-        "description_html",
-        "description_markdown",
-        "city",
-        "region",
-        "country",
-        "category",
-        "organization",
-        "organization_id",
-    }
-)
-SEARCH_FIELDS = ("search_title", "search_body")
 # The job's own attributes the search columns are made of (with its organization's name).
 TEXT_FIELDS = (
     "title",
@@ -46,6 +31,9 @@ TEXT_FIELDS = (
     "country",
     "category",
 )
+# Fields whose text feeds the search columns; a save limited to other fields changes nothing.
+SOURCE_FIELDS = frozenset({*TEXT_FIELDS, "organization", "organization_id"})
+SEARCH_FIELDS = ("search_title", "search_body")
 
 
 @cache

@@ -66,6 +66,21 @@ def replying(status: int, body: bytes = b"", headers: dict[str, str] | None = No
     return route
 
 
+class InFlight:
+    """A route that answers after a pause, counting the most requests it held at once."""
+
+    def __init__(self, answer: Route, pause: float):
+        self.answer, self.pause = answer, pause
+        self.now = self.most = 0
+
+    async def __call__(self, request: RawRequest, writer: asyncio.StreamWriter) -> None:
+        self.now += 1
+        self.most = max(self.most, self.now)
+        await asyncio.sleep(self.pause)
+        self.now -= 1
+        await self.answer(request, writer)
+
+
 def redirecting(location: str, status: int = 302) -> Route:
     return replying(status, headers={"Location": location})
 

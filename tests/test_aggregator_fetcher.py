@@ -23,6 +23,7 @@ from feeds.parser import parse_feed
 from feeds.schedule import next_poll
 from tests.conftest import free_socket
 from tests.helpers_hostile_servers import (
+    InFlight,
     RawRequest,
     endless_body,
     gzip_bomb,
@@ -366,20 +367,8 @@ async def test_an_html_page_is_recorded_as_not_a_feed_with_its_alternate_feed() 
 
 
 async def test_fetches_stay_within_the_overall_and_per_host_limits() -> None:
-    in_flight = 0
-    most = 0
-
-    async def slow(request: RawRequest, writer: asyncio.StreamWriter) -> None:
-        nonlocal in_flight, most
-        in_flight += 1
-        most = max(most, in_flight)
-        await asyncio.sleep(0.05)
-        in_flight -= 1
-        await send(writer, 200, FEED)
-
     async def run(limiter: FetchLimiter, count: int) -> int:
-        nonlocal most
-        most = 0
+        slow = InFlight(replying(200, FEED), pause=0.05)
         async with raw_server({"/feed": slow}) as server, outbound_client(OPEN) as client:
 
             async def one() -> None:
@@ -387,7 +376,7 @@ async def test_fetches_stay_within_the_overall_and_per_host_limits() -> None:
                     await fetch_feed(client, f"{server.url}/feed", timeouts=QUICK)
 
             await asyncio.gather(*(one() for _ in range(count)))
-        return most
+        return slow.most
 
     assert await run(FetchLimiter(total=3, per_host=10), 9) == 3
     assert await run(FetchLimiter(total=16, per_host=2), 6) == 2

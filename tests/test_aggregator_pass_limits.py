@@ -7,7 +7,7 @@ import asyncio
 from core.settings import Settings
 from feeds.aggregator import run_pass
 from tests.helpers_federation import atom_entry, atom_feed, subscribe
-from tests.helpers_hostile_servers import RawRequest, raw_server, send
+from tests.helpers_hostile_servers import InFlight, RawRequest, raw_server, send
 
 FEEDS = 6
 
@@ -15,20 +15,13 @@ FEEDS = 6
 async def test_a_pass_fetches_no_more_feeds_of_one_host_at_once_than_the_setting_allows(
     live_server,
 ):
-    in_flight = 0
-    most = 0
-
-    async def slow(request: RawRequest, writer: asyncio.StreamWriter) -> None:
-        nonlocal in_flight, most
-        in_flight += 1
-        most = max(most, in_flight)
-        await asyncio.sleep(0.1)
-        in_flight -= 1
+    async def feed(request: RawRequest, writer: asyncio.StreamWriter) -> None:
         entry = atom_entry(
             f"tag:limits,{request.path}", "Investigator", link=f"https://x.example{request.path}"
         )
         await send(writer, 200, atom_feed(entry), {"Content-Type": "application/atom+xml"})
 
+    slow = InFlight(feed, pause=0.1)
     routes = {f"/feed-{number}.atom": slow for number in range(FEEDS)}
     async with raw_server(routes) as server:
         for path in routes:
@@ -36,7 +29,7 @@ async def test_a_pass_fetches_no_more_feeds_of_one_host_at_once_than_the_setting
         settings = live_server.settings.with_changes(fetch_per_host=2)
         summary = await run_pass(settings)
     assert (summary.fetched, summary.errors) == (FEEDS, 0)
-    assert most == 2
+    assert slow.most == 2
 
 
 def test_the_per_host_limit_is_read_from_the_environment_and_checked():
