@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import quote
 
@@ -22,6 +22,7 @@ import directory.routes
 import feeds.routes
 import jobs.routes
 from core import openapi
+from core.background import BackgroundWorker
 from core.database import close_database, database_problem, open_database
 from core.i18n import gettext as _
 from core.settings import PROJECT_ROOT, Settings, SettingsError
@@ -46,7 +47,6 @@ except PackageNotFoundError:  # running from a checkout that was not installed
 # Each domain package contributes routes, OpenAPI paths and background workers. Feeds come
 # first so that their fixed paths (/jobs/feed.atom) win over the job page's /jobs/{key}.
 DOMAIN_MODULES = (feeds.routes, jobs.routes, directory.routes)
-BackgroundWorker = Callable[[Starlette], AbstractAsyncContextManager[None]]
 
 ERROR_CODES = {
     400: "bad_request",

@@ -17,16 +17,15 @@ import re
 import secrets
 import socket
 from collections import defaultdict
-from collections.abc import AsyncIterator, Collection
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from starlette.applications import Starlette
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from core.background import BackgroundWorker, lifetime_task, repeat
 from core.i18n import gettext as _
 from core.settings import MAX_FETCHES_IN_FLIGHT, Settings
 from feeds.fetcher import FetchLimiter, FetchResult, fetch_feed
@@ -350,25 +349,12 @@ async def run_pass(
     return totals
 
 
-def aggregator_worker(settings: Settings):
+def aggregator_worker(settings: Settings) -> BackgroundWorker:
     """A background worker for create_app: a pass every minute for the app's lifetime."""
 
-    async def loop() -> None:
-        while True:
-            try:
-                await run_pass(settings)
-            except Exception:  # a database hiccup must not end the worker for good
-                logger.exception("an aggregator pass failed")
-            await asyncio.sleep(WORKER_PERIOD_SECONDS)
+    async def passes() -> None:
+        await repeat(
+            lambda: run_pass(settings), WORKER_PERIOD_SECONDS, logger, "an aggregator pass failed"
+        )
 
-    @asynccontextmanager
-    async def run(app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(loop())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
-
-    return run
+    return lifetime_task(passes)

@@ -10,19 +10,17 @@ subscribed topic and queues a delivery where the ETag differs from the one deliv
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from starlette.applications import Starlette
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
+from core.background import BackgroundWorker, lifetime_task, repeat
 from core.settings import Settings
 from feeds.catalog import FeedNotFound, FeedParameterError, resolve_url
 from feeds.http_cache import RenderedFeed, data_generation, rendered_feed
@@ -168,27 +166,12 @@ class HubWorker:
 
     async def run_forever(self, poll_seconds: float = POLL_SECONDS) -> None:
         async with outbound_client(self.settings) as client:
-            while True:
-                try:
-                    await self.run_once(client)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:  # a database hiccup must not end the worker
-                    logger.exception("WebSub hub pass failed")
-                await asyncio.sleep(poll_seconds)
+            await repeat(
+                lambda: self.run_once(client), poll_seconds, logger, "WebSub hub pass failed"
+            )
 
 
-def hub_worker(settings: Settings):
+def hub_worker(settings: Settings) -> BackgroundWorker:
     """A background worker for create_app: the hub runs for the app's lifetime."""
 
-    @asynccontextmanager
-    async def run(app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(HubWorker(settings).run_forever())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
-
-    return run
+    return lifetime_task(HubWorker(settings).run_forever)

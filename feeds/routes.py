@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
-
-from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from core.background import BackgroundWorker
 from core.i18n import gettext as _
 from core.settings import Settings
 from core.templating import render
@@ -24,8 +21,6 @@ from feeds.hub import HUB_PATH, HubBusy, HubRequestError, parse_hub_request, sto
 from feeds.hub_delivery import hub_worker
 from feeds.schema_fields import AMICUS_NS, HISTORY_NS, SCHEMA_NS, TOMBSTONES_NS
 from feeds.websub_subscriber import CALLBACK_PATH, receive_content, verify_intent
-
-BackgroundWorker = Callable[[Starlette], AbstractAsyncContextManager[None]]
 
 
 async def serve_feed(request: Request) -> Response:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.routing import Route
 
+from core.background import BackgroundWorker, lifetime_task, repeat
 from core.settings import Settings
 from directory.sections import add_section
 from jobs import api, openapi, pages, search_routes, sections
@@ -57,28 +53,13 @@ add_section("organization", sections.organization_jobs)
 add_section("home", sections.recent_jobs)
 
 
-def background_workers(
-    settings: Settings,
-) -> list[Callable[[Starlette], AbstractAsyncContextManager[None]]]:
-    @asynccontextmanager
-    async def expiry_worker(app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(_expire_periodically(settings))
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+def background_workers(settings: Settings) -> list[BackgroundWorker]:
+    async def expire() -> None:
+        expired = await expire_due_jobs(settings, datetime.now(UTC))
+        if expired:
+            logger.info("Expired %d jobs past their closing date", expired)
 
-    return [expiry_worker]
+    async def expiry_rounds() -> None:
+        await repeat(expire, EXPIRY_INTERVAL_SECONDS, logger, "Expiring jobs failed")
 
-
-async def _expire_periodically(settings: Settings) -> None:
-    while True:
-        try:
-            expired = await expire_due_jobs(settings, datetime.now(UTC))
-            if expired:
-                logger.info("Expired %d jobs past their closing date", expired)
-        except Exception:  # a database hiccup must not end the worker; try again next round
-            logger.exception("Expiring jobs failed")
-        await asyncio.sleep(EXPIRY_INTERVAL_SECONDS)
+    return [lifetime_task(expiry_rounds)]

@@ -1,0 +1,45 @@
+"""Work that runs for the app's lifetime: a task started with the app and cancelled with it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+
+from starlette.applications import Starlette
+
+# What a domain module's background_workers(settings) returns a list of (see app.py).
+BackgroundWorker = Callable[[Starlette], AbstractAsyncContextManager[None]]
+
+
+def lifetime_task(run: Callable[[], Awaitable[None]]) -> BackgroundWorker:
+    """A worker that runs `run()` as a task from the app's start until its shutdown."""
+
+    @asynccontextmanager
+    async def worker(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(run())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    return worker
+
+
+async def repeat(
+    step: Callable[[], Awaitable[object]],
+    period_seconds: float,
+    logger: logging.Logger,
+    failure: str,
+) -> None:
+    """Run `step` forever, `period_seconds` apart. A step that fails is logged with `failure`
+    and tried again next time: a database hiccup must not end the worker for good."""
+    while True:
+        try:
+            await step()
+        except Exception:
+            logger.exception(failure)
+        await asyncio.sleep(period_seconds)
