@@ -127,7 +127,7 @@ def _run_event_loop(main: Coroutine[Any, Any, int]) -> int:
 
 
 def command_fetch(args: argparse.Namespace) -> int:
-    from feeds.aggregator import run_pass
+    from feeds.aggregate.passes import run_pass
 
     settings = _settings_or_exit()
 
@@ -141,8 +141,8 @@ def command_fetch(args: argparse.Namespace) -> int:
 
 def command_peers_add(args: argparse.Namespace) -> int:
     from core.validation import ValidationError
+    from feeds.aggregate.subscriptions import add_subscription
     from feeds.models import SubscriptionKind
-    from feeds.subscriptions import add_subscription
 
     settings = _settings_or_exit()
 

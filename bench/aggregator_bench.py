@@ -48,12 +48,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.outbound import outbound_client  # noqa: E402
 from core.settings import Settings  # noqa: E402
-from feeds.entries import ParsedFeed  # noqa: E402
-from feeds.fetcher import FetchLimiter, FetchResult, fetch_feed  # noqa: E402
-from feeds.outbound import outbound_client  # noqa: E402
-from feeds.parser import parse_feed  # noqa: E402
-from feeds.sanitize import clean_html, clean_text  # noqa: E402
+from feeds.aggregate.fetch import FetchLimiter, FetchResult, fetch_feed  # noqa: E402
+from feeds.aggregate.parse import parse_feed  # noqa: E402
+from feeds.aggregate.parsed import ParsedFeed  # noqa: E402
+from feeds.aggregate.sanitize import clean_html, clean_text  # noqa: E402
 
 try:  # the event loop uvicorn runs `amicus serve` on, when installed
     import uvloop
@@ -468,7 +468,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=50)
     # The aggregator's own limits (imported here, not at the top: the measuring processes
     # would carry the importer and the ORM in their peak memory).
-    from feeds.aggregator import DEFAULT_PER_HOST, MAX_IN_FLIGHT
+    from feeds.aggregate.passes import DEFAULT_PER_HOST, MAX_IN_FLIGHT
 
     parser.add_argument("--in-flight", type=int, default=MAX_IN_FLIGHT)
     parser.add_argument("--per-host", type=int, default=DEFAULT_PER_HOST)

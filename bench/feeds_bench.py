@@ -38,8 +38,8 @@ from bench.generate import generate_database  # noqa: E402
 from bench.search_bench import Figures, figures, free_port, machine, start_server  # noqa: E402
 from core.database import close_database, open_database, tortoise_config  # noqa: E402
 from core.settings import Settings  # noqa: E402
-from feeds.catalog import render, resolve  # noqa: E402
-from feeds.job_entries import feed_moment  # noqa: E402
+from feeds.publish.catalog import render, resolve  # noqa: E402
+from feeds.publish.job_feed import feed_moment  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "feeds.json"
 FEED_PATH = "/jobs/feed.atom"

@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.database import apply_migrations  # noqa: E402
-from jobs.search_index import search_columns  # noqa: E402
+from jobs.search.index import search_columns  # noqa: E402
 
 DEFAULT_SEED = 20_261_123
 BATCH = 5_000

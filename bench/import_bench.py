@@ -50,7 +50,7 @@ from aggregator_bench import (  # noqa: E402
     served_feeds,
 )
 
-from feeds.aggregator import DEFAULT_PER_HOST  # noqa: E402
+from feeds.aggregate.passes import DEFAULT_PER_HOST  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "import.json"
 
@@ -60,7 +60,7 @@ async def _measure(
 ) -> dict[str, Any]:
     from core.database import close_database, open_database
     from core.settings import Settings
-    from feeds.aggregator import run_pass
+    from feeds.aggregate.passes import run_pass
     from feeds.models import FeedSubscription
     from jobs.models import Job
 

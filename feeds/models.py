@@ -110,7 +110,7 @@ class FeedSubscription(Model):
     last_modified = fields.CharField(max_length=100, default="")
     body_hash = fields.CharField(max_length=64, default="")
     next_poll_at = fields.DatetimeField(null=True, db_index=True)
-    # The database lease: one process at a time fetches a feed (see feeds.aggregator).
+    # The database lease: one process at a time fetches a feed (see feeds.aggregate.passes).
     lease_owner = fields.CharField(max_length=100, default="")
     lease_until = fields.DatetimeField(null=True)
     last_fetched_at = fields.DatetimeField(null=True)

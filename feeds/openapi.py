@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from feeds.catalog import OPML_MEDIA_TYPE
-from feeds.job_entries import MEDIA_TYPES
+from feeds.publish.catalog import OPML_MEDIA_TYPE
+from feeds.publish.job_feed import MEDIA_TYPES
 
 _FORMAT = {
     "name": "format",

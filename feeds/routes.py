@@ -11,16 +11,16 @@ from core.background import BackgroundWorker
 from core.i18n import gettext as _
 from core.settings import Settings
 from core.templating import render
-from feeds import admin as feed_admin
-from feeds import api as feed_api
 from feeds import openapi
-from feeds.aggregator import aggregator_worker
-from feeds.catalog import FeedNotFound, FeedParameterError, resolve
-from feeds.http_cache import feed_response, rendered_feed
-from feeds.hub import HUB_PATH, HubBusy, HubRequestError, parse_hub_request, store_intent
-from feeds.hub_delivery import hub_worker
+from feeds.aggregate import admin_api as feed_api
+from feeds.aggregate import admin_pages as feed_admin
+from feeds.aggregate.passes import aggregator_worker
+from feeds.publish.catalog import FeedNotFound, FeedParameterError, resolve
+from feeds.publish.rendered_cache import feed_response, rendered_feed
 from feeds.schema_fields import AMICUS_NS, HISTORY_NS, SCHEMA_NS, TOMBSTONES_NS
-from feeds.websub_subscriber import CALLBACK_PATH, receive_content, verify_intent
+from feeds.websub.hub import HUB_PATH, HubBusy, HubRequestError, parse_hub_request, store_intent
+from feeds.websub.hub_delivery import hub_worker
+from feeds.websub.subscriber import CALLBACK_PATH, receive_content, verify_intent
 
 
 async def serve_feed(request: Request) -> Response:
@@ -93,7 +93,7 @@ routes = [
     # WebSub subscriber: the hubs of the feeds this instance imports call back here.
     Route(CALLBACK_PATH + "/{id:int}", verify_intent, methods=["GET"]),
     Route(CALLBACK_PATH + "/{id:int}", receive_content, methods=["POST"]),
-    # Subscriptions: what the aggregator imports (feeds.admin, feeds.api).
+    # Subscriptions: what the aggregator imports (feeds.aggregate.admin_pages, feeds.aggregate.admin_api).
     Route("/admin/feeds", feed_admin.feeds_page, methods=["GET", "POST"]),
     Route("/admin/feeds/{id:int}/{action:str}", feed_admin.subscription_action, methods=["POST"]),
     Route("/admin/feeds/members/{slug:str}/approve", feed_admin.approve_member, methods=["POST"]),

@@ -47,7 +47,7 @@ from jobs.jsonld import job_posting, organization_url
 from jobs.models import WorkMode
 
 if TYPE_CHECKING:
-    from feeds.job_entries import FeedJob
+    from feeds.publish.job_feed import FeedJob
 
 SCHEMA_NS = "https://schema.org/"
 AMICUS_NS = "urn:amicus:feeds:1"

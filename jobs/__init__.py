@@ -1,1 +1,2 @@
-"""Job postings: model, lifecycle, search, pages and API."""
+"""Job postings: model, lifecycle, pages, API and search (jobs.search). jobs imports core
+and directory, never feeds."""

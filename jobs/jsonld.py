@@ -14,7 +14,7 @@ from jobs.forms import plain_number
 from jobs.models import Job, WorkMode
 
 if TYPE_CHECKING:  # feeds read jobs as plain rows with the model's attribute names
-    from feeds.job_entries import FeedJob, FeedOrganization
+    from feeds.publish.job_feed import FeedJob, FeedOrganization
 
 
 def job_url(base_url: str, job: Job | FeedJob) -> str:

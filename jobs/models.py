@@ -125,7 +125,7 @@ class Job(Model):
         return bool(self.source_feed_url)
 
 
-from jobs import search_index  # noqa: E402,F401  (keeps search terms in step with every save)
+from jobs.search import index as search_index  # noqa: E402,F401  (keeps search terms in step with every save)
 
 
 class JobDataGeneration(Model):

@@ -11,8 +11,9 @@ from starlette.routing import Route
 from core.background import BackgroundWorker, lifetime_task, repeat
 from core.settings import Settings
 from directory.sections import add_section
-from jobs import api, openapi, pages, search_routes, sections
+from jobs import api, openapi, pages, sections
 from jobs.lifecycle import expire_due_jobs
+from jobs.search import routes as search_routes
 
 logger = logging.getLogger("amicus.jobs")
 EXPIRY_INTERVAL_SECONDS = 300

@@ -14,7 +14,7 @@ from typing import Any
 
 from core.database import close_database, open_database
 from core.settings import Settings
-from feeds.aggregator import run_pass
+from feeds.aggregate.passes import run_pass
 from jobs.models import Job
 
 _write_jobs = Job.bulk_create

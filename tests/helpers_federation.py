@@ -20,7 +20,7 @@ import asyncpg
 import httpx
 
 from core.settings import PROJECT_ROOT, Settings
-from feeds.aggregator import PassSummary, run_pass
+from feeds.aggregate.passes import PassSummary, run_pass
 from feeds.models import FeedSubscription, SubscriptionKind
 from tests.conftest import (
     TEST_DATABASE_URL,

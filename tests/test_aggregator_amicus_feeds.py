@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from feeds.fetcher import fetch_feed
-from feeds.parser import parse_feed
-from feeds.parser_backends import BACKENDS
-from feeds.sanitize import clean_text
+from feeds.aggregate.fetch import fetch_feed
+from feeds.aggregate.parse import parse_feed
+from feeds.aggregate.parse_backends import BACKENDS
+from feeds.aggregate.sanitize import clean_text
 from jobs.models import JobStatus
 from tests.helpers_feeds import end_job, make_job, make_organization
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from core.outbound import outbound_client
 from core.settings import Settings
-from feeds.fetcher import FetchLimiter, FetchResult, fetch_feed
-from feeds.outbound import outbound_client
-from feeds.parser import parse_feed
-from feeds.parser_backends import BACKENDS
-from feeds.sanitize import clean_html
+from feeds.aggregate.fetch import FetchLimiter, FetchResult, fetch_feed
+from feeds.aggregate.parse import parse_feed
+from feeds.aggregate.parse_backends import BACKENDS
+from feeds.aggregate.sanitize import clean_html
 from tests.helpers_hostile_servers import RawRequest, raw_server, send
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "feedparser"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feeds.discovery import discover_feeds, looks_like_html
+from feeds.aggregate.discovery import discover_feeds, looks_like_html
 
 PAGE_URL = "https://member.example/about/careers"
 

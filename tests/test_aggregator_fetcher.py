@@ -10,17 +10,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.outbound import Timeouts, outbound_client
 from core.settings import Settings
-from feeds.fetcher import (
+from feeds.aggregate.fetch import (
     MAX_BODY_BYTES,
     BodyTooLarge,
     FetchLimiter,
     _BoundedDecoder,
     fetch_feed,
 )
-from feeds.outbound import Timeouts, outbound_client
-from feeds.parser import parse_feed
-from feeds.schedule import next_poll
+from feeds.aggregate.parse import parse_feed
+from feeds.aggregate.schedule import next_poll
 from tests.conftest import free_socket
 from tests.helpers_hostile_servers import (
     InFlight,

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from core.settings import Settings
-from feeds.outbound import (
+from core.outbound import (
     HostNotFound,
     OutboundRefused,
     Timeouts,
@@ -22,6 +21,7 @@ from feeds.outbound import (
     outbound_client,
     system_resolver,
 )
+from core.settings import Settings
 from tests.helpers_hostile_servers import never_answers, raw_server, redirecting, replying
 
 CLOSED = Settings(allow_private_addresses=False, base_url="https://amicus.example")

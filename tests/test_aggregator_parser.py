@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from feeds.parser import parse_feed, parse_feed_async
-from feeds.parser_backends import BACKENDS
+from feeds.aggregate.parse import parse_feed, parse_feed_async
+from feeds.aggregate.parse_backends import BACKENDS
 from tests.helpers_hostile_servers import raw_server, replying
 
 URL = "https://a.example/jobs/feed.atom"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from core.settings import Settings
-from feeds.aggregator import run_pass
+from feeds.aggregate.passes import run_pass
 from tests.helpers_federation import atom_entry, atom_feed, subscribe
 from tests.helpers_hostile_servers import InFlight, RawRequest, raw_server, send
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from feeds.aggregator import run_pass
+from feeds.aggregate.passes import run_pass
 from feeds.models import FeedSubscription, SubscriptionStatus
 from tests.helpers_federation import ServedFeed, atom_entry, atom_feed, subscribe
 from tests.helpers_hostile_servers import RawRequest, raw_server, replying, send

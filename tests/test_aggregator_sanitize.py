@@ -7,9 +7,15 @@ from pathlib import Path
 import pytest
 
 from core.search_terms import normalize
-from feeds.parser import parse_feed
-from feeds.sanitize import clean_html, clean_html_text, clean_text, html_to_text, looks_like_html
-from jobs.search_index import plain_text
+from feeds.aggregate.parse import parse_feed
+from feeds.aggregate.sanitize import (
+    clean_html,
+    clean_html_text,
+    clean_text,
+    html_to_text,
+    looks_like_html,
+)
+from jobs.search.index import plain_text
 
 HOSTILE = [
     "<script>alert(1)</script><p>ok</p>",

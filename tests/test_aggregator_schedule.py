@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from feeds.schedule import backoff_interval, next_poll, regular_interval
+from feeds.aggregate.schedule import backoff_interval, next_poll, regular_interval
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 HOUR = timedelta(hours=1)

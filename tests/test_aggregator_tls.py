@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import feeds.outbound
+import core.outbound
+from core.outbound import Timeouts, outbound_client
 from core.settings import Settings
-from feeds.fetcher import fetch_feed
-from feeds.outbound import Timeouts, outbound_client
+from feeds.aggregate.fetch import fetch_feed
 from tests.helpers_hostile_servers import raw_server, replying, self_signed_certificate, server_tls
 
 CLOSED = Settings(allow_private_addresses=False, base_url="https://amicus.example")
@@ -32,7 +32,7 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
 def trusting_our_certificate(monkeypatch: pytest.MonkeyPatch, certificate) -> None:
     """The client trusts the test certificate instead of the public authorities."""
     context = ssl.create_default_context(cafile=str(certificate[0]))
-    monkeypatch.setattr(feeds.outbound, "_tls_context", lambda: context)
+    monkeypatch.setattr(core.outbound, "_tls_context", lambda: context)
 
 
 async def fetch(server, host: str) -> object:

@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from directory.models import Organization
-from feeds.aggregator import run_pass
+from feeds.aggregate.passes import run_pass
 from feeds.models import FeedSubscription
 from jobs.lifecycle import SYSTEM, Action, perform
 from jobs.models import Job

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from core.settings import PROJECT_ROOT
-from feeds.aggregator import claim, run_pass
+from feeds.aggregate.passes import claim, run_pass
 from feeds.models import FeedSubscription
 from jobs.models import Job
 from tests.helpers_federation import atom_entry, atom_feed, subscribe

@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 from lxml import etree
 
-from feeds import http_cache
-from feeds.catalog import resolve_url
+from feeds.publish import rendered_cache as http_cache
+from feeds.publish.catalog import resolve_url
 from feeds.schema_fields import job_fields_from_json, job_fields_from_xml
 from jobs.models import JobStatus, WorkMode
 from tests.helpers_feeds import (
@@ -309,7 +309,7 @@ async def test_a_search_feed_longer_than_a_page_links_its_pages(live_server, api
 
 
 async def test_a_complete_feed_too_large_for_one_document_is_paged(live_server, api, monkeypatch):
-    monkeypatch.setattr("feeds.job_entries.COMPLETE_FEED_PAGE_SIZE", 2)
+    monkeypatch.setattr("feeds.publish.job_feed.COMPLETE_FEED_PAGE_SIZE", 2)
     organization = await make_organization()
     for number in range(3):
         await make_job(organization, f"Paralegal {number}")

@@ -8,7 +8,7 @@ from dataclasses import astuple, fields
 from datetime import timedelta
 from decimal import Decimal
 
-from feeds.job_entries import FeedJob, feed_jobs
+from feeds.publish.job_feed import FeedJob, feed_jobs
 from jobs.models import Job, WorkMode
 from tests.helpers_feeds import NOW, make_job, make_organization
 

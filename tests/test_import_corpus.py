@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from feeds.aggregator import run_pass
+from feeds.aggregate.passes import run_pass
 from feeds.models import FeedSubscription
 from jobs.models import Job
 from tests.helpers_federation import active_content

@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from core.settings import PROJECT_ROOT
-from feeds.aggregator import LEASE, run_pass
+from feeds.aggregate.passes import LEASE, run_pass
 from feeds.models import FeedSubscription
 from jobs.models import Job
 from tests.helpers_federation import ServedFeed, atom_entry, atom_feed, subscribe

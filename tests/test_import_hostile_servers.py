@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from feeds.aggregator import run_pass
+from core.outbound import Timeouts
+from feeds.aggregate.passes import run_pass
 from feeds.models import FeedSubscription, SubscriptionStatus
-from feeds.outbound import Timeouts
 from jobs.models import Job
 from tests.helpers_federation import ServedFeed, atom_entry, atom_feed, subscribe
 from tests.helpers_hostile_servers import (

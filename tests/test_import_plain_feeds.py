@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from feeds.aggregator import run_pass
+from feeds.aggregate.passes import run_pass
 from feeds.models import FeedSubscription
 from jobs.lifecycle import expire_due_jobs
 from jobs.models import Category, EmploymentType, Job, JobStatus, WorkMode

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from tortoise.exceptions import IntegrityError
 
 from directory.models import Organization, OrganizationKind, OrganizationStatus
-from feeds.importer import import_feed
+from feeds.aggregate.importer import import_feed
+from feeds.aggregate.parse import parse_feed
 from feeds.models import FeedSubscription
-from feeds.parser import parse_feed
 from jobs.models import Job, JobStatus
-from jobs.search_index import job_search_columns
+from jobs.search.index import job_search_columns
 from tests.helpers_federation import atom_entry, atom_feed, subscribe
 
 FEED_URL = "https://sister.example.org/jobs.atom"

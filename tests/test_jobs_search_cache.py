@@ -16,9 +16,10 @@ from tortoise.transactions import in_transaction
 
 from core.settings import Settings
 from directory.models import Organization, OrganizationStatus
-from jobs import search_cache
 from jobs.models import Category, EmploymentType, Job, JobStatus, WorkMode
-from jobs.search import parse_job_query, search_jobs
+from jobs.search import cache as search_cache
+from jobs.search.engine import search_jobs
+from jobs.search.params import parse_job_query
 from tests.conftest import start_server, stop_server, uses_postgres
 from tests.helpers_search import make_job, make_organization
 

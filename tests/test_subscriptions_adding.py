@@ -12,9 +12,9 @@ import pytest
 from core.settings import PROJECT_ROOT
 from core.validation import ValidationError
 from directory.models import Role
-from feeds.aggregator import run_pass
+from feeds.aggregate.passes import run_pass
+from feeds.aggregate.subscriptions import add_subscription
 from feeds.models import FeedSubscription, SubscriptionStatus
-from feeds.subscriptions import add_subscription
 from jobs.models import Job
 from tests.helpers_directory import make_account, make_admin, make_organization, sign_in
 from tests.helpers_federation import ServedFeed, atom_entry, atom_feed

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from feeds.hub import MAX_PENDING_PER_CALLBACK_HOST
 from feeds.models import HubIntent, HubSubscription
+from feeds.websub.hub import MAX_PENDING_PER_CALLBACK_HOST
 from tests.helpers_feeds import make_job, make_organization
 from tests.helpers_websub import SECRET, WAIT_SECONDS, subscriber_fixture  # noqa: F401
 

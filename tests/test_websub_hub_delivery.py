@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.database import close_database, open_database
+from core.outbound import outbound_client
 from core.settings import Settings
-from feeds.hub import subscription_key
-from feeds.hub_delivery import MAX_RETRY_SECONDS, HubWorker, retry_delay, signature
 from feeds.models import HubDelivery, HubIntent, HubMode, HubSubscription
-from feeds.outbound import outbound_client
+from feeds.websub.hub import subscription_key
+from feeds.websub.hub_delivery import MAX_RETRY_SECONDS, HubWorker, retry_delay, signature
 from tests.helpers_feeds import make_job, make_organization
 from tests.helpers_websub import SECRET, Subscriber, subscriber_fixture  # noqa: F401
 

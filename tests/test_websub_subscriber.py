@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from feeds.aggregator import run_pass
+from feeds.aggregate.passes import run_pass
 from feeds.models import FeedSubscription, HubSubscription
 from jobs.models import Job
 from tests.helpers_directory import make_admin, sign_in

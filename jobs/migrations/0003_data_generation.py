@@ -1,7 +1,7 @@
 """The jobs data generation: one row whose counter moves on every write to a job or an
 organization.
 
-Search results are cached per process and keyed by this counter (jobs.search_cache), so it must
+Search results are cached per process and keyed by this counter (jobs.search.cache), so it must
 move on every change, however it is made: Model.save(), QuerySet.update() (job state changes,
 organization suspensions), bulk imports or raw SQL. A trigger sees them all, in the writing
 transaction, on every process's database. PostgreSQL bumps once per statement; SQLite only has

@@ -21,8 +21,8 @@ import feedparser
 import feedparser_rs
 
 from core.i18n import gettext as _
-from feeds.entries import EntrySource, ParsedEntry, ParsedFeed
-from feeds.sanitize import clean_text, html_to_text, looks_like_html
+from feeds.aggregate.parsed import EntrySource, ParsedEntry, ParsedFeed
+from feeds.aggregate.sanitize import clean_text, html_to_text, looks_like_html
 
 ParserBackend = Callable[[bytes, str, str], ParsedFeed]
 
@@ -187,7 +187,7 @@ def parse_with_feedparser(body: bytes, url: str, content_type: str) -> ParsedFee
 def parse_with_feedparser_rs(body: bytes, url: str, content_type: str) -> ParsedFeed:
     # Bytes, never a string: feedparser-rs fetches a string that looks like a URL. Its own
     # sanitizing is off because it treats plain-text titles as markup and drops what looks
-    # like a tag ("Staff & <Investigator>" became "Staff &"); feeds.sanitize cleans
+    # like a tag ("Staff & <Investigator>" became "Staff &"); feeds.aggregate.sanitize cleans
     # everything the importer stores anyway.
     try:
         result = feedparser_rs.parse(bytes(body), sanitize_html=False)

@@ -23,10 +23,10 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from core.i18n import gettext as _
-from feeds.discovery import discover_feeds, looks_like_html
-from feeds.entries import EntrySource, ParsedEntry, ParsedFeed
-from feeds.parser_backends import BACKENDS, DEFAULT_BACKEND
-from feeds.sanitize import clean_text, html_to_text
+from feeds.aggregate.discovery import discover_feeds, looks_like_html
+from feeds.aggregate.parse_backends import BACKENDS, DEFAULT_BACKEND
+from feeds.aggregate.parsed import EntrySource, ParsedEntry, ParsedFeed
+from feeds.aggregate.sanitize import clean_text, html_to_text
 from feeds.schema_fields import (
     AMICUS_NS,
     job_fields_from_json,

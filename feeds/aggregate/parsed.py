@@ -2,7 +2,7 @@
 
 Titles, authors and categories are plain text (markup in them already turned into text);
 summary_html and content_html are markup as the feed gave it, unsanitized. The importer
-passes every string through feeds.sanitize (clean_text, clean_html) before it is stored or
+passes every string through feeds.aggregate.sanitize (clean_text, clean_html) before it is stored or
 shown. Fields a feed does not carry stay empty; nothing is invented.
 """
 

@@ -22,12 +22,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from tortoise.expressions import F
 
+from core.outbound import OutboundError, outbound_client
 from core.security import new_secret
 from core.settings import Settings
-from feeds.aggregator import _import
-from feeds.fetcher import FetchResult
+from feeds.aggregate.fetch import FetchResult
+from feeds.aggregate.passes import _import
 from feeds.models import FeedSubscription, SubscriptionStatus
-from feeds.outbound import OutboundError, outbound_client
 
 logger = logging.getLogger("amicus.websub")
 

@@ -15,10 +15,10 @@ from core.settings import Settings
 from core.validation import ValidationError
 from core.web import ApiError, read_json_object
 from directory.auth import require_admin
-from feeds.admin import subscription_or_404
+from feeds.aggregate.admin_pages import subscription_or_404
+from feeds.aggregate.subscriptions import add_subscription, remove_subscription, set_paused
 from feeds.models import FeedSubscription, SubscriptionKind
-from feeds.subscriptions import add_subscription, remove_subscription, set_paused
-from feeds.websub_subscriber import unsubscribe_after_response
+from feeds.websub.subscriber import unsubscribe_after_response
 
 
 def _moment(value: Any) -> str | None:

@@ -17,17 +17,16 @@ from core.web import ApiError
 from directory.profile import country_name, language_name
 from jobs.api import job_resource
 from jobs.labels import CATEGORIES, EMPLOYMENT_TYPES, WORK_MODES, display_helpers, options
-from jobs.search import (
+from jobs.search.engine import SearchResult, search_jobs
+from jobs.search.params import (
     FACETS,
     MAX_PER_PAGE,
     MAX_POSTED_WITHIN_DAYS,
     SORTS,
     JobQuery,
     SearchError,
-    SearchResult,
     job_query_to_params,
     parse_job_query,
-    search_jobs,
 )
 
 # The feed formats every search is also published as (served by the feeds package).

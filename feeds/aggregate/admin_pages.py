@@ -14,15 +14,15 @@ from core.validation import ValidationError
 from core.web import form_values, read_form
 from directory.auth import require_admin
 from directory.models import Organization, OrganizationStatus
-from feeds.models import FeedSubscription, SubscriptionKind, SubscriptionStatus
-from feeds.subscriptions import (
+from feeds.aggregate.subscriptions import (
     add_subscription,
     approve_member_feed,
     pending_member_feeds,
     remove_subscription,
     set_paused,
 )
-from feeds.websub_subscriber import unsubscribe_after_response
+from feeds.models import FeedSubscription, SubscriptionKind, SubscriptionStatus
+from feeds.websub.subscriber import unsubscribe_after_response
 
 ADMIN_FEEDS = "/admin/feeds"
 KIND_LABELS = {

@@ -1,7 +1,7 @@
 """The WebSub hub (W3C Recommendation) for this instance's own feeds: requests and intents.
 
 POST /websub/hub takes a subscribe/unsubscribe request, checks it and stores it as an intent
-(202). The hub worker (feeds.hub_delivery) then verifies the intent with a GET to the callback
+(202). The hub worker (feeds.websub.hub_delivery) then verifies the intent with a GET to the callback
 carrying hub.challenge; only an echoed challenge makes the subscription active or removes it.
 A request that fails a check is refused with 400 and stores nothing.
 
@@ -22,12 +22,12 @@ from urllib.parse import urlsplit
 import httpx
 
 from core.i18n import gettext as _
+from core.outbound import OutboundError
 from core.security import new_secret
 from core.settings import Settings
-from feeds.catalog import WHOLE_NUMBER, FeedNotFound, FeedParameterError, resolve_url
-from feeds.http_cache import rendered_feed
 from feeds.models import HubIntent, HubMode, HubSubscription
-from feeds.outbound import OutboundError
+from feeds.publish.catalog import WHOLE_NUMBER, FeedNotFound, FeedParameterError, resolve_url
+from feeds.publish.rendered_cache import rendered_feed
 
 HUB_PATH = "/websub/hub"
 MAX_SECRET_BYTES = 200

@@ -17,7 +17,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from core.i18n import gettext as _
-from feeds.job_entries import MEDIA_TYPES, DeletionMark, FeedJob, JobFeed
+from feeds.publish.job_feed import MEDIA_TYPES, DeletionMark, FeedJob, JobFeed
 from feeds.schema_fields import (
     AMICUS_NS,
     HISTORY_NS,

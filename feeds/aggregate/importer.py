@@ -1,6 +1,6 @@
 """The import stage: a parsed feed becomes jobs (or sister-network members), in one transaction.
 
-Everything a feed says is data from strangers. Every string passes through feeds.sanitize
+Everything a feed says is data from strangers. Every string passes through feeds.aggregate.sanitize
 again, whatever the parser did; values are checked against the model's choices and lengths,
 and a value that does not fit is left empty rather than guessed. Identity follows the
 federation contract: an entry's `urn:uuid:` id is the job's permanent uid on every instance,
@@ -29,9 +29,9 @@ from core.i18n import gettext as _
 from core.settings import Settings
 from core.validation import encode_tag_list, slugify
 from directory.models import AuditEvent, Organization, OrganizationKind, OrganizationStatus
-from feeds.entries import ParsedEntry, ParsedFeed
+from feeds.aggregate.parsed import ParsedEntry, ParsedFeed
+from feeds.aggregate.sanitize import clean_html, clean_html_text, clean_text, html_to_text
 from feeds.models import FeedSubscription, SubscriptionKind
-from feeds.sanitize import clean_html, clean_html_text, clean_text, html_to_text
 from jobs.lifecycle import expires_at, new_slug
 from jobs.models import (
     ENDED_STATUSES,
@@ -42,7 +42,7 @@ from jobs.models import (
     SalaryUnit,
     WorkMode,
 )
-from jobs.search_index import values_search_columns
+from jobs.search.index import values_search_columns
 
 # Ids kept verbatim as a Job's uid: globally unique by construction. Any other id (an RSS
 # guid such as "42", a permalink) is only unique within its feed, so it is qualified by it.

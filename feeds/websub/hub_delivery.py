@@ -21,13 +21,13 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from core.background import BackgroundWorker, lifetime_task, repeat
+from core.outbound import OutboundError, outbound_client
 from core.settings import Settings
-from feeds.catalog import FeedNotFound, FeedParameterError, resolve_url
-from feeds.http_cache import RenderedFeed, data_generation, rendered_feed
-from feeds.hub import HUB_PATH, apply_intent, intent_is_confirmed
-from feeds.job_entries import feed_moment
 from feeds.models import HubDelivery, HubIntent, HubSubscription
-from feeds.outbound import OutboundError, outbound_client
+from feeds.publish.catalog import FeedNotFound, FeedParameterError, resolve_url
+from feeds.publish.job_feed import feed_moment
+from feeds.publish.rendered_cache import RenderedFeed, data_generation, rendered_feed
+from feeds.websub.hub import HUB_PATH, apply_intent, intent_is_confirmed
 
 logger = logging.getLogger("amicus.websub")
 

@@ -18,17 +18,17 @@ from starlette.datastructures import QueryParams
 from core import i18n
 from core.settings import Settings
 from directory.models import Organization, OrganizationStatus
-from feeds import directory_feed
-from feeds.job_entries import (
+from feeds.publish import directory_feed
+from feeds.publish.atom_rss import render_atom, render_rss
+from feeds.publish.job_feed import (
     MEDIA_TYPES,
     JobFeed,
     complete_feed,
     jobs_search_feed,
     organization_feed,
 )
-from feeds.jsonfeed import render_json_feed
-from feeds.xml_feeds import render_atom, render_rss
-from jobs.search import JobQuery, SearchError, job_query_to_params, parse_job_query
+from feeds.publish.json_feed import render_json_feed
+from jobs.search.params import JobQuery, SearchError, job_query_to_params, parse_job_query
 
 OPML_MEDIA_TYPE = "text/x-opml"
 # ASCII digits only ("²".isdigit() is true), and short enough for int() to be cheap.

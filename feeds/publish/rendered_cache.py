@@ -29,9 +29,9 @@ from starlette.responses import Response
 from tortoise import connections
 
 from core.settings import Settings
-from feeds.catalog import FeedRequest, render
-from feeds.job_entries import feed_moment
-from jobs import search_cache
+from feeds.publish.catalog import FeedRequest, render
+from feeds.publish.job_feed import feed_moment
+from jobs.search import cache as search_cache
 
 MAX_CACHED_FEEDS = 2048
 MAX_CACHED_BYTES = 64 * 1024 * 1024

@@ -12,14 +12,14 @@ from lxml import etree
 
 from core.i18n import gettext as _
 from directory.models import Organization, OrganizationStatus
-from feeds.job_entries import EMPTY_FEED_UPDATED
+from feeds.publish.atom_rss import EXTENSION, GENERATOR_URI, VERSION, EntryElements, add_entry
+from feeds.publish.job_feed import EMPTY_FEED_UPDATED
 from feeds.schema_fields import (
     NAMESPACES,
     append_organization_fields,
     organization_jobs_feed_url,
     xml_text,
 )
-from feeds.xml_feeds import EXTENSION, GENERATOR_URI, VERSION, EntryElements, add_entry
 
 DIRECTORY_FEED_PATH = "/directory/feed.atom"
 OPML_PATH = "/directory.opml"

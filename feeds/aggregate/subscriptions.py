@@ -17,12 +17,12 @@ from core.i18n import gettext as _
 from core.settings import Settings
 from core.validation import ValidationError
 from directory.models import Organization, OrganizationStatus
-from feeds.entries import ParsedFeed
-from feeds.fetcher import fetch_feed
-from feeds.importer import plain_words
+from feeds.aggregate.fetch import fetch_feed
+from feeds.aggregate.importer import plain_words
+from feeds.aggregate.parse import parse_feed_async
+from feeds.aggregate.parsed import ParsedFeed
+from feeds.aggregate.sanitize import clean_text
 from feeds.models import FeedSubscription, SubscriptionKind, SubscriptionStatus
-from feeds.parser import parse_feed_async
-from feeds.sanitize import clean_text
 
 # A page may announce several feeds (comments, categories); the first few are tried.
 MAX_ALTERNATES = 3

@@ -2,7 +2,7 @@
 
 HTTP only: conditional GET with the stored validators, a body of at most 5 MiB after
 decompression (decompressed here, in bounded steps, so that a gzip bomb stops at the limit
-instead of filling memory first), at most 5 redirects each checked by feeds.outbound, and
+instead of filling memory first), at most 5 redirects each checked by core.outbound, and
 one total deadline. Every failure ends in a FetchResult with a kind and a reason in plain
 words; fetch_feed raises nothing a remote server can provoke.
 """
@@ -23,8 +23,7 @@ from dataclasses import dataclass
 import httpx
 
 from core.i18n import gettext as _
-from core.settings import Settings
-from feeds.outbound import (
+from core.outbound import (
     MAX_REDIRECTS,
     OutboundClient,
     OutboundError,
@@ -32,6 +31,7 @@ from feeds.outbound import (
     check_url,
     outbound_client,
 )
+from core.settings import Settings
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 REDIRECTS = (301, 302, 303, 307, 308)

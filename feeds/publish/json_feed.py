@@ -15,9 +15,9 @@ import json
 from typing import Any
 
 from core.i18n import gettext as _
-from feeds.job_entries import FeedJob, JobFeed
+from feeds.publish.atom_rss import entry_link
+from feeds.publish.job_feed import FeedJob, JobFeed
 from feeds.schema_fields import json_extensions, rfc3339
-from feeds.xml_feeds import entry_link
 
 VERSION_URL = "https://jsonfeed.org/version/1.1"
 

@@ -31,7 +31,8 @@ from jobs.models import (
     SalaryUnit,
     WorkMode,
 )
-from jobs.search import JobQuery, filter_jobs, job_query_to_params, search_jobs, visible_jobs
+from jobs.search.engine import filter_jobs, search_jobs, visible_jobs
+from jobs.search.params import JobQuery, job_query_to_params
 
 FORMATS = ("atom", "rss", "json")
 MEDIA_TYPES = {

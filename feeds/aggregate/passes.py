@@ -27,13 +27,13 @@ from tortoise.transactions import in_transaction
 
 from core.background import BackgroundWorker, lifetime_task, repeat
 from core.i18n import gettext as _
+from core.outbound import Endpoint, OutboundClient, Timeouts, outbound_client
 from core.settings import MAX_FETCHES_IN_FLIGHT, Settings
-from feeds.fetcher import FetchLimiter, FetchResult, fetch_feed
-from feeds.importer import ImportSummary, import_feed, plain_words
+from feeds.aggregate.fetch import FetchLimiter, FetchResult, fetch_feed
+from feeds.aggregate.importer import ImportSummary, import_feed, plain_words
+from feeds.aggregate.parse import parse_feed_async
+from feeds.aggregate.schedule import next_poll
 from feeds.models import FeedSubscription, SubscriptionStatus
-from feeds.outbound import Endpoint, OutboundClient, Timeouts, outbound_client
-from feeds.parser import parse_feed_async
-from feeds.schedule import next_poll
 
 logger = logging.getLogger("amicus.aggregator")
 
@@ -186,7 +186,7 @@ async def process(
         totals.fetched += 1
         summary, error, ttl_minutes, topic = await _import(subscription, result, settings, now)
     if result.ok and not error and topic:
-        from feeds.websub_subscriber import ensure_subscription  # it imports this module
+        from feeds.websub.subscriber import ensure_subscription  # it imports this module
 
         await ensure_subscription(subscription, topic, client, settings, now)
     if error:

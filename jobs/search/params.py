@@ -1,0 +1,253 @@
+"""Job search parameters: query-string values -> a validated JobQuery, and back.
+
+The same parameters drive /jobs, /api/jobs and the job feeds, so a search and its feed
+always find the same jobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import date
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from core.i18n import gettext as _
+from core.search_terms import query_terms
+from core.settings import Settings
+from core.validation import countries, normalize_language_tag
+from jobs.models import Category, EmploymentType, WorkMode
+
+SORTS = ("relevance", "newest", "closing")
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+MAX_QUERY_LENGTH = 200
+MAX_QUERY_TERMS = 32
+MAX_VALUES_PER_FILTER = 50
+MAX_POSTED_WITHIN_DAYS = 365
+DEFAULT_JOB_DAYS = Settings.job_default_days
+E = TypeVar("E", bound=StrEnum)
+FACETS = ("country", "employment_type", "category", "work_mode", "language")
+
+
+class SearchError(ValueError):
+    """A malformed search parameter; the message is the reason, already translated."""
+
+    def __init__(self, message: str, parameter: str):
+        super().__init__(message)
+        self.parameter = parameter
+
+
+@dataclass(frozen=True)
+class JobQuery:
+    text: str = ""
+    country: tuple[str, ...] = ()
+    region: tuple[str, ...] = ()
+    organization: tuple[str, ...] = ()
+    employment_type: tuple[EmploymentType, ...] = ()
+    category: tuple[Category, ...] = ()
+    work_mode: tuple[WorkMode, ...] = ()
+    language: tuple[str, ...] = ()
+    posted_within: int | None = None
+    closing_after: date | None = None
+    salary_given: bool | None = None
+    # Empty means the default: relevance with a text query, newest without.
+    sort: str = ""
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    @property
+    def terms(self) -> list[str]:
+        return query_terms(self.text)
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort == "relevance" and not self.text:
+            return "newest"
+        return self.sort or ("relevance" if self.text else "newest")
+
+    def with_page(self, page: int) -> JobQuery:
+        return replace(self, page=page)
+
+
+# --- parameters ---------------------------------------------------------------------------
+
+
+def _values(params: Mapping[str, Any], name: str) -> list[str]:
+    """Every value given for a name: repeated (country=US&country=CA) or comma-separated."""
+    if hasattr(params, "getlist"):
+        raw = params.getlist(name)
+    else:
+        value = params.get(name)
+        raw = [] if value is None else (list(value) if isinstance(value, list | tuple) else [value])
+    values = [part.strip() for item in raw for part in str(item).split(",") if part.strip()]
+    if len(values) > MAX_VALUES_PER_FILTER:
+        raise SearchError(
+            _("'%(name)s' accepts at most %(max)d values.")
+            % {"name": name, "max": MAX_VALUES_PER_FILTER},
+            name,
+        )
+    return list(dict.fromkeys(values))
+
+
+def _single(params: Mapping[str, Any], name: str) -> str:
+    values = _values(params, name)
+    if len(values) > 1:
+        raise SearchError(_("'%(name)s' takes a single value.") % {"name": name}, name)
+    return values[0] if values else ""
+
+
+def _enum_values(params: Mapping[str, Any], name: str, enum: type[E]) -> tuple[E, ...]:
+    by_folded = {member.value.casefold(): member for member in enum}
+    chosen = []
+    for value in _values(params, name):
+        member = by_folded.get(value.casefold())
+        if member is None:
+            allowed = ", ".join(member.value for member in enum)
+            raise SearchError(
+                _("Unknown %(name)s '%(value)s'; use one of: %(allowed)s.")
+                % {"name": name, "value": value, "allowed": allowed},
+                name,
+            )
+        chosen.append(member)
+    return tuple(chosen)
+
+
+def _whole_number(params: Mapping[str, Any], name: str, minimum: int, maximum: int) -> int | None:
+    raw = _single(params, name)
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit():
+        raise SearchError(_("'%(name)s' must be a whole number.") % {"name": name}, name)
+    value = int(raw)
+    if not minimum <= value <= maximum:
+        raise SearchError(
+            _("'%(name)s' must be between %(min)d and %(max)d.")
+            % {"name": name, "min": minimum, "max": maximum},
+            name,
+        )
+    return value
+
+
+def _text(params: Mapping[str, Any]) -> str:
+    raw = params.getlist("q") if hasattr(params, "getlist") else [params.get("q") or ""]
+    text = " ".join(" ".join(str(item).split()) for item in raw if item).strip()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise SearchError(
+            _("The search text must be at most %(max)d characters.") % {"max": MAX_QUERY_LENGTH},
+            "q",
+        )
+    if len(query_terms(text)) > MAX_QUERY_TERMS:
+        raise SearchError(
+            _("The search text may hold at most %(max)d words.") % {"max": MAX_QUERY_TERMS},
+            "q",
+        )
+    return text
+
+
+def _countries(params: Mapping[str, Any]) -> tuple[str, ...]:
+    codes = [value.upper() for value in _values(params, "country")]
+    unknown = [code for code in codes if code not in countries()]
+    if unknown:
+        raise SearchError(
+            _("Unknown country code '%(code)s'; use ISO 3166-1 codes such as US or AR.")
+            % {"code": unknown[0]},
+            "country",
+        )
+    return tuple(dict.fromkeys(codes))
+
+
+def _languages(params: Mapping[str, Any]) -> tuple[str, ...]:
+    tags = []
+    for value in _values(params, "language"):
+        tag = normalize_language_tag(value)
+        if tag is None:
+            raise SearchError(
+                _("Unknown language '%(value)s'; use a BCP 47 tag such as en, es or ja.")
+                % {"value": value},
+                "language",
+            )
+        tags.append(tag)
+    return tuple(dict.fromkeys(tags))
+
+
+def _date(params: Mapping[str, Any], name: str) -> date | None:
+    raw = _single(params, name)
+    if not raw:
+        return None
+    try:
+        if len(raw) != 10:
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise SearchError(
+            _("'%(name)s' must be a date written YYYY-MM-DD.") % {"name": name}, name
+        ) from None
+
+
+def _boolean(params: Mapping[str, Any], name: str) -> bool | None:
+    raw = _single(params, name).lower()
+    if not raw:
+        return None
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SearchError(_("'%(name)s' must be true or false.") % {"name": name}, name)
+
+
+def _sort(params: Mapping[str, Any]) -> str:
+    sort = _single(params, "sort")
+    if sort and sort not in SORTS:
+        raise SearchError(
+            _("Unknown sort '%(value)s'; use one of: %(allowed)s.")
+            % {"value": sort, "allowed": ", ".join(SORTS)},
+            "sort",
+        )
+    return sort
+
+
+def parse_job_query(params: Mapping[str, Any]) -> JobQuery:
+    """A JobQuery from query parameters; unknown names (utm_*, lang) are ignored."""
+    organizations = tuple(value.lower() for value in _values(params, "organization"))
+    return JobQuery(
+        text=_text(params),
+        country=_countries(params),
+        region=tuple(value[:100] for value in _values(params, "region")),
+        organization=organizations,
+        employment_type=_enum_values(params, "employment_type", EmploymentType),
+        category=_enum_values(params, "category", Category),
+        work_mode=_enum_values(params, "work_mode", WorkMode),
+        language=_languages(params),
+        posted_within=_whole_number(params, "posted_within", 1, MAX_POSTED_WITHIN_DAYS),
+        closing_after=_date(params, "closing_after"),
+        salary_given=_boolean(params, "salary_given"),
+        sort=_sort(params),
+        page=_whole_number(params, "page", 1, MAX_PAGE) or 1,
+        per_page=_whole_number(params, "per_page", 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE,
+    )
+
+
+def job_query_to_params(query: JobQuery, *, page: bool = True) -> list[tuple[str, str]]:
+    """The canonical parameters of a query (defaults left out), for links and feed URLs."""
+    params: list[tuple[str, str]] = []
+    if query.text:
+        params.append(("q", query.text))
+    for item in fields(JobQuery):
+        value = getattr(query, item.name)
+        if item.name in ("text", "sort", "page", "per_page") or value in (None, ()):
+            continue
+        if isinstance(value, tuple):
+            params.extend((item.name, str(member)) for member in value)
+        elif isinstance(value, bool):
+            params.append((item.name, "true" if value else "false"))
+        else:
+            params.append((item.name, str(value)))
+    if query.sort:
+        params.append(("sort", query.sort))
+    if page and query.page != 1:
+        params.append(("page", str(query.page)))
+    if query.per_page != DEFAULT_PER_PAGE:
+        params.append(("per_page", str(query.per_page)))
+    return params
