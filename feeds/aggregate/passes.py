@@ -27,6 +27,7 @@ from tortoise.transactions import in_transaction
 
 from core.background import BackgroundWorker, lifetime_task, repeat
 from core.i18n import gettext as _
+from core.orm_internals import primary_key_column, to_db_value, update_sql
 from core.outbound import Endpoint, OutboundClient, Timeouts, outbound_client
 from core.settings import MAX_FETCHES_IN_FLIGHT, Settings
 from feeds.aggregate.fetch import FetchLimiter, FetchResult, fetch_feed
@@ -228,16 +229,9 @@ async def process(
 def _owned_update_sql(connection: BaseDBAsyncClient, fields: tuple[str, ...]) -> str:
     """UPDATE of these fields of one subscription, by id, while `lease_owner` is still ours;
     parameters: the fields' values, then the id, then the owner."""
-    meta = FeedSubscription._meta
-    table = meta.basetable
-    executor = connection.executor_class(model=FeedSubscription, db=connection)
-    query = connection.query_class.update(table)
-    for position, field in enumerate(fields):
-        query = query.set(meta.fields_db_projection[field], executor.parameter(position))
-    ours = (table[meta.db_pk_column] == executor.parameter(len(fields))) & (
-        table["lease_owner"] == executor.parameter(len(fields) + 1)
+    return update_sql(
+        connection, FeedSubscription, fields, (primary_key_column(FeedSubscription), "lease_owner")
     )
-    return query.where(ours).get_sql()
 
 
 async def _save(results: list[tuple[FeedSubscription, dict[str, object]]], owner: str) -> None:
@@ -253,7 +247,6 @@ async def _save(results: list[tuple[FeedSubscription, dict[str, object]]], owner
             url__in=[changes["url"] for _s, changes in results if changes.get("url")] or [""]
         ).values_list("url", flat=True)
     )
-    fields_map = FeedSubscription._meta.fields_map
     released = {"lease_owner": "", "lease_until": None, "updated_at": datetime.now(UTC)}
     rows: defaultdict[tuple[str, ...], list[list[object]]] = defaultdict(list)
     for subscription, changes in results:
@@ -261,7 +254,7 @@ async def _save(results: list[tuple[FeedSubscription, dict[str, object]]], owner
             del changes["url"]  # another subscription already follows the new address
         changes.update(released)
         fields = tuple(sorted(changes))
-        values = [fields_map[field].to_db_value(changes[field], None) for field in fields]
+        values = [to_db_value(FeedSubscription, field, changes[field]) for field in fields]
         rows[fields].append([*values, subscription.id, owner])
     async with in_transaction() as connection:
         for fields, values in rows.items():

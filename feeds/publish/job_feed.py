@@ -20,6 +20,7 @@ from tortoise import connections
 from tortoise.queryset import QuerySet
 
 from core.i18n import gettext as _
+from core.orm_internals import column_converters, query_sql
 from directory.models import Organization
 from jobs.jsonld import job_url
 from jobs.models import (
@@ -145,12 +146,12 @@ async def _plain_rows(queryset: QuerySet[Job], columns: Sequence[str]) -> list[t
     column keeps the ORM's own conversion (enums, decimals).
     """
     query = queryset.values_list(*columns)
-    query._choose_db_if_not_chosen()
-    query._make_query()
-    sql, params = query.query.get_parameterized_sql()
+    sql, params = query_sql(query)
     converters: list[Callable[[Any], Any]] = [
-        _stored_date if column in _DATE_COLUMNS else query.resolve_to_python_value(Job, column)
-        for column in columns
+        _stored_date if column in _DATE_COLUMNS else orm_converter
+        for column, orm_converter in zip(
+            columns, column_converters(query, Job, columns), strict=True
+        )
     ]
     _, records = await connections.get("default").execute_query(sql, params)
     return [

@@ -10,7 +10,8 @@ database: reading the generation is one primary-key lookup per search. Visibilit
 time (closing dates, the default lifetime), so searches made without an explicit moment are
 evaluated at the start of the current minute and the minute is part of the key.
 
-Cached jobs are handed out as copies (copy_of), never the instances the cache holds.
+Cached jobs are handed out as copies (core.orm_internals.copy_instance), never the instances
+the cache holds.
 
 Searches inside a transaction bypass the cache: the generation they read is not committed, and
 a rollback would hand the same number to different data.
@@ -18,7 +19,6 @@ a rollback would hand the same number to different data.
 
 from __future__ import annotations
 
-import copy
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -27,7 +27,6 @@ from threading import Lock
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
-from tortoise.models import Model
 
 MAX_ENTRIES = 512
 MAX_JOBS = 2048
@@ -99,22 +98,6 @@ cache = SearchCache()
 groups = SearchCache(max_entries=MAX_GROUPS)
 # Jobs as loaded for result pages (organization included), one entry per job.
 jobs = SearchCache(max_entries=MAX_JOBS)
-
-
-def copy_of(instance: Model) -> Model:
-    """A copy to hand out, so that changing it cannot change what the cache holds: its own
-    attributes and its own copies of the related instances loaded with it."""
-    clone = copy.copy(instance)
-    state = vars(clone)
-    # Field values are immutable (text, numbers, dates, enums); related instances and
-    # bookkeeping containers are kept under private names.
-    for name in [name for name in state if name.startswith("_")]:
-        value = state[name]
-        if isinstance(value, Model):
-            state[name] = copy_of(value)
-        elif type(value) in (dict, list, set):
-            state[name] = type(value)(value)
-    return clone
 
 
 def database_identity(connection: BaseDBAsyncClient) -> Hashable:

@@ -21,6 +21,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from core.database import dialect
+from core.orm_internals import copy_instance, query_sql
 from directory.models import OrganizationStatus
 from jobs.models import Job, JobStatus
 from jobs.search import cache as search_cache
@@ -153,14 +154,12 @@ def _structural_sql(queryset: QuerySet[Job], *, scan: bool = False) -> tuple[str
     statistics, then prefers a one-column index on a filtered column (country, work mode…)
     and reads every such job's wide row to check the rest; the covering index by status
     (migration 0002) answers the same from its narrow entries, several times faster."""
-    values = queryset.values("id", "posted_at", "valid_through", *FACETS)
-    values._choose_db_if_not_chosen()
-    values._make_query()
-    values.query._orderbys = []
-    sql, params = values.query.get_parameterized_sql()
+    sql, params = query_sql(
+        queryset.values("id", "posted_at", "valid_through", *FACETS), ordered=False
+    )
     if scan and dialect() == "sqlite":
         sql = sql.replace(' FROM "job" ', ' FROM "job" INDEXED BY job_search_by_status ', 1)
-    return sql, list(params)
+    return sql, params
 
 
 def _hits_sql(builder: _Sql, terms: list[str], *, ranked: bool) -> str:
@@ -434,10 +433,10 @@ async def _jobs_by_id(ids: Sequence[int], version: tuple[Any, int] | None) -> di
     if version is None:
         return {job.id: job for job in await Job.filter(id__in=ids).select_related("organization")}
     cached = search_cache.jobs.get_many((version, job_id) for job_id in ids)
-    by_id = {key[1]: search_cache.copy_of(job) for key, job in cached.items()}
+    by_id = {key[1]: copy_instance(job) for key, job in cached.items()}
     missing = [job_id for job_id in ids if job_id not in by_id]
     if missing:
         for job in await Job.filter(id__in=missing).select_related("organization"):
             search_cache.jobs.put((version, job.id), job)
-            by_id[job.id] = search_cache.copy_of(job)
+            by_id[job.id] = copy_instance(job)
     return by_id

@@ -1,0 +1,92 @@
+"""What core.orm_internals relies on in Tortoise ORM's private API still holds in the installed
+version. A failure here after an upgrade means the ORM changed under the application: fix
+core/orm_internals.py (and only it), then move the pin in pyproject.toml."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from core import orm_internals
+from directory.models import Organization
+from feeds.models import FeedSubscription, SubscriptionStatus
+from jobs.models import Job, JobStatus
+from tests.helpers_feeds import make_job, make_organization
+
+
+def test_the_installed_tortoise_is_the_minor_version_tested():
+    installed = tuple(int(part) for part in version("tortoise-orm").split(".")[:2])
+    assert installed == orm_internals.TESTED_TORTOISE
+
+
+async def test_query_sql_is_the_sql_the_query_runs(live_server):
+    ohio = await make_organization()
+    await make_job(ohio, "Staff Attorney")
+    await make_job(ohio, "Investigator")
+    query = Job.filter(status=JobStatus.PUBLISHED).order_by("title").values_list("title")
+    sql, params = orm_internals.query_sql(query)
+    _, rows = await connections.get("default").execute_query(sql, params)
+    assert [tuple(row) for row in rows] == [("Investigator",), ("Staff Attorney",)]
+    assert "ORDER BY" in sql.upper()
+
+
+async def test_query_sql_unordered_drops_only_the_order(live_server):
+    ohio = await make_organization()
+    await make_job(ohio, "Staff Attorney")
+    await make_job(ohio, "Investigator", status=JobStatus.CLOSED)
+    query = Job.filter(status=JobStatus.PUBLISHED).order_by("-title").values("id", "title")
+    sql, params = orm_internals.query_sql(query, ordered=False)
+    assert "ORDER BY" not in sql.upper()
+    _, rows = await connections.get("default").execute_query(sql, params)
+    assert [dict(row)["title"] for row in rows] == ["Staff Attorney"]
+
+
+async def test_column_converters_read_stored_values_as_the_orm_does(live_server):
+    ohio = await make_organization()
+    job = await make_job(ohio)
+    query = Job.filter(id=job.id).values_list("status", "salary_min")
+    sql, params = orm_internals.query_sql(query)
+    _, rows = await connections.get("default").execute_query(sql, params)
+    converters = orm_internals.column_converters(query, Job, ("status", "salary_min"))
+    read = tuple(convert(value) for convert, value in zip(converters, rows[0], strict=True))
+    assert read == tuple(await query)[0]
+    assert isinstance(read[0], JobStatus)
+
+
+async def test_update_sql_updates_only_the_matching_row(live_server):
+    mine = await FeedSubscription.create(url="https://a.example/feed", lease_owner="me")
+    theirs = await FeedSubscription.create(url="https://b.example/feed", lease_owner="them")
+    fields = ("status", "name")
+    sql = orm_internals.update_sql(
+        connections.get("default"),
+        FeedSubscription,
+        fields,
+        (orm_internals.primary_key_column(FeedSubscription), "lease_owner"),
+    )
+    values = [
+        orm_internals.to_db_value(FeedSubscription, "status", SubscriptionStatus.DISABLED),
+        orm_internals.to_db_value(FeedSubscription, "name", "Renamed"),
+    ]
+    async with in_transaction() as connection:
+        await connection.execute_many(
+            sql, [[*values, mine.id, "me"], [*values, theirs.id, "not them"]]
+        )
+    await mine.refresh_from_db()
+    await theirs.refresh_from_db()
+    assert (mine.status, mine.name) == (SubscriptionStatus.DISABLED, "Renamed")
+    assert theirs.status != SubscriptionStatus.DISABLED and theirs.name != "Renamed"
+
+
+async def test_copy_instance_shares_no_related_instance(live_server):
+    ohio = await make_organization()
+    await make_job(ohio)
+    original = await Job.get(organization_id=ohio.id).select_related("organization")
+    copied = orm_internals.copy_instance(original)
+    copied.title = "Changed"
+    copied.organization.name = "Changed too"
+    assert original.title == "Staff Attorney"
+    assert original.organization.name == "Ohio Innocence Project"
+    assert copied.organization is not original.organization
+    assert isinstance(copied.organization, Organization)
