@@ -440,6 +440,13 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context(trust_env=False)
 
 
+# The only private httpx name the application uses is AsyncHTTPTransport's `_pool`, replaced
+# below; tests/test_outbound_internals.py checks it against the installed versions, pinned in
+# pyproject.toml to these minor versions.
+TESTED_HTTPX = (0, 28)
+TESTED_HTTPCORE = (1, 0)
+
+
 class _CheckedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, backend: _CheckedNetworkBackend, limits: httpx.Limits, timeouts: Timeouts):
         super().__init__(verify=_tls_context(), trust_env=False, limits=limits)
