@@ -1,4 +1,8 @@
-"""The Amicus web application: create_app(settings) and the module-level `app` for uvicorn."""
+"""The Amicus web application: create_app(settings).
+
+Importing this module builds nothing; servers call the factory (`uvicorn --factory
+app:create_app`, as `amicus serve` does), and everything an application owns (settings,
+page sections, caches) hangs off its own `app.state`."""
 
 from __future__ import annotations
 
@@ -36,6 +40,7 @@ from core.web import (
     is_api_request,
     validation_failed,
 )
+from directory.sections import PageSections
 
 logger = logging.getLogger("amicus")
 
@@ -44,7 +49,7 @@ try:
 except PackageNotFoundError:  # running from a checkout that was not installed
     VERSION = "0.0.0"
 
-# Each domain package contributes routes, OpenAPI paths and background workers. Feeds come
+# Each domain package contributes routes, OpenAPI paths, background workers and page sections. Feeds come
 # first so that their fixed paths (/jobs/feed.atom) win over the job page's /jobs/{key}.
 DOMAIN_MODULES = (feeds.routes, jobs.routes, directory.routes)
 
@@ -178,7 +183,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         },
     )
     app.state.settings = settings
+    app.state.page_sections = PageSections()
+    for module in DOMAIN_MODULES:
+        getattr(module, "add_sections", lambda sections: None)(app.state.page_sections)
     return app
-
-
-app = create_app()

@@ -43,7 +43,14 @@ def command_serve(args: argparse.Namespace) -> int:
 
     settings = _settings_or_exit()
     asyncio.run(apply_migrations(settings.database_url))
-    uvicorn.run("app:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True)
+    uvicorn.run(
+        "app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+    )
     return 0
 
 

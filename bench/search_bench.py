@@ -116,7 +116,7 @@ def start_server(database: Path, port: int, *, cache: bool) -> subprocess.Popen:
         "AMICUS_SECRET_KEY": "benchmark-secret-key-not-for-production",
         "AMICUS_SEARCH_CACHE": "on" if cache else "off",
     }
-    command = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1",
+    command = [sys.executable, "-m", "uvicorn", "--factory", "app:create_app", "--host", "127.0.0.1",
                "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"]  # fmt: skip
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     deadline = time.monotonic() + 60

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -52,8 +53,16 @@ async def apply_migrations(database_url: str) -> None:
 
 
 async def open_database(database_url: str) -> None:
+    """Connect, and connect each model package's signal listeners: a package's models module
+    may define connect_signals(), called here rather than when it is imported, so that every
+    process that opens the database (app, command line, scripts) has them, and importing a
+    module does nothing."""
     # The global fallback lets request tasks see the connection opened in the lifespan task.
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    for label in MODEL_APPS:
+        connect_signals = getattr(import_module(f"{label}.models"), "connect_signals", None)
+        if connect_signals is not None:
+            connect_signals()
 
 
 async def close_database() -> None:

@@ -1,7 +1,8 @@
 """Extension points for pages this package renders but other packages add to.
 
 The job board adds an organization's open jobs to its page, and recent jobs to the home
-page, without the directory importing it: it registers a provider here at import time.
+page, without the directory importing it: create_app gives each domain package the
+application's PageSections (app.state.page_sections) to add its providers to.
 A provider returns (template name, context) or None when it has nothing to show.
 """
 
@@ -16,15 +17,26 @@ Section = tuple[str, dict[str, Any]]
 SectionProvider = Callable[..., Awaitable[Section | None]]
 
 PAGES = ("home", "organization")
-_providers: dict[str, list[SectionProvider]] = {page: [] for page in PAGES}
 
 
-def add_section(page: str, provider: SectionProvider) -> None:
-    """provider(request, **objects) for page "home" (no objects) or "organization" (organization=)."""
-    if provider not in _providers[page]:
-        _providers[page].append(provider)
+class PageSections:
+    """The section providers of one application, per page."""
+
+    def __init__(self) -> None:
+        self._providers: dict[str, list[SectionProvider]] = {page: [] for page in PAGES}
+
+    def add(self, page: str, provider: SectionProvider) -> None:
+        """provider(request, **objects) for page "home" (no objects) or "organization"
+        (organization=)."""
+        if provider not in self._providers[page]:
+            self._providers[page].append(provider)
+
+    async def render(self, page: str, request: Request, **objects: Any) -> list[Section]:
+        found = [await provider(request, **objects) for provider in self._providers[page]]
+        return [section for section in found if section is not None]
 
 
 async def sections(page: str, request: Request, **objects: Any) -> list[Section]:
-    found = [await provider(request, **objects) for provider in _providers[page]]
-    return [section for section in found if section is not None]
+    """The sections the request's application adds to a page."""
+    page_sections: PageSections = request.app.state.page_sections
+    return await page_sections.render(page, request, **objects)

@@ -125,7 +125,11 @@ class Job(Model):
         return bool(self.source_feed_url)
 
 
-from jobs.search import index as search_index  # noqa: E402,F401  (keeps search terms in step with every save)
+def connect_signals() -> None:
+    """Keep the search columns in step with every save (see core.database.open_database)."""
+    from jobs.search.index import connect_search_index  # it imports this module's models
+
+    connect_search_index()
 
 
 class JobDataGeneration(Model):

@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from core.background import BackgroundWorker, lifetime_task, repeat
 from core.settings import Settings
-from directory.sections import add_section
+from directory.sections import PageSections
 from jobs import api, openapi, pages, sections
 from jobs.lifecycle import expire_due_jobs
 from jobs.search import routes as search_routes
@@ -50,8 +50,10 @@ OPENAPI = _merge_openapi(
     {"paths": openapi.PATHS, "schemas": openapi.SCHEMAS}, search_routes.OPENAPI
 )
 
-add_section("organization", sections.organization_jobs)
-add_section("home", sections.recent_jobs)
+
+def add_sections(page_sections: PageSections) -> None:
+    page_sections.add("organization", sections.organization_jobs)
+    page_sections.add("home", sections.recent_jobs)
 
 
 def background_workers(settings: Settings) -> list[BackgroundWorker]:

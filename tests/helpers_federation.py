@@ -154,7 +154,7 @@ async def drop_database(url: str) -> None:
 
 
 class SisterInstance:
-    """Another Amicus: `uvicorn app:app` in a subprocess, driven over HTTP and its command line."""
+    """Another Amicus: `uvicorn --factory app:create_app` in a subprocess, driven over HTTP and its command line."""
 
     def __init__(self, name: str, database_url: str, network: str):
         sock = free_socket()
@@ -207,7 +207,8 @@ class SisterInstance:
             sys.executable,
             "-m",
             "uvicorn",
-            "app:app",
+            "--factory",
+            "app:create_app",
             "--host",
             "127.0.0.1",
             "--port",

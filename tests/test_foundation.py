@@ -1,10 +1,14 @@
 """The foundation: settings, migrations on the test backend, health, security headers."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from app import create_app
 from core.database import dialect
-from core.settings import DEVELOPMENT_SECRET_KEY, Settings, SettingsError
+from core.settings import DEVELOPMENT_SECRET_KEY, PROJECT_ROOT, Settings, SettingsError
 from tests.conftest import uses_postgres
 
 
@@ -60,3 +64,19 @@ async def test_openapi_document_is_served(api):
     response = await api.get("/api/openapi.json")
     assert response.status_code == 200
     assert response.json()["openapi"].startswith("3.")
+
+
+def test_importing_the_application_builds_nothing():
+    """Importing the application module builds no application, so importing it cannot fail
+    on settings (these would make create_app refuse to start)."""
+    script = "import app, cli\nassert not hasattr(app, 'app')\n"
+    environment = {**os.environ, "AMICUS_ENV": "production", "AMICUS_SECRET_KEY": ""}
+    finished = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, env=environment, capture_output=True
+    )
+    assert finished.returncode == 0, finished.stderr.decode()
+
+
+def test_each_application_holds_its_own_page_sections():
+    first, second = create_app(Settings()), create_app(Settings())
+    assert first.state.page_sections is not second.state.page_sections

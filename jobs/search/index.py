@@ -1,7 +1,8 @@
 """Keeps Job.search_title and Job.search_body in step with every save.
 
 The database indexes (migration 0002) read those two columns; this module is the only writer.
-Imported at the end of jobs.models so that no save can bypass it.
+Its listeners are connected by connect_search_index, which jobs.models.connect_signals calls
+whenever the database is opened (core.database.open_database), so that no save can bypass it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import nh3
 from babel import Locale
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.signals import post_save, pre_save
+from tortoise.signals import Signals
 
 from core.i18n import LANGUAGES
 from core.search_terms import normalize
@@ -115,7 +116,6 @@ async def _organization_name(job: Job, using_db: BaseDBAsyncClient | None) -> st
     return str(names[0]) if names else ""
 
 
-@pre_save(Job)
 async def fill_search_columns(
     sender: type[Job],
     instance: Job,
@@ -127,7 +127,6 @@ async def fill_search_columns(
     )
 
 
-@post_save(Job)
 async def store_search_columns_left_out(
     sender: type[Job],
     instance: Job,
@@ -146,7 +145,6 @@ async def store_search_columns_left_out(
     )
 
 
-@post_save(Organization)
 async def refresh_jobs_of_renamed_organization(
     sender: type[Organization],
     instance: Organization,
@@ -166,3 +164,10 @@ async def refresh_jobs_of_renamed_organization(
                 .using_db(using_db)
                 .update(search_title=title, search_body=body)
             )
+
+
+def connect_search_index() -> None:
+    """Connect the listeners above (the ORM ignores a listener connected twice)."""
+    Job.register_listener(Signals.pre_save, fill_search_columns)
+    Job.register_listener(Signals.post_save, store_search_columns_left_out)
+    Organization.register_listener(Signals.post_save, refresh_jobs_of_renamed_organization)
