@@ -41,6 +41,8 @@ from core.web import (
     validation_failed,
 )
 from directory.sections import PageSections
+from feeds.publish.rendered_cache import FeedCache
+from jobs.search.cache import SearchCaches
 
 logger = logging.getLogger("amicus")
 
@@ -183,6 +185,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         },
     )
     app.state.settings = settings
+    app.state.search_caches = SearchCaches()
+    app.state.feed_cache = FeedCache()
     app.state.page_sections = PageSections()
     for module in DOMAIN_MODULES:
         getattr(module, "add_sections", lambda sections: None)(app.state.page_sections)

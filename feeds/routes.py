@@ -27,7 +27,7 @@ async def serve_feed(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     try:
         feed_request = resolve(request.url.path, request.query_params)
-        feed = await rendered_feed(feed_request, settings)
+        feed = await rendered_feed(feed_request, settings, request.app.state.feed_cache)
     except FeedParameterError as error:
         return PlainTextResponse(str(error), status_code=400)
     except FeedNotFound:
@@ -52,7 +52,7 @@ async def websub_hub(request: Request) -> Response:
     values = {key: form.getlist(key) for key in form}
     single = {key: items[0] if len(items) == 1 else items for key, items in values.items()}
     try:
-        await store_intent(await parse_hub_request(single, settings))
+        await store_intent(await parse_hub_request(single, settings, request.app.state.feed_cache))
     except HubBusy as error:
         retry = {"Retry-After": str(error.retry_after_seconds)}
         return PlainTextResponse(str(error), status_code=429, headers=retry)

@@ -22,6 +22,7 @@ import asyncpg
 import httpx
 import pytest
 import uvicorn
+from starlette.applications import Starlette
 
 from app import create_app
 from core.database import apply_migrations
@@ -91,6 +92,11 @@ class LiveServer:
     url: str
     settings: Settings
     server: uvicorn.Server
+
+    @property
+    def app(self) -> Starlette:
+        """The application served, whose app.state holds its caches."""
+        return self.server.config.app
 
 
 @pytest.fixture

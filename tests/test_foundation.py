@@ -77,6 +77,7 @@ def test_importing_the_application_builds_nothing():
     assert finished.returncode == 0, finished.stderr.decode()
 
 
-def test_each_application_holds_its_own_page_sections():
+def test_each_application_holds_its_own_sections_and_caches():
     first, second = create_app(Settings()), create_app(Settings())
-    assert first.state.page_sections is not second.state.page_sections
+    for name in ("page_sections", "search_caches", "feed_cache"):
+        assert getattr(first.state, name) is not getattr(second.state, name)

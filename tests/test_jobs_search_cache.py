@@ -24,13 +24,10 @@ from tests.conftest import start_server, stop_server, uses_postgres
 from tests.helpers_search import make_job, make_organization
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    for cache in (search_cache.cache, search_cache.jobs, search_cache.groups):
-        cache.clear()
-    yield
-    for cache in (search_cache.cache, search_cache.jobs, search_cache.groups):
-        cache.clear()
+@pytest.fixture
+def caches(live_server) -> search_cache.SearchCaches:
+    """The served application's search caches."""
+    return live_server.app.state.search_caches
 
 
 async def search(api, params) -> dict:
@@ -53,13 +50,13 @@ async def generation() -> int:
     return value
 
 
-async def test_a_repeated_search_is_served_from_the_cache(api):
+async def test_a_repeated_search_is_served_from_the_cache(api, caches):
     organization = await make_organization("Clinic")
     await make_job(organization, "Staff Attorney")
     first = await search(api, {"q": "attorney"})
-    hits = search_cache.cache.hits
+    hits = caches.results.hits
     second = await search(api, {"q": "ATTORNEY"})
-    assert search_cache.cache.hits >= hits + 2  # the page's ids and the counts
+    assert caches.results.hits >= hits + 2  # the page's ids and the counts
     assert titles(second) == titles(first) == ["Staff Attorney"]
     assert second["total"] == first["total"] == 1
 
@@ -158,7 +155,7 @@ async def test_a_change_made_by_another_process_shows_at_once(api, settings: Set
     assert titles(document) == []
 
 
-async def test_cached_pages_totals_and_facets_equal_fresh_ones(live_server, monkeypatch):
+async def test_cached_pages_totals_and_facets_equal_fresh_ones(caches, monkeypatch):
     # A short cached prefix, so that pages both inside and beyond it are read.
     monkeypatch.setattr(search_cache, "PREFIX_ROWS", 4)
     organization = await make_organization("Clinic")
@@ -176,15 +173,15 @@ async def test_cached_pages_totals_and_facets_equal_fresh_ones(live_server, monk
             for page in range(1, 6):
                 query = parse_job_query({**params, "sort": sort, "per_page": "2", "page": page})
                 for _round in range(2):  # the second round is served from the cache
-                    cached = await search_jobs(query, now=now)
-                    fresh = await search_jobs(query, now=now, cache=False)
+                    cached = await search_jobs(query, now=now, caches=caches)
+                    fresh = await search_jobs(query, now=now)
                     assert [job.id for job in cached.jobs] == [job.id for job in fresh.jobs]
                     assert cached.total == fresh.total
                     assert cached.facets == fresh.facets
-    assert search_cache.cache.hits > 0
+    assert caches.results.hits > 0
 
 
-async def test_a_facet_clicked_after_a_search_has_the_counts_of_a_fresh_search(live_server):
+async def test_a_facet_clicked_after_a_search_has_the_counts_of_a_fresh_search(caches):
     """Totals and facets of a query with facet filters come from the cached counts per
     combination of the same query without them; they equal those computed in full."""
     clinics = [await make_organization(f"Clinic {number}") for number in range(2)]
@@ -202,7 +199,7 @@ async def test_a_facet_clicked_after_a_search_has_the_counts_of_a_fresh_search(l
             now=now,
         )
     for base in ({"q": "attorney"}, {}, {"salary_given": "true"}, {"language": "es"}):
-        await search_jobs(parse_job_query(base), now=now)
+        await search_jobs(parse_job_query(base), now=now, caches=caches)
         for clicked in (
             {"country": "US"},
             {"country": "AR,JP", "work_mode": "remote"},
@@ -210,60 +207,60 @@ async def test_a_facet_clicked_after_a_search_has_the_counts_of_a_fresh_search(l
             {"work_mode": "hybrid", "country": "ZA"},
         ):
             query = parse_job_query({**base, **clicked})
-            hits = search_cache.groups.hits
-            derived = await search_jobs(query, now=now)
-            assert search_cache.groups.hits == hits + 1
-            fresh = await search_jobs(query, now=now, cache=False)
+            hits = caches.groups.hits
+            derived = await search_jobs(query, now=now, caches=caches)
+            assert caches.groups.hits == hits + 1
+            fresh = await search_jobs(query, now=now)
             assert (derived.total, derived.facets) == (fresh.total, fresh.facets)
             assert [job.id for job in derived.jobs] == [job.id for job in fresh.jobs]
-            bare = await search_jobs(query, now=now, facets=False)
+            bare = await search_jobs(query, now=now, facets=False, caches=caches)
             assert bare.total == fresh.total
 
 
-async def test_facets_handed_out_can_be_changed_without_touching_the_cache(live_server):
+async def test_facets_handed_out_can_be_changed_without_touching_the_cache(caches):
     await make_job(await make_organization("Clinic"), "Attorney")
     query = parse_job_query({"q": "attorney"})
-    first = await search_jobs(query)
+    first = await search_jobs(query, caches=caches)
     first.facets["country"].clear()
     first.facets.pop("language")
-    second = await search_jobs(query)
+    second = await search_jobs(query, caches=caches)
     assert second.facets["country"] and second.facets["language"]
 
 
-async def test_jobs_handed_out_can_be_changed_without_touching_the_cache(live_server):
+async def test_jobs_handed_out_can_be_changed_without_touching_the_cache(caches):
     await make_job(await make_organization("Clinic"), "Attorney")
     query = parse_job_query({"q": "attorney"})
-    (first,) = (await search_jobs(query)).jobs
+    (first,) = (await search_jobs(query, caches=caches)).jobs
     first.title = "Changed in memory"
     first.organization.name = "Changed too"
-    (second,) = (await search_jobs(query)).jobs
-    assert search_cache.jobs.hits >= 1
+    (second,) = (await search_jobs(query, caches=caches)).jobs
+    assert caches.jobs.hits >= 1
     assert (second.title, second.organization.name) == ("Attorney", "Clinic")
     assert second is not first
 
 
-async def test_a_search_without_facets_then_with_them(live_server):
+async def test_a_search_without_facets_then_with_them(caches):
     await make_job(await make_organization("Clinic"), "Attorney")
     query = parse_job_query({"q": "attorney"})
-    bare = await search_jobs(query, facets=False)
+    bare = await search_jobs(query, facets=False, caches=caches)
     assert bare.total == 1 and bare.facets == {}
-    full = await search_jobs(query)
+    full = await search_jobs(query, caches=caches)
     assert full.total == 1 and [entry.value for entry in full.facets["country"]] == ["US"]
 
 
-async def test_searches_inside_a_transaction_bypass_the_cache(live_server):
+async def test_searches_inside_a_transaction_bypass_the_cache(caches):
     organization = await make_organization("Clinic")
     await make_job(organization, "Attorney")
     query = parse_job_query({"q": "attorney"})
     try:
         async with in_transaction():
             await make_job(organization, "Attorney Uncommitted")
-            assert (await search_jobs(query)).total == 2
-            assert len(search_cache.cache) == 0
+            assert (await search_jobs(query, caches=caches)).total == 2
+            assert len(caches.results) == 0
             raise RuntimeError("roll back")
     except RuntimeError:
         pass
-    assert (await search_jobs(query)).total == 1
+    assert (await search_jobs(query, caches=caches)).total == 1
 
 
 async def test_the_cache_setting_turns_the_route_cache_off(settings, server_socket):
@@ -273,7 +270,7 @@ async def test_the_cache_setting_turns_the_route_cache_off(settings, server_sock
             await make_job(await make_organization("Clinic"), "Attorney")
             for _round in range(2):
                 assert (await search(client, {"q": "attorney"}))["total"] == 1
-        assert len(search_cache.cache) == 0
+        assert len(server.config.app.state.search_caches.results) == 0
     finally:
         await stop_server(server, task)
     assert Settings.from_env({"AMICUS_SEARCH_CACHE": "off"}).search_cache is False

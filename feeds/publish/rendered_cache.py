@@ -1,4 +1,5 @@
-"""Rendered feeds, cached per process and answered with HTTP validators.
+"""Rendered feeds, cached by each application (app.state.feed_cache) and answered with HTTP
+validators.
 
 Cache key: the feed's canonical URL. Entry valid while the data fingerprint is unchanged:
 (the jobs data generation, the feed's hour). Database triggers bump the generation on every
@@ -104,9 +105,6 @@ class FeedCache:
         self._bytes = 0
 
 
-cache = FeedCache()
-
-
 async def data_generation() -> int:
     """The jobs data generation: database triggers move it on every write to a job or an
     organization, so every process sees a change with one primary-key read."""
@@ -114,10 +112,14 @@ async def data_generation() -> int:
 
 
 async def rendered_feed(
-    request: FeedRequest, settings: Settings, now: datetime | None = None
+    request: FeedRequest, settings: Settings, cache: FeedCache | None, now: datetime | None = None
 ) -> RenderedFeed:
-    """The feed's current rendering, from the cache when nothing it may contain changed."""
+    """The feed's current rendering, from the cache when nothing it may contain changed
+    (rendered afresh, and kept nowhere, without a cache)."""
     moment = feed_moment(now or datetime.now(UTC))
+    if cache is None:
+        body = await render(request, settings, moment)
+        return RenderedFeed.of(body.body, body.media_type, body.updated)
     fingerprint = (await data_generation(), moment)
     key = f"{settings.base_url}{request.key}"
     found = cache.get(key, fingerprint)

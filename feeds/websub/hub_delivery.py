@@ -13,10 +13,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from contextlib import suppress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from starlette.applications import Starlette
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
@@ -26,7 +28,7 @@ from core.settings import Settings
 from feeds.models import HubDelivery, HubIntent, HubSubscription
 from feeds.publish.catalog import FeedNotFound, FeedParameterError, resolve_url
 from feeds.publish.job_feed import feed_moment
-from feeds.publish.rendered_cache import RenderedFeed, data_generation, rendered_feed
+from feeds.publish.rendered_cache import FeedCache, RenderedFeed, data_generation, rendered_feed
 from feeds.websub.hub import HUB_PATH, apply_intent, intent_is_confirmed
 
 logger = logging.getLogger("amicus.websub")
@@ -58,9 +60,11 @@ async def _claim(model: type[HubIntent] | type[HubDelivery], item_id: int, now: 
     return claimed == 1
 
 
-async def _topic_feed(topic: str, settings: Settings, now: datetime) -> RenderedFeed | None:
+async def _topic_feed(
+    topic: str, settings: Settings, feed_cache: FeedCache | None, now: datetime
+) -> RenderedFeed | None:
     try:
-        return await rendered_feed(resolve_url(topic), settings, now)
+        return await rendered_feed(resolve_url(topic), settings, feed_cache, now)
     except (FeedNotFound, FeedParameterError):
         return None
 
@@ -68,8 +72,15 @@ async def _topic_feed(topic: str, settings: Settings, now: datetime) -> Rendered
 class HubWorker:
     """One process's share of the hub's work; `run_once` is one pass over everything due."""
 
-    def __init__(self, settings: Settings, retry_base_seconds: float = RETRY_BASE_SECONDS):
+    def __init__(
+        self,
+        settings: Settings,
+        feed_cache: FeedCache | None = None,
+        retry_base_seconds: float = RETRY_BASE_SECONDS,
+    ):
         self.settings = settings
+        # The application's rendered feeds: what is delivered is what subscribers would fetch.
+        self.feed_cache = feed_cache
         self.retry_base_seconds = retry_base_seconds
         self._seen: tuple[int, datetime] | None = None
 
@@ -84,7 +95,7 @@ class HubWorker:
             if not await _claim(HubIntent, intent.id, now):
                 continue
             if await intent_is_confirmed(intent, client):
-                await apply_intent(intent, self.settings, now)
+                await apply_intent(intent, self.settings, now, self.feed_cache)
             await intent.delete()
 
     async def queue_changed_topics(self, now: datetime, force: bool = False) -> None:
@@ -96,7 +107,7 @@ class HubWorker:
         for subscription in await HubSubscription.all():
             if subscription.topic not in renderings:
                 renderings[subscription.topic] = await _topic_feed(
-                    subscription.topic, self.settings, now
+                    subscription.topic, self.settings, self.feed_cache, now
                 )
             feed = renderings[subscription.topic]
             if feed is None:
@@ -121,7 +132,7 @@ class HubWorker:
 
     async def deliver(self, delivery: HubDelivery, client: httpx.AsyncClient, now: datetime):
         subscription = delivery.subscription
-        feed = await _topic_feed(subscription.topic, self.settings, now)
+        feed = await _topic_feed(subscription.topic, self.settings, self.feed_cache, now)
         if feed is None:
             await subscription.delete()
             return
@@ -174,4 +185,9 @@ class HubWorker:
 def hub_worker(settings: Settings) -> BackgroundWorker:
     """A background worker for create_app: the hub runs for the app's lifetime."""
 
-    return lifetime_task(HubWorker(settings).run_forever)
+    @asynccontextmanager
+    async def worker(app: Starlette) -> AsyncIterator[None]:
+        async with lifetime_task(HubWorker(settings, app.state.feed_cache).run_forever)(app):
+            yield
+
+    return worker

@@ -1,4 +1,4 @@
-"""The expensive parts of searches kept in process: totals with facet counts, the ordered ids
+"""The expensive parts of searches kept in memory, by each application (SearchCaches): totals with facet counts, the ordered ids
 of the first pages of each sort, the jobs shown on result pages, and the counts per
 combination of facet values from which a facet click's totals and facets follow.
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from threading import Lock
 from typing import Any
@@ -94,10 +94,19 @@ class SearchCache:
         return len(self._entries)
 
 
-cache = SearchCache()
-groups = SearchCache(max_entries=MAX_GROUPS)
-# Jobs as loaded for result pages (organization included), one entry per job.
-jobs = SearchCache(max_entries=MAX_JOBS)
+@dataclass
+class SearchCaches:
+    """One application's search caches (create_app keeps them in app.state.search_caches)."""
+
+    # Ordered ids of pages, and totals with facet counts.
+    results: SearchCache = field(default_factory=SearchCache)
+    groups: SearchCache = field(default_factory=lambda: SearchCache(max_entries=MAX_GROUPS))
+    # Jobs as loaded for result pages (organization included), one entry per job.
+    jobs: SearchCache = field(default_factory=lambda: SearchCache(max_entries=MAX_JOBS))
+
+    def clear(self) -> None:
+        for one in (self.results, self.groups, self.jobs):
+            one.clear()
 
 
 def database_identity(connection: BaseDBAsyncClient) -> Hashable:

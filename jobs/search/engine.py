@@ -299,6 +299,7 @@ def _within_facet_filters(
 
 
 async def _cached_ids(
+    caches: search_cache.SearchCaches,
     connection: BaseDBAsyncClient,
     structural: Callable[[], tuple[str, list[Any]]],
     terms: list[str],
@@ -311,22 +312,23 @@ async def _cached_ids(
     end = offset + query.per_page
     if end <= search_cache.PREFIX_ROWS:
         prefix_key = ("ids", sort, *key)
-        prefix = search_cache.cache.get(prefix_key)
+        prefix = caches.results.get(prefix_key)
         if prefix is None:
             prefix = await _ordered_ids(
                 connection, structural(), terms, sort, search_cache.PREFIX_ROWS, 0
             )
-            search_cache.cache.put(prefix_key, prefix)
+            caches.results.put(prefix_key, prefix)
         return prefix[offset:end]
     page_key = ("page", sort, query.page, query.per_page, *key)
-    ids = search_cache.cache.get(page_key)
+    ids = caches.results.get(page_key)
     if ids is None:
         ids = await _ordered_ids(connection, structural(), terms, sort, query.per_page, offset)
-        search_cache.cache.put(page_key, ids)
+        caches.results.put(page_key, ids)
     return ids
 
 
 async def _cached_counts(
+    caches: search_cache.SearchCaches,
     connection: BaseDBAsyncClient,
     structural: Callable[[], tuple[str, list[Any]]],
     terms: list[str],
@@ -339,17 +341,17 @@ async def _cached_counts(
     the query without its facet filters; else computed, keeping those counts when the query
     has no facet filter (they are then the counts of exactly this query)."""
     counts_key = ("counts", scope, canonical)
-    entry = search_cache.cache.get(counts_key)
+    entry = caches.results.get(counts_key)
     if entry is None or (facets and entry[1] is None):
         broader = _without_facet_filters(canonical)
         groups_key = ("groups", scope, broader)
-        groups = search_cache.groups.get(groups_key)
+        groups = caches.groups.get(groups_key)
         if groups is not None:
             total, facet_counts = _facets_of_groups(_within_facet_filters(groups, canonical))
         elif facets and broader == canonical:
             groups = await _groups(connection, structural(), terms)
             if len(groups) <= search_cache.MAX_GROUP_ROWS:
-                search_cache.groups.put(groups_key, groups)
+                caches.groups.put(groups_key, groups)
             total, facet_counts = _facets_of_groups(groups)
         else:
             total, facet_counts = await _counts(connection, structural(), terms, facets=facets)
@@ -359,7 +361,7 @@ async def _cached_counts(
             else tuple((name, tuple(values)) for name, values in facet_counts.items())
         )
         entry = (total, frozen)
-        search_cache.cache.put(counts_key, entry)
+        caches.results.put(counts_key, entry)
     total, frozen = entry
     if not facets or frozen is None:
         return total, None
@@ -372,17 +374,17 @@ async def search_jobs(
     now: datetime | None = None,
     facets: bool = True,
     default_days: int = DEFAULT_JOB_DAYS,
-    cache: bool = True,
+    caches: search_cache.SearchCaches | None = None,
 ) -> SearchResult:
     """One page of the visible jobs matching the query (organization fetched), the total,
     and with facets=True the counts per facet value over every match.
 
-    With cache=True the total, the facets, the page's ids and its jobs come from
-    jobs.search.cache when no job or organization changed since they were computed; without
-    an explicit now, visibility is then evaluated at the start of the current minute."""
+    With caches, the total, the facets, the page's ids and its jobs come from them when no
+    job or organization changed since they were computed; without an explicit now,
+    visibility is then evaluated at the start of the current minute."""
     connection = connections.get("default")
     generation = None
-    if cache and search_cache.cacheable(connection):
+    if caches is not None and search_cache.cacheable(connection):
         # Read before any result, so that a change committed meanwhile moves the key.
         generation = await search_cache.data_generation(connection)
     if generation is not None and now is None:
@@ -404,7 +406,7 @@ async def search_jobs(
             built.append(_structural_sql(filtered, scan=scan))
         return built[0]
 
-    if generation is None:
+    if caches is None or generation is None:
         sort = query.effective_sort
         offset = (query.page - 1) * query.per_page
         ids = await _ordered_ids(connection, structural(), terms, sort, query.per_page, offset)
@@ -418,25 +420,27 @@ async def search_jobs(
         canonical = replace(query, text=" ".join(terms), sort="", page=1, per_page=DEFAULT_PER_PAGE)
         key = (scope, canonical)
         version = (scope.database, generation)
-        ids = await _cached_ids(connection, structural, terms, query, key)
+        ids = await _cached_ids(caches, connection, structural, terms, query, key)
         total, facet_counts = await _cached_counts(
-            connection, structural, terms, scope, canonical, facets=facets
+            caches, connection, structural, terms, scope, canonical, facets=facets
         )
-    by_id = await _jobs_by_id(ids, version)
+    by_id = await _jobs_by_id(ids, version, caches)
     jobs = [by_id[job_id] for job_id in ids if job_id in by_id]
     return SearchResult(query, jobs, total, facet_counts or {})
 
 
-async def _jobs_by_id(ids: Sequence[int], version: tuple[Any, int] | None) -> dict[int, Job]:
+async def _jobs_by_id(
+    ids: Sequence[int], version: tuple[Any, int] | None, caches: search_cache.SearchCaches | None
+) -> dict[int, Job]:
     """The jobs with these ids, organization loaded; with a version (database, generation),
     those loaded before under the same version come from the cache, as copies."""
-    if version is None:
+    if version is None or caches is None:
         return {job.id: job for job in await Job.filter(id__in=ids).select_related("organization")}
-    cached = search_cache.jobs.get_many((version, job_id) for job_id in ids)
+    cached = caches.jobs.get_many((version, job_id) for job_id in ids)
     by_id = {key[1]: copy_instance(job) for key, job in cached.items()}
     missing = [job_id for job_id in ids if job_id not in by_id]
     if missing:
         for job in await Job.filter(id__in=missing).select_related("organization"):
-            search_cache.jobs.put((version, job.id), job)
+            caches.jobs.put((version, job.id), job)
             by_id[job.id] = copy_instance(job)
     return by_id

@@ -17,6 +17,7 @@ from core.web import ApiError
 from directory.profile import country_name, language_name
 from jobs.api import job_resource
 from jobs.labels import CATEGORIES, EMPLOYMENT_TYPES, WORK_MODES, display_helpers, options
+from jobs.search.cache import SearchCaches
 from jobs.search.engine import SearchResult, search_jobs
 from jobs.search.params import (
     FACETS,
@@ -97,6 +98,11 @@ def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def _search_caches(request: Request) -> SearchCaches | None:
+    """The application's search caches, unless the settings turn caching off."""
+    return request.app.state.search_caches if _settings(request).search_cache else None
+
+
 async def jobs_page(request: Request) -> Response:
     settings = _settings(request)
     try:
@@ -110,7 +116,7 @@ async def jobs_page(request: Request) -> Response:
             status_code=400,
         )
     result = await search_jobs(
-        query, default_days=settings.job_default_days, cache=settings.search_cache
+        query, default_days=settings.job_default_days, caches=_search_caches(request)
     )
     return render(
         request,
@@ -176,7 +182,7 @@ async def jobs_api(request: Request) -> Response:
             400, "invalid_parameter", str(error), {error.parameter: str(error)}
         ) from None
     result = await search_jobs(
-        query, default_days=settings.job_default_days, cache=settings.search_cache
+        query, default_days=settings.job_default_days, caches=_search_caches(request)
     )
     return JSONResponse(search_document(result, settings.base_url))
 
