@@ -51,8 +51,9 @@ try:
 except PackageNotFoundError:  # running from a checkout that was not installed
     VERSION = "0.0.0"
 
-# Each domain package contributes routes, OpenAPI paths, background workers and page sections. Feeds come
-# first so that their fixed paths (/jobs/feed.atom) win over the job page's /jobs/{key}.
+# Each domain package contributes routes, OpenAPI paths, background workers and its set-up
+# (set_up(app): page sections, listeners). Feeds come first so that their fixed paths
+# (/jobs/feed.atom) win over the job page's /jobs/{key}.
 DOMAIN_MODULES = (feeds.routes, jobs.routes, directory.routes)
 
 ERROR_CODES = {
@@ -189,5 +190,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.feed_cache = FeedCache()
     app.state.page_sections = PageSections()
     for module in DOMAIN_MODULES:
-        getattr(module, "add_sections", lambda sections: None)(app.state.page_sections)
+        getattr(module, "set_up", lambda app: None)(app)
     return app

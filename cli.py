@@ -135,11 +135,14 @@ def _run_event_loop(main: Coroutine[Any, Any, int]) -> int:
 
 def command_fetch(args: argparse.Namespace) -> int:
     from feeds.aggregate.passes import run_pass
+    from feeds.routes import FEED_EVENTS
 
     settings = _settings_or_exit()
 
     async def fetch() -> int:
-        summary = await run_pass(settings, per_host=args.per_host, every=args.all)
+        summary = await run_pass(
+            settings, per_host=args.per_host, every=args.all, events=FEED_EVENTS
+        )
         print(summary.text())
         return 0
 

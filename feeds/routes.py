@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -14,13 +15,20 @@ from core.templating import render
 from feeds import openapi
 from feeds.aggregate import admin_api as feed_api
 from feeds.aggregate import admin_pages as feed_admin
+from feeds.aggregate.events import FeedEvents
 from feeds.aggregate.passes import aggregator_worker
 from feeds.publish.catalog import FeedNotFound, FeedParameterError, resolve
 from feeds.publish.rendered_cache import feed_response, rendered_feed
 from feeds.schema_fields import AMICUS_NS, HISTORY_NS, SCHEMA_NS, TOMBSTONES_NS
 from feeds.websub.hub import HUB_PATH, HubBusy, HubRequestError, parse_hub_request, store_intent
 from feeds.websub.hub_delivery import hub_worker
-from feeds.websub.subscriber import CALLBACK_PATH, receive_content, verify_intent
+from feeds.websub.subscriber import (
+    CALLBACK_PATH,
+    ensure_subscription,
+    receive_content,
+    unsubscribe_after_response,
+    verify_intent,
+)
 
 
 async def serve_feed(request: Request) -> Response:
@@ -111,9 +119,20 @@ OPENAPI = {
 }
 
 
+# The WebSub subscriber hears what aggregation announces: a fetched feed names a hub (subscribe
+# or renew), an administrator paused or removed a subscription (unsubscribe).
+FEED_EVENTS = FeedEvents(
+    hub_named=ensure_subscription, subscription_left=unsubscribe_after_response
+)
+
+
+def set_up(app: Starlette) -> None:
+    app.state.feed_events = FEED_EVENTS
+
+
 def background_workers(settings: Settings) -> list[BackgroundWorker]:
     """Workers that run for the app's lifetime (each an async context manager factory)."""
     workers = [hub_worker(settings)]
     if settings.aggregator_enabled:
-        workers.append(aggregator_worker(settings))
+        workers.append(aggregator_worker(settings, FEED_EVENTS))
     return workers

@@ -6,6 +6,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.applications import Starlette
 from starlette.routing import Route
 
 from core.background import BackgroundWorker, lifetime_task, repeat
@@ -51,7 +52,9 @@ OPENAPI = _merge_openapi(
 )
 
 
-def add_sections(page_sections: PageSections) -> None:
+def set_up(app: Starlette) -> None:
+    """Add the job board's sections to the directory's pages."""
+    page_sections: PageSections = app.state.page_sections
     page_sections.add("organization", sections.organization_jobs)
     page_sections.add("home", sections.recent_jobs)
 

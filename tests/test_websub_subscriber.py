@@ -15,6 +15,7 @@ import pytest
 
 from feeds.aggregate.passes import run_pass
 from feeds.models import FeedSubscription, HubSubscription
+from feeds.routes import FEED_EVENTS
 from jobs.models import Job
 from tests.helpers_directory import make_admin, sign_in
 from tests.helpers_federation import (
@@ -129,7 +130,7 @@ async def test_the_poll_after_a_delivery_of_the_same_document_parses_nothing(api
         )
         assert response.status_code == 202
         assert await Job.filter(source_feed_url=subscription.url).count() == 1
-        summary = await run_pass(settings)
+        summary = await run_pass(settings, events=FEED_EVENTS)
     assert (summary.fetched, summary.not_modified, summary.errors) == (0, 1, 0)
 
 
@@ -250,7 +251,7 @@ async def test_a_job_posted_on_one_instance_is_pushed_to_its_subscriber(
     # And the other way round: A subscribes to B's feed and B's hub verifies A's callback.
     back = await FeedSubscription.create(url=f"{b.url}/federation/jobs.atom", name="Red Inocente")
 
-    summary = await run_pass(a.settings)
+    summary = await run_pass(a.settings, events=FEED_EVENTS)
     assert summary.errors == 0
 
     async def a_is_subscribed() -> bool:
@@ -284,7 +285,7 @@ async def test_pausing_or_removing_a_pushed_feed_unsubscribes_from_its_hub(
 ):
     a, b = live_server, sister
     pushed = await FeedSubscription.create(url=f"{b.url}/federation/jobs.atom", name="Red Inocente")
-    assert (await run_pass(a.settings)).errors == 0
+    assert (await run_pass(a.settings, events=FEED_EVENTS)).errors == 0
 
     async def lease_is(present: bool) -> bool:
         await pushed.refresh_from_db()
@@ -311,7 +312,7 @@ async def test_pausing_or_removing_a_pushed_feed_unsubscribes_from_its_hub(
         f"/api/admin/feeds/{pushed.id}/resume", headers={"X-CSRF-Token": token}
     )
     assert resumed.status_code == 200
-    assert (await run_pass(a.settings)).errors == 0
+    assert (await run_pass(a.settings, events=FEED_EVENTS)).errors == 0
     assert await _until(lambda: lease_is(True), 15) is not None
     assert await _until(lambda: hub_holds(1), 15) is not None
     removed = await browser.http.delete(

@@ -16,9 +16,9 @@ from core.validation import ValidationError
 from core.web import ApiError, read_json_object
 from directory.auth import require_admin
 from feeds.aggregate.admin_pages import subscription_or_404
+from feeds.aggregate.events import feed_events
 from feeds.aggregate.subscriptions import add_subscription, remove_subscription, set_paused
 from feeds.models import FeedSubscription, SubscriptionKind
-from feeds.websub.subscriber import unsubscribe_after_response
 
 
 def _moment(value: Any) -> str | None:
@@ -83,7 +83,8 @@ async def feed_item(request: Request) -> Response:
     subscription = await subscription_or_404(request.path_params["id"])
     await remove_subscription(subscription)
     settings: Settings = request.app.state.settings
-    return Response(status_code=204, background=unsubscribe_after_response(subscription, settings))
+    leave_hub = feed_events(request).subscription_left(subscription, settings)
+    return Response(status_code=204, background=leave_hub)
 
 
 async def feed_action(request: Request) -> Response:
@@ -94,7 +95,7 @@ async def feed_action(request: Request) -> Response:
     subscription = await subscription_or_404(request.path_params["id"])
     paused = action == "pause"
     settings: Settings = request.app.state.settings
-    leave_hub = unsubscribe_after_response(subscription, settings) if paused else None
+    leave_hub = feed_events(request).subscription_left(subscription, settings) if paused else None
     await set_paused(subscription, paused)
     return JSONResponse(subscription_json(subscription), background=leave_hub)
 

@@ -14,6 +14,7 @@ from core.validation import ValidationError
 from core.web import form_values, read_form
 from directory.auth import require_admin
 from directory.models import Organization, OrganizationStatus
+from feeds.aggregate.events import feed_events
 from feeds.aggregate.subscriptions import (
     add_subscription,
     approve_member_feed,
@@ -22,7 +23,6 @@ from feeds.aggregate.subscriptions import (
     set_paused,
 )
 from feeds.models import FeedSubscription, SubscriptionKind, SubscriptionStatus
-from feeds.websub.subscriber import unsubscribe_after_response
 
 ADMIN_FEEDS = "/admin/feeds"
 KIND_LABELS = {
@@ -97,7 +97,8 @@ async def subscription_action(request: Request) -> Response:
     else:
         raise HTTPException(404, _("There is no such action."))
     settings: Settings = request.app.state.settings
-    leave_hub = unsubscribe_after_response(subscription, settings) if action != "resume" else None
+    events = feed_events(request)
+    leave_hub = events.subscription_left(subscription, settings) if action != "resume" else None
     return RedirectResponse(f"{ADMIN_FEEDS}?done={action}", status_code=303, background=leave_hub)
 
 

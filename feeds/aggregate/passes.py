@@ -30,6 +30,7 @@ from core.i18n import gettext as _
 from core.orm_internals import primary_key_column, to_db_value, update_sql
 from core.outbound import Endpoint, OutboundClient, Timeouts, outbound_client
 from core.settings import MAX_FETCHES_IN_FLIGHT, Settings
+from feeds.aggregate.events import NO_LISTENERS, FeedEvents
 from feeds.aggregate.fetch import FetchLimiter, FetchResult, fetch_feed
 from feeds.aggregate.importer import ImportSummary, import_feed, plain_words
 from feeds.aggregate.parse import parse_feed_async
@@ -127,7 +128,7 @@ def _record_fetch(
     return changes
 
 
-async def _import(
+async def import_fetched(
     subscription: FeedSubscription,
     result: FetchResult,
     settings: Settings,
@@ -164,6 +165,7 @@ async def process(
     now: datetime,
     totals: PassSummary,
     timeouts: Timeouts = Timeouts(),
+    events: FeedEvents = NO_LISTENERS,
 ) -> dict[str, object]:
     """Fetch, parse, import and schedule one claimed subscription: the changes to store."""
     result = await fetch_feed(
@@ -185,11 +187,11 @@ async def process(
         totals.not_modified += 1
     elif result.ok:
         totals.fetched += 1
-        summary, error, ttl_minutes, topic = await _import(subscription, result, settings, now)
+        summary, error, ttl_minutes, topic = await import_fetched(
+            subscription, result, settings, now
+        )
     if result.ok and not error and topic:
-        from feeds.websub.subscriber import ensure_subscription  # it imports this module
-
-        await ensure_subscription(subscription, topic, client, settings, now)
+        await events.hub_named(subscription, topic, client, settings, now)
     if error:
         totals.errors += 1
         failures = subscription.consecutive_failures + 1
@@ -269,11 +271,12 @@ async def _run_one(
     now: datetime,
     totals: PassSummary,
     timeouts: Timeouts,
+    events: FeedEvents,
 ) -> tuple[FeedSubscription, dict[str, object]]:
     async with limiter.slot(subscription.url):
         try:
             return subscription, await process(
-                subscription, client, settings, now, totals, timeouts
+                subscription, client, settings, now, totals, timeouts, events
             )
         except Exception as error:
             # Whatever broke (the database went away), the feed's turn ends with the reason.
@@ -301,6 +304,7 @@ async def run_pass(
     every: bool = False,
     timeouts: Timeouts = Timeouts(),
     allowed_endpoints: Collection[Endpoint] = (),
+    events: FeedEvents = NO_LISTENERS,
 ) -> PassSummary:
     """Process every due subscription once (every active one with `every`, an operator's
     "refresh now"); at most `total` fetches in flight, `per_host` (by default the
@@ -309,7 +313,7 @@ async def run_pass(
     Subscriptions are claimed and stored in batches, so that a lease never waits long and a
     pass over thousands of feeds costs a few commits per batch rather than several per feed.
     allowed_endpoints: (host, port) pairs reachable even when private addresses are refused
-    (a closed network's own feed server)."""
+    (a closed network's own feed server). events: who hears of hubs the feeds name."""
     moment = now or datetime.now(UTC)
     owner = owner or default_owner()
     totals = PassSummary()
@@ -334,7 +338,7 @@ async def run_pass(
                 continue
             results = await asyncio.gather(
                 *(
-                    _run_one(s, client, limiter, settings, moment, totals, timeouts)
+                    _run_one(s, client, limiter, settings, moment, totals, timeouts, events)
                     for s in subscriptions
                 )
             )
@@ -342,12 +346,15 @@ async def run_pass(
     return totals
 
 
-def aggregator_worker(settings: Settings) -> BackgroundWorker:
+def aggregator_worker(settings: Settings, events: FeedEvents) -> BackgroundWorker:
     """A background worker for create_app: a pass every minute for the app's lifetime."""
 
     async def passes() -> None:
         await repeat(
-            lambda: run_pass(settings), WORKER_PERIOD_SECONDS, logger, "an aggregator pass failed"
+            lambda: run_pass(settings, events=events),
+            WORKER_PERIOD_SECONDS,
+            logger,
+            "an aggregator pass failed",
         )
 
     return lifetime_task(passes)

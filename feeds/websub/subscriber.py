@@ -26,7 +26,7 @@ from core.outbound import OutboundError, outbound_client
 from core.security import new_secret
 from core.settings import Settings
 from feeds.aggregate.fetch import FetchResult
-from feeds.aggregate.passes import _import
+from feeds.aggregate.passes import import_fetched
 from feeds.models import FeedSubscription, SubscriptionStatus
 
 logger = logging.getLogger("amicus.websub")
@@ -231,7 +231,7 @@ async def receive_content(request: Request) -> Response:
         content_type=request.headers.get("content-type", ""),
     )
     try:
-        summary, error, _ttl, _topic = await _import(subscription, fetched, settings, now)
+        summary, error, _ttl, _topic = await import_fetched(subscription, fetched, settings, now)
         if summary is not None:
             await FeedSubscription.filter(id=subscription.id).update(
                 last_success_at=now,

@@ -1,0 +1,52 @@
+"""Dependencies point one way (feeds -> jobs -> directory -> core; within feeds, websub may
+use publish and aggregate, which use neither): what each package's docstring says it may
+import is all it imports when it runs, at module level or inside a function. A cycle, once
+back, fails here by name."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from core.settings import PROJECT_ROOT
+
+# package -> the application packages it must never import.
+FORBIDDEN = {
+    "core": ("directory", "jobs", "feeds", "app", "cli"),
+    "directory": ("jobs", "feeds", "app", "cli"),
+    "jobs": ("feeds", "app", "cli"),
+    "feeds/publish": ("feeds.aggregate", "feeds.websub", "app", "cli"),
+    "feeds/aggregate": ("feeds.publish", "feeds.websub", "app", "cli"),
+    "feeds/websub": ("app", "cli"),
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Modules imported when the file runs (imports for type checkers only are left out)."""
+    names: set[str] = set()
+    pending: list[ast.AST] = [ast.parse(path.read_text(encoding="utf-8"))]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            pending.extend(node.orelse)
+            continue
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+        pending.extend(ast.iter_child_nodes(node))
+    return names
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_a_package_imports_only_what_it_may(package: str):
+    wrong = []
+    for path in sorted((PROJECT_ROOT / package).rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        for name in imported_modules(path):
+            if any(name == bad or name.startswith(f"{bad}.") for bad in FORBIDDEN[package]):
+                wrong.append(f"{path.relative_to(PROJECT_ROOT)} imports {name}")
+    assert wrong == []
