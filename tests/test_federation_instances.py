@@ -170,3 +170,59 @@ async def test_a_sister_directory_is_imported_as_read_only_members_with_attribut
     await FeedSubscription.all().update(next_poll_at=None)
     again = await run_pass(live_server.settings)
     assert again.imported == 0
+
+
+DIRECTORY_FIELDS = (
+    "name",
+    "short_name",
+    "kind",
+    "description",
+    "website",
+    "contact_email",
+    "city",
+    "region",
+    "country",
+    "languages",
+    "focus_areas",
+    "accepts_cases",
+    "case_application_info",
+    "member_since",
+    "network",
+)
+
+
+async def _members(client: httpx.AsyncClient, base: str, **params: str) -> list[dict]:
+    members, page = [], 1
+    while True:
+        response = await client.get(
+            f"{base}/api/organizations", params={**params, "per_page": 100, "page": page}
+        )
+        assert response.status_code == 200, response.text
+        document = response.json()
+        members += document["items"]
+        if len(members) >= document["total"]:
+            return members
+        page += 1
+
+
+async def test_every_directory_field_survives_the_round_trip(live_server, sisters, api):
+    """Each of B's members comes to A with every field as B has it, so that a filter finds on
+    the copy what it finds on the origin (focus codes were rewritten: forensic_science came
+    back forensic-science)."""
+    b = sisters["B"]
+    await FeedSubscription.create(
+        url=f"{b.url}/directory/feed.atom", name="Red Inocente", kind="directory"
+    )
+    assert (await run_pass(live_server.settings)).errors == 0
+    async with httpx.AsyncClient() as client:
+        origin = await _members(client, b.url)
+        copies = await _members(client, live_server.url)  # A has no members of its own
+
+        def fields(members: list[dict]) -> dict[str, dict]:
+            return {m["name"]: {name: m[name] for name in DIRECTORY_FIELDS} for m in members}
+
+        assert fields(copies) == fields(origin)
+        focus = next(code for member in origin for code in member["focus_areas"] if "_" in code)
+        on_origin = await _members(client, b.url, focus=focus)
+        on_copy = await _members(client, live_server.url, focus=focus)
+    assert on_origin and sorted(m["name"] for m in on_copy) == sorted(m["name"] for m in on_origin)

@@ -16,7 +16,7 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
@@ -29,6 +29,7 @@ from core.i18n import gettext as _
 from core.settings import Settings
 from core.validation import encode_tag_list, slugify
 from directory.models import AuditEvent, Organization, OrganizationKind, OrganizationStatus
+from directory.profile import FOCUS_AREAS
 from feeds.aggregate.parsed import ParsedEntry, ParsedFeed
 from feeds.aggregate.sanitize import clean_html, clean_html_text, clean_text, html_to_text
 from feeds.models import FeedSubscription, SubscriptionKind
@@ -58,6 +59,9 @@ _CENTS = Decimal("0.01")
 AUDIT_ACTION_CLOSE = "close"
 IMPORT_ATTEMPTS = 3
 LOOKUP_CHUNK = 500
+# How far ahead of the fetch an entry's date may be, for clocks a little off; a date beyond it
+# would pin the job to the top of every newest-first list, so it is not believed.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass
@@ -129,6 +133,19 @@ def _amount(value: Any) -> Decimal | None:
 
 def _moment(value: Any) -> datetime | None:
     return value if isinstance(value, datetime) and value.tzinfo is not None else None
+
+
+def _in_future(moment: datetime | None, now: datetime) -> bool:
+    return moment is not None and moment > now + CLOCK_SKEW
+
+
+def entry_date(entry: ParsedEntry) -> datetime | None:
+    """When the entry says its job was posted: its own field, else its published or updated."""
+    return (
+        _moment(entry.job_fields.get("posted_at"))
+        or _moment(entry.published)
+        or _moment(entry.updated)
+    )
 
 
 def _email(value: Any) -> str:
@@ -205,10 +222,9 @@ def job_values(
         "apply_email": _email(fields.get("apply_email")),
         "apply_instructions": _text(fields.get("apply_instructions"), 5000),
         "valid_through": _moment(fields.get("valid_through")),
-        # None when the feed gives no date: first seen now, and kept so afterwards.
-        "posted_at": _moment(fields.get("posted_at"))
-        or _moment(entry.published)
-        or _moment(entry.updated),
+        # None when the feed gives no date, or one in the future: first seen now (the fetch
+        # time), and kept so afterwards.
+        "posted_at": None if _in_future(entry_date(entry), now) else entry_date(entry),
         "status": status,
         "origin_url": link,
     }
@@ -464,16 +480,25 @@ async def _import_job_entry(
         summary.unchanged += 1  # this instance's own job coming back: a loop, nothing to do
         return uid
     if entry.is_deletion or entry.closed:
-        if job is not None:
+        if job is not None and job.source_feed_url != subscription.url:
+            # Job ids are public: only the feed a job was imported through may close it.
+            summary.unchanged += 1
+        elif job is not None:
             status = _ended_status(entry.job_fields.get("status"))
             reason = _("Closed at its source.")
-            if await _close(job, status, _moment(entry.deleted) or now, subscription, reason):
+            deleted = _moment(entry.deleted)
+            when = now if deleted is None or _in_future(deleted, now) else deleted
+            if await _close(job, status, when, subscription, reason):
                 summary.closed += 1
         return uid
     assert prepared.values is not None
     if not prepared.values["title"]:
         summary.problems.append(_("An entry without a title was skipped."))
         return uid
+    if _in_future(entry_date(entry), now):
+        summary.problems.append(
+            _("An entry dated in the future was dated when it was first fetched instead.")
+        )
     if job is not None and job.source_feed_url != subscription.url:
         # The same job reached through another feed: it is held once, kept by its first source.
         summary.unchanged += 1
@@ -553,10 +578,9 @@ def organization_values(
     name = _text(fields.get("name"), 200) or _text(entry.title, 200)
     since = fields.get("member_since")
 
-    def codes(key: str, length: int) -> str:
-        values = fields.get(key)
-        items = [_text(value, length) for value in values] if isinstance(values, list) else []
-        return encode_tag_list(dict.fromkeys(slugify(i, length) for i in items if slugify(i)))
+    focus = fields.get("focus_areas")
+    # The codes of the directory's own list, as they are (a form accepts those only).
+    focus_areas = [_text(code, 40) for code in focus] if isinstance(focus, list) else []
 
     languages = fields.get("languages")
     description = html_to_text(entry.summary_html)[:5000]
@@ -577,7 +601,9 @@ def organization_values(
         )
         if isinstance(languages, list)
         else "",
-        "focus_areas": codes("focus_areas", 40),
+        "focus_areas": encode_tag_list(
+            dict.fromkeys(code for code in focus_areas if code in FOCUS_AREAS)
+        ),
         "accepts_cases": fields.get("accepts_cases") is True,
         "case_application_info": _text(fields.get("case_application_info"), 5000),
         "member_since": since if isinstance(since, date) else None,

@@ -204,9 +204,13 @@ async def process(
             etag=result.etag[:500],
             last_modified=result.last_modified[:100],
             body_hash=result.body_hash,
-            last_error=plain_words(summary.problems)[:2000] if summary else "",
             hub_url=subscription.hub_url,
         )
+        if summary is not None:
+            changes["last_error"] = plain_words(summary.problems)[:2000]
+        elif subscription.consecutive_failures:
+            changes["last_error"] = ""  # the failure recorded last is over
+        # Else unchanged since its last parse: the warnings recorded then still hold.
     if summary is not None:
         totals.imported += summary.imported
         totals.closed += summary.closed
