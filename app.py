@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import quote
 
 from starlette.applications import Starlette
@@ -28,6 +27,7 @@ from core.i18n import gettext as _
 from core.settings import PROJECT_ROOT, Settings, SettingsError
 from core.templating import render
 from core.validation import ValidationError
+from core.version import VERSION
 from core.web import (
     ApiError,
     LanguageMiddleware,
@@ -38,11 +38,6 @@ from core.web import (
 )
 
 logger = logging.getLogger("amicus")
-
-try:
-    VERSION = version("amicus")
-except PackageNotFoundError:  # running from a checkout that was not installed
-    VERSION = "0.0.0"
 
 # Each domain package contributes routes, OpenAPI paths and background workers. Feeds come
 # first so that their fixed paths (/jobs/feed.atom) win over the job page's /jobs/{key}.

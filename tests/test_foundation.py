@@ -1,5 +1,7 @@
 """The foundation: settings, migrations on the test backend, health, security headers."""
 
+from importlib.metadata import version
+
 import pytest
 
 from app import create_app
@@ -60,3 +62,13 @@ async def test_openapi_document_is_served(api):
     response = await api.get("/api/openapi.json")
     assert response.status_code == 200
     assert response.json()["openapi"].startswith("3.")
+
+
+async def test_every_place_reports_the_one_installed_version(api):
+    installed = version("amicus")
+    assert (await api.get("/healthz")).json()["version"] == installed
+    assert (await api.get("/api/openapi.json")).json()["info"]["version"] == installed
+    feed = (await api.get("/jobs/feed.atom")).text
+    assert (
+        f'<generator uri="https://github.com/amicus-network/amicus" version="{installed}">' in feed
+    )
