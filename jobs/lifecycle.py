@@ -24,7 +24,9 @@ from core.i18n import gettext as _
 from core.i18n import lazy_gettext
 from core.settings import Settings
 from core.validation import ValidationError, slugify
-from directory.models import Account, ApiToken, AuditEvent, Organization
+from directory import audit
+from directory.audit import SYSTEM, Actor
+from directory.models import Organization
 from jobs.labels import STATUSES
 from jobs.models import ENDED_STATUSES, Job, JobStatus
 
@@ -87,25 +89,6 @@ ACTION_LABELS = {
 
 class TransitionError(Exception):
     """An action the job's current state does not allow (HTTP 409)."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts, as recorded in the audit trail."""
-
-    label: str
-    account: Account | None = None
-
-    @classmethod
-    def person(cls, account: Account) -> Actor:
-        return cls(label=account.email, account=account)
-
-    @classmethod
-    def api_token(cls, token: ApiToken) -> Actor:
-        return cls(label=f"api-token:{token.prefix} {token.name}"[:254], account=None)
-
-
-SYSTEM = Actor(label="system")
 
 
 def utc_now() -> datetime:
@@ -243,15 +226,8 @@ async def perform(
 async def _record(
     job: Job, action: Action, actor: Actor, source: str, target: str, reason: str
 ) -> None:
-    await AuditEvent.create(
-        actor=actor.account,
-        actor_label=actor.label,
-        action=action.value,
-        subject_type="job",
-        subject_id=job.id,
-        from_state=source,
-        to_state=target,
-        reason=reason,
+    await audit.record(
+        actor, action.value, "job", job.id, from_state=source, to_state=target, reason=reason
     )
 
 

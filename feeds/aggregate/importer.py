@@ -28,7 +28,9 @@ from tortoise.transactions import in_transaction
 from core.i18n import gettext as _
 from core.settings import Settings
 from core.validation import encode_tag_list, slugify
-from directory.models import AuditEvent, Organization, OrganizationKind, OrganizationStatus
+from directory import audit
+from directory.audit import Actor
+from directory.models import Organization, OrganizationKind, OrganizationStatus
 from feeds.aggregate.parsed import ParsedEntry, ParsedFeed
 from feeds.aggregate.sanitize import clean_html, clean_html_text, clean_text, html_to_text
 from feeds.models import FeedSubscription, SubscriptionKind
@@ -336,12 +338,11 @@ async def _close(
     )
     if not changed:
         return False
-    await AuditEvent.create(
-        actor=None,
-        actor_label=f"feed:{subscription.url}"[:254],
-        action=AUDIT_ACTION_CLOSE,
-        subject_type="job",
-        subject_id=job.id,
+    await audit.record(
+        Actor.feed(subscription.url),
+        AUDIT_ACTION_CLOSE,
+        "job",
+        job.id,
         from_state=previous,
         to_state=status,
         reason=reason,
