@@ -21,8 +21,8 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from core.database import dialect
-from directory.models import OrganizationStatus
-from jobs.models import Job, JobStatus
+from jobs.lifecycle import visible_now
+from jobs.models import Job
 from jobs.search import cache as search_cache
 from jobs.search.params import DEFAULT_JOB_DAYS, DEFAULT_PER_PAGE, FACETS, JobQuery
 
@@ -69,14 +69,8 @@ class SearchResult:
 
 
 def visible_jobs(now: datetime, default_days: int = DEFAULT_JOB_DAYS) -> QuerySet[Job]:
-    """Published jobs of active organizations that have not reached their closing date, or,
-    without one, the network's default lifetime since posting."""
-    return Job.filter(
-        Q(valid_through__gt=now)
-        | Q(valid_through__isnull=True, posted_at__gt=now - timedelta(days=default_days)),
-        status=JobStatus.PUBLISHED,
-        organization__status=OrganizationStatus.ACTIVE,
-    )
+    """The jobs shown now (jobs.lifecycle.visible_now), which every search starts from."""
+    return Job.filter(visible_now(now, default_days))
 
 
 def _any_language(tags: Iterable[str]) -> Q:
