@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from core.i18n import gettext as _
 from core.search_terms import normalize, query_terms
@@ -149,27 +148,6 @@ def _matches(organization: Organization, query: DirectoryQuery) -> bool:
         searched = " ".join((organization.name, organization.short_name, organization.city))
         return text_matches(searched, query.q)
     return True
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    total: int
-    number: int
-    size: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.number * self.size < self.total
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-
-def paginate(items: list[Any], number: int, size: int) -> Page:
-    start = (number - 1) * size
-    return Page(items=items[start : start + size], total=len(items), number=number, size=size)
 
 
 async def directory_facets() -> dict[str, list[str]]:

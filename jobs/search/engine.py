@@ -21,6 +21,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from core.database import dialect
+from core.pagination import Paginated
 from jobs.lifecycle import visible_now
 from jobs.models import Job
 from jobs.search import cache as search_cache
@@ -38,31 +39,19 @@ class FacetCount:
 
 
 @dataclass
-class SearchResult:
+class SearchResult(Paginated):
     query: JobQuery
     jobs: list[Job]
     total: int
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
 
     @property
-    def page(self) -> int:
+    def page(self) -> int:  # type: ignore[override]
         return self.query.page
 
     @property
-    def per_page(self) -> int:
+    def per_page(self) -> int:  # type: ignore[override]
         return self.query.per_page
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
 
 
 # --- filters ------------------------------------------------------------------------------

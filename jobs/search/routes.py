@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -112,6 +113,8 @@ async def jobs_page(request: Request) -> Response:
     result = await search_jobs(
         query, default_days=settings.job_default_days, cache=settings.search_cache
     )
+    if result.is_past_last:
+        raise HTTPException(404, result.past_last_message())
     return render(
         request,
         "jobs/search.html",
@@ -178,6 +181,8 @@ async def jobs_api(request: Request) -> Response:
     result = await search_jobs(
         query, default_days=settings.job_default_days, cache=settings.search_cache
     )
+    if result.is_past_last:
+        raise ApiError(404, "not_found", result.past_last_message())
     return JSONResponse(search_document(result, settings.base_url))
 
 
