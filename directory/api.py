@@ -136,7 +136,7 @@ OPENAPI: dict[str, Any] = {
                             }
                         },
                     },
-                    **error_responses(400),
+                    **error_responses(400, 404),
                 },
             }
         },

@@ -281,7 +281,7 @@ OPENAPI = {
                             }
                         },
                     },
-                    **error_responses(400),
+                    **error_responses(400, 404),
                 },
             }
         }
