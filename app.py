@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import quote
 
 from starlette.applications import Starlette
@@ -32,6 +31,7 @@ from core.i18n import gettext as _
 from core.settings import PROJECT_ROOT, Settings, SettingsError
 from core.templating import render
 from core.validation import ValidationError
+from core.version import VERSION
 from core.web import (
     ApiError,
     LanguageMiddleware,
@@ -45,11 +45,6 @@ from feeds.publish.rendered_cache import FeedCache
 from jobs.search.cache import SearchCaches
 
 logger = logging.getLogger("amicus")
-
-try:
-    VERSION = version("amicus")
-except PackageNotFoundError:  # running from a checkout that was not installed
-    VERSION = "0.0.0"
 
 # Each domain package contributes routes, OpenAPI paths, background workers and its set-up
 # (set_up(app): page sections, listeners). Feeds come first so that their fixed paths

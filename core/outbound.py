@@ -20,7 +20,6 @@ import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, cast
 
 import httpcore
@@ -28,11 +27,7 @@ import httpx
 
 from core.i18n import gettext as _
 from core.settings import Settings
-
-try:
-    VERSION = version("amicus")
-except PackageNotFoundError:  # running from a checkout that was not installed
-    VERSION = "0.0.0"
+from core.version import VERSION
 
 MAX_REDIRECTS = 5
 MAX_CONNECTIONS = 16

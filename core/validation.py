@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from datetime import date
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from babel import Locale
@@ -21,6 +22,15 @@ _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 _LANGUAGE_TAG = re.compile(r"^([a-zA-Z]{2,3})(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|\d{3}))?$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# ASCII digits only: "²".isdigit() is true, and int() also takes " +1_0" and other scripts'
+# digits. 18 digits always fit a signed 64-bit column.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+LARGEST_WHOLE_NUMBER = 10**18 - 1
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+EMAIL_MAX_LENGTH = 254
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+E = TypeVar("E", bound=StrEnum)
 
 
 class ValidationError(Exception):
@@ -29,6 +39,68 @@ class ValidationError(Exception):
     def __init__(self, errors: dict[str, str]):
         super().__init__(errors)
         self.errors = errors
+
+
+class InvalidValue(ValueError):
+    """A value one of the rules below refuses; the message says why, already translated."""
+
+
+# --- one rule per kind of value: forms, the API, search, feeds and the importer use these ----
+
+
+def whole_number(raw: str, name: str, *, minimum: int, maximum: int) -> int:
+    """A whole number written in ASCII digits (spaces around it ignored, like every rule
+    here) within [minimum, maximum], else InvalidValue."""
+    raw = raw.strip()
+    if not _WHOLE_NUMBER.fullmatch(raw):
+        raise InvalidValue(_("'%(name)s' must be a whole number.") % {"name": name})
+    value = int(raw)
+    if not minimum <= value <= maximum:
+        raise InvalidValue(
+            _("'%(name)s' must be between %(min)d and %(max)d.")
+            % {"name": name, "min": minimum, "max": maximum}
+        )
+    return value
+
+
+def boolean(raw: str) -> bool | None:
+    """1/true/yes/on or 0/false/no/off, in any case; None for anything else."""
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    return False if word in FALSE_WORDS else None
+
+
+def iso_date(raw: str) -> date | None:
+    """A calendar date written YYYY-MM-DD; None for any other form (Python also reads
+    "20261231" and week dates, which nobody means in a form or a URL)."""
+    raw = raw.strip()
+    if not _ISO_DATE.fullmatch(raw):
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def enum_member(raw: str, enum: type[E]) -> E | None:
+    """The member whose value the text is, compared without regard to case."""
+    folded = raw.strip().casefold()
+    return next((member for member in enum if member.value.casefold() == folded), None)
+
+
+def country_code(raw: str) -> str | None:
+    """An ISO 3166-1 alpha-2 code, upper-cased; None when it names no country."""
+    code = raw.strip().upper()
+    return code if code in countries() else None
+
+
+def email_address(raw: str) -> str | None:
+    """An e-mail address, lower-cased; None when it is not one or is longer than SMTP allows."""
+    address = raw.strip()
+    if len(address) > EMAIL_MAX_LENGTH or not _EMAIL.match(address):
+        return None
+    return address.lower()
 
 
 @cache
@@ -87,16 +159,15 @@ class Cleaner:
             self.fail(name, _("Must be at most %(max)d characters.") % {"max": max_length})
         return value
 
-    def choice(self, name: str, enum: type[StrEnum], *, required: bool = True) -> StrEnum | None:
+    def choice(self, name: str, enum: type[E], *, required: bool = True) -> E | None:
         value = self.text(name, max_length=64, required=required)
         if not value:
             return None
-        try:
-            return enum(value)
-        except ValueError:
+        member = enum_member(value, enum)
+        if member is None:
             allowed = ", ".join(member.value for member in enum)
             self.fail(name, _("Must be one of: %(allowed)s.") % {"allowed": allowed})
-            return None
+        return member
 
     def boolean(self, name: str) -> bool:
         value = self.data.get(name)
@@ -104,18 +175,19 @@ class Cleaner:
             return value
         if value is None or value == "":
             return False
-        if isinstance(value, str) and value.lower() in ("1", "true", "on", "yes"):
-            return True
-        if isinstance(value, str) and value.lower() in ("0", "false", "off", "no"):
-            return False
-        self.fail(name, _("Must be true or false."))
-        return False
+        parsed = boolean(value) if isinstance(value, str) else None
+        if parsed is None:
+            self.fail(name, _("Must be true or false."))
+        return bool(parsed)
 
     def email(self, name: str, *, required: bool = False) -> str:
-        value = self.text(name, max_length=254, required=required)
-        if value and not _EMAIL.match(value):
+        value = self.text(name, max_length=EMAIL_MAX_LENGTH, required=required)
+        if not value:
+            return value
+        address = email_address(value)
+        if address is None:
             self.fail(name, _("Enter a valid e-mail address."))
-        return value.lower() if value else value
+        return address or value
 
     def url(self, name: str, *, required: bool = False, max_length: int = 500) -> str:
         value = self.text(name, max_length=max_length, required=required)
@@ -127,7 +199,7 @@ class Cleaner:
 
     def country(self, name: str, *, required: bool = True) -> str:
         value = self.text(name, max_length=2, required=required).upper()
-        if value and value not in countries():
+        if value and country_code(value) is None:
             self.fail(name, _("Enter a two-letter ISO 3166-1 country code, such as US or AR."))
         return value
 
@@ -137,7 +209,7 @@ class Cleaner:
             self.fail(name, _("Must be a list of country codes."))
             return []
         codes = [code.upper() for code in codes]
-        unknown = [code for code in codes if code not in countries()]
+        unknown = [code for code in codes if country_code(code) is None]
         if unknown:
             self.fail(name, _("Unknown country codes: %(codes)s.") % {"codes": ", ".join(unknown)})
         return list(dict.fromkeys(codes))
@@ -174,6 +246,15 @@ class Cleaner:
         if unknown:
             self.fail(name, _("Unknown values: %(values)s.") % {"values": ", ".join(unknown)})
         return list(dict.fromkeys(value for value in values if value in allowed_set))
+
+    def calendar_date(self, name: str) -> date | None:
+        value = self.data.get(name)
+        if value is None or value == "":
+            return None
+        parsed = iso_date(value) if isinstance(value, str) else None
+        if parsed is None:
+            self.fail(name, _("Enter a date as YYYY-MM-DD."))
+        return parsed
 
     def slug(self, name: str, *, required: bool = True, max_length: int = 80) -> str:
         value = self.text(name, max_length=max_length, required=required).lower()

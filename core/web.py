@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from core import i18n
 from core.i18n import gettext as _
 from core.security import CSRF_FIELD, CSRF_HEADER, csrf_token_is_valid
-from core.validation import ValidationError
+from core.validation import InvalidValue, ValidationError, whole_number
 
 LANGUAGE_COOKIE = "lang"
 
@@ -103,16 +103,9 @@ def query_int(request: Request, name: str, default: int, *, minimum: int, maximu
     if raw is None or raw == "":
         return default
     try:
-        value = int(raw)
-    except ValueError:
-        raise HTTPException(400, _("'%(name)s' must be a whole number.") % {"name": name}) from None
-    if not minimum <= value <= maximum:
-        raise HTTPException(
-            400,
-            _("'%(name)s' must be between %(min)d and %(max)d.")
-            % {"name": name, "min": minimum, "max": maximum},
-        )
-    return value
+        return whole_number(raw, name, minimum=minimum, maximum=maximum)
+    except InvalidValue as error:
+        raise HTTPException(400, str(error)) from None
 
 
 class LanguageMiddleware:

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from core.i18n import gettext as _
+from core.pagination import paginate
 from core.templating import render
 from core.validation import ValidationError
 from core.web import form_values, query_int, read_form
@@ -23,7 +24,7 @@ from directory.membership import (
 from directory.models import Account, Organization, OrganizationStatus
 from directory.pages import display_helpers
 from directory.profile import organization_by_slug
-from directory.search import InvalidQuery, paginate, parse_query, text_matches
+from directory.search import InvalidQuery, parse_query, text_matches
 
 MEMBERS_PAGE_SIZE = 50
 
@@ -78,12 +79,16 @@ async def members(request: Request) -> Response:
             f"{organization.name} {organization.short_name} {organization.slug}", query.q
         )
     ]
-    number = query_int(request, "page", 1, minimum=1, maximum=10_000)
+    page = paginate(
+        found, query_int(request, "page", 1, minimum=1, maximum=10_000), MEMBERS_PAGE_SIZE
+    )
+    if page.is_past_last:
+        raise HTTPException(404, page.past_last_message())
     return render(
         request,
         "directory/admin_members.html",
         {
-            "page": paginate(found, number, MEMBERS_PAGE_SIZE),
+            "page": page,
             "status": status,
             "query": query,
             "statuses": list(OrganizationStatus),

@@ -10,12 +10,13 @@ from starlette.responses import JSONResponse
 
 from core.i18n import gettext as _
 from core.openapi import error_responses
+from core.pagination import paginate
 from core.settings import Settings
 from core.validation import decode_tag_list
 from core.web import ApiError, query_int
 from directory.models import Organization, OrganizationStatus
 from directory.profile import organization_by_slug
-from directory.search import FILTER_NAMES, InvalidQuery, find_organizations, paginate, parse_query
+from directory.search import FILTER_NAMES, InvalidQuery, find_organizations, parse_query
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
@@ -58,6 +59,8 @@ async def list_organizations(request: Request) -> JSONResponse:
     number = query_int(request, "page", 1, minimum=1, maximum=100_000)
     size = query_int(request, "per_page", DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE)
     page = paginate(await find_organizations(query), number, size)
+    if page.is_past_last:
+        raise ApiError(404, "not_found", page.past_last_message())
 
     def link(page_number: int) -> str:
         params = {**query.as_params(), "page": page_number, "per_page": size}
@@ -67,8 +70,8 @@ async def list_organizations(request: Request) -> JSONResponse:
         {
             "items": [organization_json(item, settings) for item in page.items],
             "total": page.total,
-            "page": page.number,
-            "per_page": page.size,
+            "page": page.page,
+            "per_page": page.per_page,
             "next": link(number + 1) if page.has_next else None,
             "prev": link(number - 1) if page.has_previous else None,
         }
@@ -133,7 +136,7 @@ OPENAPI: dict[str, Any] = {
                             }
                         },
                     },
-                    **error_responses(400),
+                    **error_responses(400, 404),
                 },
             }
         },

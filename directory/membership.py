@@ -17,7 +17,9 @@ from core.i18n import gettext as _
 from core.security import hash_password
 from core.settings import Settings
 from core.validation import Cleaner, ValidationError
+from directory import audit
 from directory.accounts import check_password, ensure_email_is_free
+from directory.audit import Actor
 from directory.models import Account, AuditEvent, Organization, OrganizationStatus, Role
 from directory.profile import available_slug, clean_profile, slug_is_taken
 
@@ -59,29 +61,8 @@ def available_actions(organization: Organization) -> list[str]:
     return actions
 
 
-async def record_event(
-    actor: Account | None,
-    action: str,
-    subject: Organization,
-    *,
-    from_state: str = "",
-    to_state: str = "",
-    reason: str = "",
-) -> AuditEvent:
-    return await AuditEvent.create(
-        actor=actor,
-        actor_label=actor.email if actor else "system",
-        action=action,
-        subject_type="organization",
-        subject_id=subject.id,
-        from_state=from_state,
-        to_state=to_state,
-        reason=reason,
-    )
-
-
 async def organization_history(organization: Organization) -> list[AuditEvent]:
-    return await AuditEvent.filter(subject_type="organization", subject_id=organization.id)
+    return await audit.history("organization", organization.id)
 
 
 async def apply_for_membership(
@@ -113,8 +94,12 @@ async def apply_for_membership(
                 organization=organization,
                 role=Role.OWNER,
             )
-            await record_event(
-                account, "apply", organization, to_state=OrganizationStatus.APPLIED.value
+            await audit.record(
+                Actor.person(account),
+                "apply",
+                "organization",
+                organization.id,
+                to_state=OrganizationStatus.APPLIED.value,
             )
     except IntegrityError as error:
         # Someone took the e-mail or the slug between our checks and our insert.
@@ -147,10 +132,11 @@ async def change_status(
             raise TransitionRefused(
                 _("Someone else changed this organization's status first. Reload and try again.")
             )
-        await record_event(
-            actor,
+        await audit.record(
+            Actor.person(actor),
             action,
-            organization,
+            "organization",
+            organization.id,
             from_state=organization.status.value,
             to_state=change.to.value,
             reason=reason,
@@ -177,8 +163,13 @@ async def set_trusted(organization: Organization, action: str, actor: Account) -
         )
         if not changed:
             raise TransitionRefused(_("Someone else changed this organization first."))
-        await record_event(
-            actor, action, organization, from_state=labels[not trusted], to_state=labels[trusted]
+        await audit.record(
+            Actor.person(actor),
+            action,
+            "organization",
+            organization.id,
+            from_state=labels[not trusted],
+            to_state=labels[trusted],
         )
     await organization.refresh_from_db()
     return organization

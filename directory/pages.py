@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.i18n import gettext as _
+from core.pagination import paginate
 from core.templating import render
 from core.validation import decode_tag_list
 from core.web import query_int
@@ -27,7 +28,6 @@ from directory.search import (
     InvalidQuery,
     directory_facets,
     find_organizations,
-    paginate,
     parse_query,
 )
 from directory.sections import sections
@@ -71,6 +71,8 @@ async def directory_page(request: Request) -> Response:
         raise HTTPException(400, str(error)) from error
     number = query_int(request, "page", 1, minimum=1, maximum=MAX_PAGE)
     page = paginate(await find_organizations(query), number, DIRECTORY_PAGE_SIZE)
+    if page.is_past_last:
+        raise HTTPException(404, page.past_last_message())
     params = query.as_params()
     return render(
         request,

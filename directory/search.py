@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from core.i18n import gettext as _
 from core.search_terms import normalize, query_terms
 from core.validation import (
-    countries,
+    boolean,
+    country_code,
     decode_tag_list,
+    enum_member,
     normalize_language_tag,
     strip_control_characters,
 )
@@ -23,8 +24,6 @@ from directory.profile import FOCUS_AREAS
 
 QUERY_MAX = 200
 FILTER_NAMES = ("q", "country", "region", "kind", "language", "focus", "accepts_cases", "network")
-_YES = {"1", "true", "yes", "on"}
-_NO = {"0", "false", "no", "off"}
 
 
 class InvalidQuery(Exception):
@@ -75,17 +74,20 @@ def parse_query(params: Mapping[str, str]) -> DirectoryQuery:
                 % {"name": name, "max": QUERY_MAX}
             )
     country = values["country"].upper()
-    if country and country not in countries():
+    if country and country_code(country) is None:
         raise InvalidQuery(
             _("'country' must be a two-letter ISO 3166-1 code, such as US or AR; got %(value)s.")
             % {"value": values["country"]}
         )
     kind = values["kind"]
-    if kind and kind not in {member.value for member in OrganizationKind}:
-        raise InvalidQuery(
-            _("'kind' must be one of: %(allowed)s.")
-            % {"allowed": ", ".join(member.value for member in OrganizationKind)}
-        )
+    if kind:
+        member = enum_member(kind, OrganizationKind)
+        if member is None:
+            raise InvalidQuery(
+                _("'kind' must be one of: %(allowed)s.")
+                % {"allowed": ", ".join(member.value for member in OrganizationKind)}
+            )
+        kind = member.value
     language = values["language"]
     if language:
         language = normalize_language_tag(language) or ""
@@ -111,11 +113,10 @@ def parse_query(params: Mapping[str, str]) -> DirectoryQuery:
 def _parse_yes_no(value: str) -> bool | None:
     if not value:
         return None
-    if value.lower() in _YES:
-        return True
-    if value.lower() in _NO:
-        return False
-    raise InvalidQuery(_("'accepts_cases' must be yes or no."))
+    parsed = boolean(value)
+    if parsed is None:
+        raise InvalidQuery(_("'accepts_cases' must be yes or no."))
+    return parsed
 
 
 async def find_organizations(query: DirectoryQuery) -> list[Organization]:
@@ -147,27 +148,6 @@ def _matches(organization: Organization, query: DirectoryQuery) -> bool:
         searched = " ".join((organization.name, organization.short_name, organization.city))
         return text_matches(searched, query.q)
     return True
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    total: int
-    number: int
-    size: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.number * self.size < self.total
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-
-def paginate(items: list[Any], number: int, size: int) -> Page:
-    start = (number - 1) * size
-    return Page(items=items[start : start + size], total=len(items), number=number, size=size)
 
 
 async def directory_facets() -> dict[str, list[str]]:

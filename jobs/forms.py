@@ -154,17 +154,8 @@ def _how_to_apply(cleaner: Cleaner) -> dict[str, Any]:
 
 
 def _closing_date(cleaner: Cleaner, today: date, kept: date | None) -> datetime | None:
-    value = cleaner.raw("closing_date")
-    if value is None or value == "":
-        return None
-    closing: date | None = None
-    if isinstance(value, str):
-        try:
-            closing = date.fromisoformat(value.strip())
-        except ValueError:
-            closing = None
+    closing = cleaner.calendar_date("closing_date")
     if closing is None:
-        cleaner.fail("closing_date", _("Enter a date as YYYY-MM-DD."))
         return None
     if closing < today and closing != kept:
         cleaner.fail("closing_date", _("The closing date must not be in the past."))

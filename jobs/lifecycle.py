@@ -24,7 +24,9 @@ from core.i18n import gettext as _
 from core.i18n import lazy_gettext
 from core.settings import Settings
 from core.validation import ValidationError, slugify
-from directory.models import Account, ApiToken, AuditEvent, Organization
+from directory import audit
+from directory.audit import SYSTEM, Actor
+from directory.models import Organization, OrganizationStatus
 from jobs.labels import STATUSES
 from jobs.models import ENDED_STATUSES, Job, JobStatus
 
@@ -89,25 +91,6 @@ class TransitionError(Exception):
     """An action the job's current state does not allow (HTTP 409)."""
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who acts, as recorded in the audit trail."""
-
-    label: str
-    account: Account | None = None
-
-    @classmethod
-    def person(cls, account: Account) -> Actor:
-        return cls(label=account.email, account=account)
-
-    @classmethod
-    def api_token(cls, token: ApiToken) -> Actor:
-        return cls(label=f"api-token:{token.prefix} {token.name}"[:254], account=None)
-
-
-SYSTEM = Actor(label="system")
-
-
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -132,10 +115,29 @@ def is_closing_soon(job: Job, settings: Settings, now: datetime) -> bool:
     return job.status == S.PUBLISHED and ends is not None and now <= ends <= now + CLOSING_SOON
 
 
-def is_open(job: Job, settings: Settings, now: datetime) -> bool:
-    """Published and not past its end, even if the expiry worker has not yet run."""
+def visible_now(now: datetime, default_days: int) -> Q:
+    """The one rule for "this job is shown now" (search, feeds, directory pages): published,
+    by an active organization, before its closing date or, without one, within the network's
+    default lifetime since posting; true before the expiry worker has caught up.
+    is_visible is the same rule for one job in hand."""
+    return Q(
+        Q(valid_through__gt=now)
+        | Q(valid_through__isnull=True, posted_at__gt=now - timedelta(days=default_days)),
+        status=S.PUBLISHED,
+        organization__status=OrganizationStatus.ACTIVE,
+    )
+
+
+def is_visible(job: Job, organization: Organization, settings: Settings, now: datetime) -> bool:
+    """visible_now for one job and its organization, without a query."""
     ends = expires_at(job, settings)
-    return job.status == S.PUBLISHED and (ends is None or ends > now)
+    return (
+        job.status == S.PUBLISHED
+        and organization.status == OrganizationStatus.ACTIVE
+        # Like the SQL rule, a job with neither date is not known to be current.
+        and ends is not None
+        and ends > now
+    )
 
 
 def is_public(job: Job, organization: Organization) -> bool:
@@ -243,15 +245,8 @@ async def perform(
 async def _record(
     job: Job, action: Action, actor: Actor, source: str, target: str, reason: str
 ) -> None:
-    await AuditEvent.create(
-        actor=actor.account,
-        actor_label=actor.label,
-        action=action.value,
-        subject_type="job",
-        subject_id=job.id,
-        from_state=source,
-        to_state=target,
-        reason=reason,
+    await audit.record(
+        actor, action.value, "job", job.id, from_state=source, to_state=target, reason=reason
     )
 
 
@@ -259,13 +254,6 @@ def due_for_expiry(settings: Settings, now: datetime) -> Q:
     """Published jobs whose closing date, or default lifetime, has passed."""
     return Q(valid_through__lte=now) | Q(
         valid_through__isnull=True, posted_at__lte=now - timedelta(days=settings.job_default_days)
-    )
-
-
-def open_now(settings: Settings, now: datetime) -> Q:
-    """Filter for jobs not yet past their end (combine with status=published)."""
-    return Q(valid_through__gt=now) | Q(
-        valid_through__isnull=True, posted_at__gt=now - timedelta(days=settings.job_default_days)
     )
 
 

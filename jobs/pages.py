@@ -26,8 +26,8 @@ from jobs.lifecycle import (
     create_job,
     expires_at,
     is_closing_soon,
-    is_open,
     is_public,
+    is_visible,
     perform,
     poster_actions,
     update_job,
@@ -60,15 +60,15 @@ async def job_page(request: Request) -> Response:
     if job is None or not (is_public(job, job.organization) or may_see_unpublished(account, job)):
         raise HTTPException(404, _("There is no job at this address."))
     settings = request.app.state.settings
-    open_now = is_open(job, settings, now())
+    visible = is_visible(job, job.organization, settings, now())
     context = {
         "job": job,
         "organization": job.organization,
-        "open": open_now,
-        "ended": job.status != JobStatus.PUBLISHED or not open_now,
+        "open": visible,
+        "ended": job.status != JobStatus.PUBLISHED or not visible,
         # Search engines get structured data only for jobs one can still apply to.
         "jsonld": script_tag(job_posting(job, job.organization, settings.base_url))
-        if open_now and is_public(job, job.organization)
+        if visible
         else None,
         **display_helpers(),
     }

@@ -7,20 +7,18 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from tortoise.queryset import QuerySet
 
-from directory.models import Organization, OrganizationStatus
+from directory.models import Organization
 from directory.sections import Section
 from jobs.labels import display_helpers
-from jobs.lifecycle import open_now
-from jobs.models import Job, JobStatus
+from jobs.lifecycle import visible_now
+from jobs.models import Job
 
 ORGANIZATION_JOBS_SHOWN = 20
 RECENT_JOBS_SHOWN = 5
 
 
 def _open_jobs(request: Request) -> QuerySet[Job]:
-    return Job.filter(
-        open_now(request.app.state.settings, datetime.now(UTC)), status=JobStatus.PUBLISHED
-    )
+    return Job.filter(visible_now(datetime.now(UTC), request.app.state.settings.job_default_days))
 
 
 async def organization_jobs(request: Request, organization: Organization) -> Section | None:
@@ -39,7 +37,6 @@ async def organization_jobs(request: Request, organization: Organization) -> Sec
 async def recent_jobs(request: Request) -> Section | None:
     jobs = (
         await _open_jobs(request)
-        .filter(organization__status=OrganizationStatus.ACTIVE)
         .order_by("-posted_at", "-id")
         .limit(RECENT_JOBS_SHOWN)
         .prefetch_related("organization")

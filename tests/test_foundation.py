@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 
 import pytest
 
@@ -81,3 +82,13 @@ def test_each_application_holds_its_own_sections_and_caches():
     first, second = create_app(Settings()), create_app(Settings())
     for name in ("page_sections", "search_caches", "feed_cache"):
         assert getattr(first.state, name) is not getattr(second.state, name)
+
+
+async def test_every_place_reports_the_one_installed_version(api):
+    installed = version("amicus")
+    assert (await api.get("/healthz")).json()["version"] == installed
+    assert (await api.get("/api/openapi.json")).json()["info"]["version"] == installed
+    feed = (await api.get("/jobs/feed.atom")).text
+    assert (
+        f'<generator uri="https://github.com/amicus-network/amicus" version="{installed}">' in feed
+    )

@@ -19,6 +19,7 @@ from tests.helpers_federation import (
     subscribe,
 )
 from tests.helpers_hostile_servers import raw_server
+from tests.helpers_jobs import audit_trail
 
 RSS = b"""<?xml version="1.0"?>
 <rss version="2.0"><channel><title>Clinic careers</title><link>https://clinic.example.org/</link>
@@ -168,6 +169,10 @@ async def test_a_tombstone_and_absence_from_a_complete_feed_close_imported_jobs(
     assert by_link["https://d/2"].status == JobStatus.CLOSED
     assert by_link["https://d/2"].status_changed_at.isoformat().startswith("2026-11-03T12:00")
     assert by_link["https://d/3"].status == JobStatus.CLOSED
+    # The audit trail names the feed that closed the job, like any other actor.
+    assert await audit_trail(by_link["https://d/3"]) == [
+        ("close", "published", "closed", f"feed:{server.url}/d.atom")
+    ]
     subscription = await FeedSubscription.get(id=subscription.id)
     assert subscription.consecutive_failures == 0
 

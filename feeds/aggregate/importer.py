@@ -27,8 +27,17 @@ from tortoise.transactions import in_transaction
 
 from core.i18n import gettext as _
 from core.settings import Settings
-from core.validation import encode_tag_list, slugify
-from directory.models import AuditEvent, Organization, OrganizationKind, OrganizationStatus
+from core.validation import (
+    EMAIL_MAX_LENGTH,
+    country_code,
+    email_address,
+    encode_tag_list,
+    normalize_language_tag,
+    slugify,
+)
+from directory import audit
+from directory.audit import Actor
+from directory.models import Organization, OrganizationKind, OrganizationStatus
 from directory.profile import FOCUS_AREAS
 from feeds.aggregate.parsed import ParsedEntry, ParsedFeed
 from feeds.aggregate.sanitize import clean_html, clean_html_text, clean_text, html_to_text
@@ -49,10 +58,7 @@ from jobs.search.index import values_search_columns
 # guid such as "42", a permalink) is only unique within its feed, so it is qualified by it.
 GLOBAL_ID = re.compile(r"^urn:(uuid|sha256):[0-9a-zA-Z:-]{1,180}$", re.IGNORECASE)
 DERIVED_PREFIX = "urn:sha256:"
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']{1,189}\.[^@\s<>\"']{1,60}$")
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$")
 # Salaries are stored as Decimal(12, 2): anything from 10^10 up does not fit.
 _LARGEST_AMOUNT = Decimal("9999999999.99")
 _CENTS = Decimal("0.01")
@@ -104,8 +110,7 @@ def _choice(value: Any, choices: type, default: Any) -> Any:
 
 
 def _country(value: Any) -> str:
-    code = _text(value, 3).upper()
-    return code if _COUNTRY.match(code) else ""
+    return country_code(_text(value, 3)) or ""
 
 
 def _countries(values: Any) -> str:
@@ -115,8 +120,8 @@ def _countries(values: Any) -> str:
 
 def _language(*values: Any) -> str:
     for value in values:
-        tag = _text(value, 35)
-        if _LANGUAGE.match(tag):
+        tag = normalize_language_tag(_text(value, 35))
+        if tag:
             return tag
     return ""
 
@@ -149,8 +154,7 @@ def entry_date(entry: ParsedEntry) -> datetime | None:
 
 
 def _email(value: Any) -> str:
-    email = _text(value, 254)
-    return email if _EMAIL.match(email) else ""
+    return email_address(_text(value, EMAIL_MAX_LENGTH)) or ""
 
 
 def job_uid(subscription_url: str, entry_id: str, link: str) -> str:
@@ -352,12 +356,11 @@ async def _close(
     )
     if not changed:
         return False
-    await AuditEvent.create(
-        actor=None,
-        actor_label=f"feed:{subscription.url}"[:254],
-        action=AUDIT_ACTION_CLOSE,
-        subject_type="job",
-        subject_id=job.id,
+    await audit.record(
+        Actor.feed(subscription.url),
+        AUDIT_ACTION_CLOSE,
+        "job",
+        job.id,
         from_state=previous,
         to_state=status,
         reason=reason,

@@ -10,13 +10,13 @@ use the clock), so the same data gives the same bytes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, version
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from core.i18n import gettext as _
+from core.version import VERSION
 from feeds.publish.job_feed import MEDIA_TYPES, DeletionMark, FeedJob, JobFeed
 from feeds.schema_fields import (
     AMICUS_NS,
@@ -28,11 +28,6 @@ from feeds.schema_fields import (
     xml_text,
 )
 from jobs.jsonld import job_url
-
-try:
-    VERSION = version("amicus")
-except PackageNotFoundError:  # running from a checkout that was not installed
-    VERSION = "0.0.0"
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 EXTENSION = "amicus"

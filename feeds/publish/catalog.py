@@ -17,6 +17,7 @@ from starlette.datastructures import QueryParams
 
 from core import i18n
 from core.settings import Settings
+from core.validation import InvalidValue, whole_number
 from directory.models import Organization, OrganizationStatus
 from feeds.publish import directory_feed
 from feeds.publish.atom_rss import render_atom, render_rss
@@ -31,8 +32,6 @@ from feeds.publish.json_feed import render_json_feed
 from jobs.search.params import JobQuery, SearchError, job_query_to_params, parse_job_query
 
 OPML_MEDIA_TYPE = "text/x-opml"
-# ASCII digits only ("²".isdigit() is true), and short enough for int() to be cheap.
-WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 MAX_COMPLETE_PAGE = 10_000
 _FORMAT = r"\.(?P<format>atom|rss|json)"
 _PATTERNS = {
@@ -87,13 +86,10 @@ class FeedBody:
 
 
 def _page(params: Mapping[str, Any]) -> int:
-    raw = params.get("page") or "1"
-    if not WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_COMPLETE_PAGE:
-        raise FeedParameterError(
-            i18n.gettext("'page' must be a whole number between 1 and %(max)d.")
-            % {"max": MAX_COMPLETE_PAGE}
-        )
-    return int(raw)
+    try:
+        return whole_number(params.get("page") or "1", "page", minimum=1, maximum=MAX_COMPLETE_PAGE)
+    except InvalidValue as error:
+        raise FeedParameterError(str(error)) from None
 
 
 def resolve(path: str, params: Mapping[str, Any]) -> FeedRequest:
@@ -177,6 +173,9 @@ async def render(request: FeedRequest, settings: Settings, moment: datetime) -> 
             body = write(members, settings.base_url, settings.network_name)
             return FeedBody(body, request.media_type, directory_feed.last_change(members))
         feed = await _job_feed(request, settings, moment)
+        # Only a page past the last is empty after the first (core.pagination): no such feed.
+        if feed.page > 1 and not feed.jobs:
+            raise FeedNotFound(request.path)
         body = RENDERERS[request.format](feed, settings.network_name)
         return FeedBody(body, request.media_type, feed.updated)
     finally:

@@ -11,8 +11,9 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from core.i18n import gettext as _
+from core.version import VERSION
 from directory.models import Organization, OrganizationStatus
-from feeds.publish.atom_rss import EXTENSION, GENERATOR_URI, VERSION, EntryElements, add_entry
+from feeds.publish.atom_rss import EXTENSION, GENERATOR_URI, EntryElements, add_entry
 from feeds.publish.job_feed import EMPTY_FEED_UPDATED
 from feeds.schema_fields import (
     NAMESPACES,

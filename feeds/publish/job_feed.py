@@ -21,6 +21,7 @@ from tortoise.queryset import QuerySet
 
 from core.i18n import gettext as _
 from core.orm_internals import column_converters, query_sql
+from core.pagination import Page
 from directory.models import Organization
 from jobs.jsonld import job_url
 from jobs.models import (
@@ -391,11 +392,11 @@ async def complete_feed(
 ) -> JobFeed:
     """Every open job, newest first: RFC 5005 complete when it fits one page, else paged."""
     open_jobs = visible_jobs(moment, default_days)
-    total = await open_jobs.count()
-    last_page = max(1, -(-total // COMPLETE_FEED_PAGE_SIZE))
+    pagination = Page(page, COMPLETE_FEED_PAGE_SIZE, await open_jobs.count())
+    last_page = pagination.pages
     jobs = await feed_jobs(
         open_jobs.order_by("-posted_at", "-id")
-        .offset((page - 1) * COMPLETE_FEED_PAGE_SIZE)
+        .offset(pagination.offset)
         .limit(COMPLETE_FEED_PAGE_SIZE)
     )
     deletions = []

@@ -25,8 +25,9 @@ from core.i18n import gettext as _
 from core.outbound import OutboundError
 from core.security import new_secret
 from core.settings import Settings
+from core.validation import LARGEST_WHOLE_NUMBER, InvalidValue, whole_number
 from feeds.models import HubIntent, HubMode, HubSubscription
-from feeds.publish.catalog import WHOLE_NUMBER, FeedNotFound, FeedParameterError, resolve_url
+from feeds.publish.catalog import FeedNotFound, FeedParameterError, resolve_url
 from feeds.publish.rendered_cache import FeedCache, rendered_feed
 
 HUB_PATH = "/websub/hub"
@@ -103,10 +104,12 @@ async def _topic(value: str, settings: Settings, feed_cache: FeedCache | None) -
 def _lease(value: str) -> int:
     if not value:
         return DEFAULT_LEASE_SECONDS
-    if not WHOLE_NUMBER.fullmatch(value):
-        raise HubRequestError(_("'hub.lease_seconds' must be a whole number of seconds."))
+    try:
+        asked = whole_number(value, "hub.lease_seconds", minimum=0, maximum=LARGEST_WHOLE_NUMBER)
+    except InvalidValue as error:
+        raise HubRequestError(str(error)) from None
     # The hub chooses the lease within its bounds and tells the subscriber in verification.
-    return min(max(int(value), MIN_LEASE_SECONDS), MAX_LEASE_SECONDS)
+    return min(max(asked, MIN_LEASE_SECONDS), MAX_LEASE_SECONDS)
 
 
 async def parse_hub_request(

@@ -22,8 +22,9 @@ from tortoise.queryset import QuerySet
 
 from core.database import dialect
 from core.orm_internals import copy_instance, query_sql
-from directory.models import OrganizationStatus
-from jobs.models import Job, JobStatus
+from core.pagination import Paginated
+from jobs.lifecycle import visible_now
+from jobs.models import Job
 from jobs.search import cache as search_cache
 from jobs.search.params import DEFAULT_JOB_DAYS, DEFAULT_PER_PAGE, FACETS, JobQuery
 
@@ -39,45 +40,27 @@ class FacetCount:
 
 
 @dataclass
-class SearchResult:
+class SearchResult(Paginated):
     query: JobQuery
     jobs: list[Job]
     total: int
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
 
     @property
-    def page(self) -> int:
+    def page(self) -> int:  # type: ignore[override]
         return self.query.page
 
     @property
-    def per_page(self) -> int:
+    def per_page(self) -> int:  # type: ignore[override]
         return self.query.per_page
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
 
 
 # --- filters ------------------------------------------------------------------------------
 
 
 def visible_jobs(now: datetime, default_days: int = DEFAULT_JOB_DAYS) -> QuerySet[Job]:
-    """Published jobs of active organizations that have not reached their closing date, or,
-    without one, the network's default lifetime since posting."""
-    return Job.filter(
-        Q(valid_through__gt=now)
-        | Q(valid_through__isnull=True, posted_at__gt=now - timedelta(days=default_days)),
-        status=JobStatus.PUBLISHED,
-        organization__status=OrganizationStatus.ACTIVE,
-    )
+    """The jobs shown now (jobs.lifecycle.visible_now), which every search starts from."""
+    return Job.filter(visible_now(now, default_days))
 
 
 def _any_language(tags: Iterable[str]) -> Q:

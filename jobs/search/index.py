@@ -7,12 +7,10 @@ whenever the database is opened (core.database.open_database), so that no save c
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
-import nh3
 from babel import Locale
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.signals import Signals
@@ -20,6 +18,7 @@ from tortoise.signals import Signals
 from core.i18n import LANGUAGES
 from core.search_terms import normalize
 from directory.models import Organization
+from jobs.markdown import markup_text
 from jobs.models import Job
 
 # The job's own attributes the search columns are made of (with its organization's name).
@@ -44,11 +43,6 @@ def country_names(code: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for name in names if name))
 
 
-def plain_text(description_html: str) -> str:
-    # A space before every tag keeps "</p><p>" from gluing the last and first words together.
-    return html.unescape(nh3.clean(description_html.replace("<", " <"), tags=set()))
-
-
 def search_columns(
     *,
     title: str,
@@ -64,11 +58,11 @@ def search_columns(
     """(search_title, search_body): normalized terms of the title and of the other text.
 
     description_text: the text of description_html, when the caller has it already; the
-    same words as plain_text's, in the same order (the terms are then the same)."""
+    same words as markup_text's, in the same order (the terms are then the same)."""
     if not description_html:
         description_text = description_markdown
     elif description_text is None:
-        description_text = plain_text(description_html)
+        description_text = markup_text(description_html)
     body_parts = [
         description_text,
         organization_name,

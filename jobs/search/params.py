@@ -15,7 +15,15 @@ from typing import Any, TypeVar
 from core.i18n import gettext as _
 from core.search_terms import query_terms
 from core.settings import Settings
-from core.validation import countries, normalize_language_tag
+from core.validation import (
+    InvalidValue,
+    boolean,
+    country_code,
+    enum_member,
+    iso_date,
+    normalize_language_tag,
+    whole_number,
+)
 from jobs.models import Category, EmploymentType, WorkMode
 
 SORTS = ("relevance", "newest", "closing")
@@ -99,10 +107,9 @@ def _single(params: Mapping[str, Any], name: str) -> str:
 
 
 def _enum_values(params: Mapping[str, Any], name: str, enum: type[E]) -> tuple[E, ...]:
-    by_folded = {member.value.casefold(): member for member in enum}
     chosen = []
     for value in _values(params, name):
-        member = by_folded.get(value.casefold())
+        member = enum_member(value, enum)
         if member is None:
             allowed = ", ".join(member.value for member in enum)
             raise SearchError(
@@ -118,16 +125,10 @@ def _whole_number(params: Mapping[str, Any], name: str, minimum: int, maximum: i
     raw = _single(params, name)
     if not raw:
         return None
-    if not raw.isascii() or not raw.isdigit():
-        raise SearchError(_("'%(name)s' must be a whole number.") % {"name": name}, name)
-    value = int(raw)
-    if not minimum <= value <= maximum:
-        raise SearchError(
-            _("'%(name)s' must be between %(min)d and %(max)d.")
-            % {"name": name, "min": minimum, "max": maximum},
-            name,
-        )
-    return value
+    try:
+        return whole_number(raw, name, minimum=minimum, maximum=maximum)
+    except InvalidValue as error:
+        raise SearchError(str(error), name) from None
 
 
 def _text(params: Mapping[str, Any]) -> str:
@@ -147,14 +148,16 @@ def _text(params: Mapping[str, Any]) -> str:
 
 
 def _countries(params: Mapping[str, Any]) -> tuple[str, ...]:
-    codes = [value.upper() for value in _values(params, "country")]
-    unknown = [code for code in codes if code not in countries()]
-    if unknown:
-        raise SearchError(
-            _("Unknown country code '%(code)s'; use ISO 3166-1 codes such as US or AR.")
-            % {"code": unknown[0]},
-            "country",
-        )
+    codes = []
+    for value in _values(params, "country"):
+        code = country_code(value)
+        if code is None:
+            raise SearchError(
+                _("Unknown country code '%(code)s'; use ISO 3166-1 codes such as US or AR.")
+                % {"code": value.upper()},
+                "country",
+            )
+        codes.append(code)
     return tuple(dict.fromkeys(codes))
 
 
@@ -176,25 +179,20 @@ def _date(params: Mapping[str, Any], name: str) -> date | None:
     raw = _single(params, name)
     if not raw:
         return None
-    try:
-        if len(raw) != 10:
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise SearchError(
-            _("'%(name)s' must be a date written YYYY-MM-DD.") % {"name": name}, name
-        ) from None
+    day = iso_date(raw)
+    if day is None:
+        raise SearchError(_("'%(name)s' must be a date written YYYY-MM-DD.") % {"name": name}, name)
+    return day
 
 
 def _boolean(params: Mapping[str, Any], name: str) -> bool | None:
-    raw = _single(params, name).lower()
+    raw = _single(params, name)
     if not raw:
         return None
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise SearchError(_("'%(name)s' must be true or false.") % {"name": name}, name)
+    value = boolean(raw)
+    if value is None:
+        raise SearchError(_("'%(name)s' must be true or false.") % {"name": name}, name)
+    return value
 
 
 def _sort(params: Mapping[str, Any]) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -118,6 +119,8 @@ async def jobs_page(request: Request) -> Response:
     result = await search_jobs(
         query, default_days=settings.job_default_days, caches=_search_caches(request)
     )
+    if result.is_past_last:
+        raise HTTPException(404, result.past_last_message())
     return render(
         request,
         "jobs/search.html",
@@ -184,6 +187,8 @@ async def jobs_api(request: Request) -> Response:
     result = await search_jobs(
         query, default_days=settings.job_default_days, caches=_search_caches(request)
     )
+    if result.is_past_last:
+        raise ApiError(404, "not_found", result.past_last_message())
     return JSONResponse(search_document(result, settings.base_url))
 
 
@@ -282,7 +287,7 @@ OPENAPI = {
                             }
                         },
                     },
-                    **error_responses(400),
+                    **error_responses(400, 404),
                 },
             }
         }
