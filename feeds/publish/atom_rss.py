@@ -17,6 +17,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from core.i18n import gettext as _
+from core.urls import Urls
 from feeds.publish.job_feed import MEDIA_TYPES, DeletionMark, FeedJob, JobFeed
 from feeds.schema_fields import (
     AMICUS_NS,
@@ -27,7 +28,7 @@ from feeds.schema_fields import (
     rfc3339,
     xml_text,
 )
-from jobs.jsonld import job_url
+from jobs.models import job_page_url
 
 try:
     VERSION = version("amicus")
@@ -105,9 +106,9 @@ class EntryElements(BaseEntryExtension):
         return entry
 
 
-def _job_elements(job: FeedJob, base_url: str) -> Callable[[etree._Element, str], None]:
+def _job_elements(job: FeedJob, urls: Urls) -> Callable[[etree._Element, str], None]:
     def append(entry: etree._Element, format_: str) -> None:
-        append_job_fields(entry, job, base_url)
+        append_job_fields(entry, job, urls)
         if not job.is_imported:
             return
         feed_url = xml_text(job.source_feed_url)
@@ -131,9 +132,9 @@ def add_entry(generator: FeedGenerator, append: Callable[[etree._Element, str], 
     return entry
 
 
-def entry_link(job: FeedJob, base_url: str) -> str:
+def entry_link(job: FeedJob, urls: Urls) -> str:
     """Where a person reads the job: its origin for a re-published job, else its page here."""
-    return job.origin_url or job_url(base_url, job)
+    return job.origin_url or job_page_url(urls, job.slug)
 
 
 def _generator(feed: JobFeed, format_: str, publisher: str) -> FeedGenerator:
@@ -153,11 +154,11 @@ def _generator(feed: JobFeed, format_: str, publisher: str) -> FeedGenerator:
     generator.updated(feed.updated)
     generator.generator("Amicus", version=VERSION, uri=GENERATOR_URI)
     for job in feed.jobs:
-        entry = add_entry(generator, _job_elements(job, feed.base_url))
+        entry = add_entry(generator, _job_elements(job, feed.urls))
         entry.id(job.uid)
         entry.guid(job.uid, permalink=False)
         entry.title(xml_text(job.title))
-        entry.link(href=entry_link(job, feed.base_url), rel="alternate", type="text/html")
+        entry.link(href=entry_link(job, feed.urls), rel="alternate", type="text/html")
         entry.content(xml_text(job.description_html), type="html")
         entry.author({"name": xml_text(job.organization.name)})
         entry.updated(job.updated_at)

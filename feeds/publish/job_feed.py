@@ -13,15 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple
-from urllib.parse import urlencode
+from typing import Any
 
 from tortoise import connections
 from tortoise.queryset import QuerySet
 
 from core.i18n import gettext as _
+from core.urls import Urls
 from directory.models import Organization
-from jobs.jsonld import job_url
 from jobs.models import (
     ENDED_STATUSES,
     Category,
@@ -30,6 +29,7 @@ from jobs.models import (
     JobStatus,
     SalaryUnit,
     WorkMode,
+    job_page_url,
 )
 from jobs.search.engine import filter_jobs, search_jobs, visible_jobs
 from jobs.search.params import JobQuery, job_query_to_params
@@ -55,6 +55,7 @@ class FeedOrganization:
     name: str
     website: str
     logo_url: str
+    origin_id: str | None
     updated_at: datetime
 
 
@@ -168,12 +169,6 @@ async def feed_jobs(queryset: QuerySet[Job]) -> list[FeedJob]:
     ]
 
 
-class _Slugged(NamedTuple):
-    """All of a job that job_url reads: building a Job model costs far more (~0.3 ms)."""
-
-    slug: str
-
-
 @dataclass(frozen=True)
 class DeletionMark:
     """A job that ended (filled, closed, expired, removed) within the last 30 days."""
@@ -188,9 +183,11 @@ class DeletionMark:
 class JobFeed:
     """A job feed before it is written in a format."""
 
-    base_url: str
-    # The feed's path without the format suffix, e.g. "/jobs/feed"; a format adds ".atom".
-    stem: str
+    urls: Urls
+    # The feed's route (feeds.publish.catalog.FEED_ROUTES) and its path parameters but the
+    # format, which each format's URL adds.
+    route: str
+    route_params: dict[str, str]
     params: list[tuple[str, str]]
     title: str
     html_url: str
@@ -207,22 +204,20 @@ class JobFeed:
         params = [(key, value) for key, value in self.params if key != "page"]
         if page is not None and page != 1:
             params.append(("page", str(page)))
-        query = f"?{urlencode(params)}" if params else ""
-        return f"{self.base_url}{self.stem}.{format_}{query}"
+        return self.urls.url(self.route, params, format=format_, **self.route_params)
 
     def self_url(self, format_: str) -> str:
         return self.url(format_, self.page)
 
     @property
     def feed_id(self) -> str:
-        """One id for the feed in every format and on every page (RFC 5005 logical feed)."""
-        params = [(key, value) for key, value in self.params if key != "page"]
-        query = f"?{urlencode(params)}" if params else ""
-        return f"{self.base_url}{self.stem}{query}"
+        """One id for the feed in every format and on every page (RFC 5005 logical feed):
+        the address of its first Atom page, so that the id is also a working link."""
+        return self.url("atom")
 
     @property
     def hub_url(self) -> str:
-        return f"{self.base_url}/websub/hub"
+        return self.urls.url("feeds:hub")
 
     def paging_links(self, format_: str) -> dict[str, str]:
         """RFC 5005 first/previous/next/last links, for a feed longer than one page."""
@@ -255,7 +250,7 @@ def _latest(feed: JobFeed) -> datetime:
 
 
 async def deletion_marks(
-    query: JobQuery, base_url: str, moment: datetime, default_days: int
+    query: JobQuery, urls: Urls, moment: datetime, default_days: int
 ) -> list[DeletionMark]:
     ended = Job.filter(
         status__in=[str(status) for status in ENDED_STATUSES],
@@ -269,7 +264,7 @@ async def deletion_marks(
     )
     rows = await _plain_rows(ordered, ("uid", "slug", "status", "status_changed_at"))
     return [
-        DeletionMark(uid, when, job_url(base_url, _Slugged(slug)), str(status))  # type: ignore[arg-type]
+        DeletionMark(uid, when, job_page_url(urls, slug), str(status))
         for uid, slug, status, when in rows
     ]
 
@@ -297,8 +292,9 @@ async def _newest_page(
 async def search_feed(
     query: JobQuery,
     *,
-    base_url: str,
-    stem: str,
+    urls: Urls,
+    route: str,
+    route_params: dict[str, str],
     title: str,
     html_url: str,
     moment: datetime,
@@ -314,10 +310,11 @@ async def search_feed(
         last_page = None if has_next else query.page
     deletions = []
     if query.page == 1:
-        deletions = await deletion_marks(query, base_url, moment, default_days)
+        deletions = await deletion_marks(query, urls, moment, default_days)
     feed = JobFeed(
-        base_url=base_url,
-        stem=stem,
+        urls=urls,
+        route=route,
+        route_params=route_params,
         params=params,
         title=title,
         html_url=html_url,
@@ -333,13 +330,11 @@ async def search_feed(
 async def jobs_search_feed(
     query: JobQuery,
     params: list[tuple[str, str]],
-    base_url: str,
+    urls: Urls,
     moment: datetime,
     default_days: int,
     network: str,
 ) -> JobFeed:
-    search_params = job_query_to_params(query, page=False)
-    query_string = f"?{urlencode(search_params)}" if search_params else ""
     title = _("Jobs in the %(network)s") % {"network": network}
     if query.text:
         title = _("Jobs matching “%(text)s” in the %(network)s") % {
@@ -348,10 +343,12 @@ async def jobs_search_feed(
         }
     return await search_feed(
         query,
-        base_url=base_url,
-        stem="/jobs/feed",
+        urls=urls,
+        route="feeds:jobs_feed",
+        route_params={},
         title=title,
-        html_url=f"{base_url}/jobs{query_string}",
+        # The search page the feed mirrors, with the search's own parameters.
+        html_url=urls.url("jobs:search", job_query_to_params(query, page=False)),
         moment=moment,
         default_days=default_days,
         params=params,
@@ -362,17 +359,18 @@ async def organization_feed(
     organization: Organization,
     query: JobQuery,
     params: list[tuple[str, str]],
-    base_url: str,
+    urls: Urls,
     moment: datetime,
     days: int,
 ) -> JobFeed:
     query = replace(query, organization=(organization.slug,))
     feed = await search_feed(
         query,
-        base_url=base_url,
-        stem=f"/orgs/{organization.slug}/jobs",
+        urls=urls,
+        route="feeds:organization_feed",
+        route_params={"slug": organization.slug},
         title=_("Jobs at %(organization)s") % {"organization": organization.name},
-        html_url=f"{base_url}/directory/{organization.slug}",
+        html_url=organization.page_url(urls),
         moment=moment,
         default_days=days,
         params=params,
@@ -383,7 +381,7 @@ async def organization_feed(
 async def complete_feed(
     page: int,
     params: list[tuple[str, str]],
-    base_url: str,
+    urls: Urls,
     moment: datetime,
     default_days: int,
     network: str,
@@ -399,13 +397,14 @@ async def complete_feed(
     )
     deletions = []
     if page == 1:
-        deletions = await deletion_marks(JobQuery(), base_url, moment, default_days)
+        deletions = await deletion_marks(JobQuery(), urls, moment, default_days)
     feed = JobFeed(
-        base_url=base_url,
-        stem="/federation/jobs",
+        urls=urls,
+        route="feeds:complete_feed",
+        route_params={},
         params=params,
         title=_("All open jobs in the %(network)s") % {"network": network},
-        html_url=f"{base_url}/jobs",
+        html_url=urls.url("jobs:search"),
         jobs=jobs,
         deletions=deletions,
         page=page,

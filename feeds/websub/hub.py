@@ -25,11 +25,11 @@ from core.i18n import gettext as _
 from core.outbound import OutboundError
 from core.security import new_secret
 from core.settings import Settings
+from core.urls import Urls
 from feeds.models import HubIntent, HubMode, HubSubscription
 from feeds.publish.catalog import WHOLE_NUMBER, FeedNotFound, FeedParameterError, resolve_url
 from feeds.publish.rendered_cache import rendered_feed
 
-HUB_PATH = "/websub/hub"
 MAX_SECRET_BYTES = 200
 MAX_URL_LENGTH = 2000
 DEFAULT_LEASE_SECONDS = 10 * 24 * 3600
@@ -81,7 +81,7 @@ def _callback(value: str) -> str:
     return value
 
 
-async def _topic(value: str, settings: Settings) -> str:
+async def _topic(value: str, settings: Settings, urls: Urls) -> str:
     """The topic if it is one of this instance's feeds (rendering it proves it exists)."""
     parts = urlsplit(value)
     base = urlsplit(settings.base_url)
@@ -90,7 +90,7 @@ async def _topic(value: str, settings: Settings) -> str:
             _("'hub.topic' must be a feed of this site (%(base)s).") % {"base": settings.base_url}
         )
     try:
-        await rendered_feed(resolve_url(value), settings)
+        await rendered_feed(resolve_url(value, urls), settings)
     except FeedNotFound:
         raise HubRequestError(_("'hub.topic' is not a feed of this site.")) from None
     except FeedParameterError as error:
@@ -109,7 +109,7 @@ def _lease(value: str) -> int:
     return min(max(int(value), MIN_LEASE_SECONDS), MAX_LEASE_SECONDS)
 
 
-async def parse_hub_request(form: Mapping[str, Any], settings: Settings) -> HubRequest:
+async def parse_hub_request(form: Mapping[str, Any], settings: Settings, urls: Urls) -> HubRequest:
     mode_text = _single(form, "hub.mode")
     try:
         mode = HubMode(mode_text)
@@ -120,7 +120,7 @@ async def parse_hub_request(form: Mapping[str, Any], settings: Settings) -> HubR
     if len(secret.encode()) > MAX_SECRET_BYTES:
         raise HubRequestError(_("'hub.secret' must be at most 200 bytes."))
     lease = _lease(_single(form, "hub.lease_seconds"))
-    topic = await _topic(_single(form, "hub.topic"), settings)
+    topic = await _topic(_single(form, "hub.topic"), settings, urls)
     return HubRequest(mode, topic, callback, secret, lease)
 
 
@@ -162,14 +162,14 @@ async def intent_is_confirmed(intent: HubIntent, client: httpx.AsyncClient) -> b
     return response.is_success and response.text.strip() == challenge
 
 
-async def apply_intent(intent: HubIntent, settings: Settings, now: datetime) -> None:
+async def apply_intent(intent: HubIntent, settings: Settings, urls: Urls, now: datetime) -> None:
     """Make a verified intent take effect."""
     key = subscription_key(intent.topic, intent.callback)
     if intent.mode == HubMode.UNSUBSCRIBE:
         await HubSubscription.filter(key=key).delete()
         return
     try:
-        current = await rendered_feed(resolve_url(intent.topic), settings)
+        current = await rendered_feed(resolve_url(intent.topic, urls), settings)
     except (FeedNotFound, FeedParameterError):
         return  # the topic went away between the request and its verification
     # The subscriber fetched the topic to find the hub, so it has this content already.

@@ -23,11 +23,12 @@ from tortoise.expressions import Q
 from core.background import BackgroundWorker, lifetime_task, repeat
 from core.outbound import OutboundError, outbound_client
 from core.settings import Settings
+from core.urls import Urls
 from feeds.models import HubDelivery, HubIntent, HubSubscription
 from feeds.publish.catalog import FeedNotFound, FeedParameterError, resolve_url
 from feeds.publish.job_feed import feed_moment
 from feeds.publish.rendered_cache import RenderedFeed, data_generation, rendered_feed
-from feeds.websub.hub import HUB_PATH, apply_intent, intent_is_confirmed
+from feeds.websub.hub import apply_intent, intent_is_confirmed
 
 logger = logging.getLogger("amicus.websub")
 
@@ -58,9 +59,11 @@ async def _claim(model: type[HubIntent] | type[HubDelivery], item_id: int, now: 
     return claimed == 1
 
 
-async def _topic_feed(topic: str, settings: Settings, now: datetime) -> RenderedFeed | None:
+async def _topic_feed(
+    topic: str, settings: Settings, urls: Urls, now: datetime
+) -> RenderedFeed | None:
     try:
-        return await rendered_feed(resolve_url(topic), settings, now)
+        return await rendered_feed(resolve_url(topic, urls), settings, now)
     except (FeedNotFound, FeedParameterError):
         return None
 
@@ -68,8 +71,11 @@ async def _topic_feed(topic: str, settings: Settings, now: datetime) -> Rendered
 class HubWorker:
     """One process's share of the hub's work; `run_once` is one pass over everything due."""
 
-    def __init__(self, settings: Settings, retry_base_seconds: float = RETRY_BASE_SECONDS):
+    def __init__(
+        self, settings: Settings, urls: Urls, retry_base_seconds: float = RETRY_BASE_SECONDS
+    ):
         self.settings = settings
+        self.urls = urls
         self.retry_base_seconds = retry_base_seconds
         self._seen: tuple[int, datetime] | None = None
 
@@ -84,7 +90,7 @@ class HubWorker:
             if not await _claim(HubIntent, intent.id, now):
                 continue
             if await intent_is_confirmed(intent, client):
-                await apply_intent(intent, self.settings, now)
+                await apply_intent(intent, self.settings, self.urls, now)
             await intent.delete()
 
     async def queue_changed_topics(self, now: datetime, force: bool = False) -> None:
@@ -96,7 +102,7 @@ class HubWorker:
         for subscription in await HubSubscription.all():
             if subscription.topic not in renderings:
                 renderings[subscription.topic] = await _topic_feed(
-                    subscription.topic, self.settings, now
+                    subscription.topic, self.settings, self.urls, now
                 )
             feed = renderings[subscription.topic]
             if feed is None:
@@ -121,11 +127,11 @@ class HubWorker:
 
     async def deliver(self, delivery: HubDelivery, client: httpx.AsyncClient, now: datetime):
         subscription = delivery.subscription
-        feed = await _topic_feed(subscription.topic, self.settings, now)
+        feed = await _topic_feed(subscription.topic, self.settings, self.urls, now)
         if feed is None:
             await subscription.delete()
             return
-        hub = f"{self.settings.base_url}{HUB_PATH}"
+        hub = self.urls.url("feeds:hub")
         headers = {
             "Content-Type": f"{feed.media_type}; charset=utf-8",
             "Link": f'<{hub}>; rel="hub", <{subscription.topic}>; rel="self"',
@@ -171,7 +177,7 @@ class HubWorker:
             )
 
 
-def hub_worker(settings: Settings) -> BackgroundWorker:
+def hub_worker(settings: Settings, urls: Urls) -> BackgroundWorker:
     """A background worker for create_app: the hub runs for the app's lifetime."""
 
-    return lifetime_task(HubWorker(settings).run_forever)
+    return lifetime_task(HubWorker(settings, urls).run_forever)
