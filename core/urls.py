@@ -42,9 +42,9 @@ class Urls:
     def static(self, path: str) -> str:
         return self.path("static", path=path)
 
-    def match(self, url: str) -> tuple[str, dict[str, Any]] | None:
-        """The route name and path parameters a URL of this site leads to (GET), or None
-        for a URL elsewhere or one no route serves."""
+    def match(self, url: str, method: str = "GET") -> tuple[str, dict[str, Any]] | None:
+        """The route name and path parameters a URL of this site leads to, or None for a
+        URL elsewhere or one no route serves with this method."""
         parts = urlsplit(url)
         base = urlsplit(self.base_url)
         if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
@@ -52,10 +52,10 @@ class Urls:
         prefix = base.path.rstrip("/")
         if not parts.path.startswith(prefix + "/"):
             return None
-        return self.match_path(parts.path[len(prefix) :])
+        return self.match_path(parts.path[len(prefix) :], method)
 
-    def match_path(self, path: str) -> tuple[str, dict[str, Any]] | None:
-        scope: Scope = {"type": "http", "path": path, "root_path": "", "method": "GET"}
+    def match_path(self, path: str, method: str = "GET") -> tuple[str, dict[str, Any]] | None:
+        scope: Scope = {"type": "http", "path": path, "root_path": "", "method": method}
         return _match(self.routes, scope, "")
 
 
@@ -73,3 +73,29 @@ def _match(routes: Sequence[BaseRoute], scope: Scope, prefix: str) -> tuple[str,
         if isinstance(route, Route | Mount) and route.name:
             return prefix + route.name, dict(merged.get("path_params", {}))
     return None
+
+
+FEED_MEDIA_TYPES = {
+    "atom": "application/atom+xml",
+    "rss": "application/rss+xml",
+    "json": "application/feed+json",
+    "opml": "text/x-opml",
+}
+# The formats a job feed is published in (as its URL ends), with the name readers know.
+JOB_FEED_FORMATS = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
+FeedLink = tuple[str, str, str]
+
+
+def feed_links(
+    urls: Urls, name: str, title: str = "", query: QueryItems = (), **params: Any
+) -> list[FeedLink]:
+    """(media type, path, title) of a job feed route in each format, for a page's
+    <link rel="alternate"> (feed discovery) and its visible feed links."""
+    return [
+        (
+            FEED_MEDIA_TYPES[format_],
+            urls.path(name, query, format=format_, **params),
+            f"{title} ({label})" if title else label,
+        )
+        for format_, label in JOB_FEED_FORMATS.items()
+    ]

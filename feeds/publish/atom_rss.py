@@ -36,6 +36,9 @@ except PackageNotFoundError:  # running from a checkout that was not installed
     VERSION = "0.0.0"
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+# RSS 2.0's <author> must be an e-mail address, which an organization's feed does not give;
+# Dublin Core's creator is the name readers (feedparser, newsboat, Thunderbird) show instead.
+DC_NS = "http://purl.org/dc/elements/1.1/"
 EXTENSION = "amicus"
 GENERATOR_URI = "https://github.com/amicus-network/amicus"
 
@@ -51,7 +54,7 @@ class _FeedExtension(BaseExtension):
     format: str
 
     def extend_ns(self) -> dict[str, str]:
-        return {**NAMESPACES, "at": TOMBSTONES_NS, "fh": HISTORY_NS}
+        return {**NAMESPACES, "at": TOMBSTONES_NS, "fh": HISTORY_NS, "dc": DC_NS}
 
     def _links(self) -> dict[str, str]:
         return {"hub": self.feed.hub_url, **self.feed.paging_links(self.format)}
@@ -98,6 +101,11 @@ class EntryElements(BaseEntryExtension):
     append: Callable[[etree._Element, str], None]
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:
+        # feedgen writes an entry's links with their href only, dropping rel and type; the one
+        # link add_entry's callers give it is the entry's HTML page, so name it as that.
+        for link in entry.findall("link"):
+            if "rel" not in link.attrib:
+                link.attrib.update({"rel": "alternate", "type": "text/html"})
         self.append(entry, "atom")
         return entry
 
@@ -109,6 +117,8 @@ class EntryElements(BaseEntryExtension):
 def _job_elements(job: FeedJob, urls: Urls) -> Callable[[etree._Element, str], None]:
     def append(entry: etree._Element, format_: str) -> None:
         append_job_fields(entry, job, urls)
+        if format_ == "rss":
+            etree.SubElement(entry, f"{{{DC_NS}}}creator").text = xml_text(job.organization.name)
         if not job.is_imported:
             return
         feed_url = xml_text(job.source_feed_url)
@@ -126,7 +136,11 @@ def _job_elements(job: FeedJob, urls: Urls) -> Callable[[etree._Element, str], N
 
 
 def add_entry(generator: FeedGenerator, append: Callable[[etree._Element, str], None]):
-    """A new entry at the end of the feed whose extra elements `append` writes."""
+    """A new entry at the end of the feed whose extra elements `append` writes.
+
+    Give the entry one link through feedgen, its alternate HTML page (feedgen needs it, and
+    RSS takes it as the item's <link>); `append` writes any other link with its rel itself.
+    """
     entry = generator.add_entry(order="append")
     getattr(entry, EXTENSION).append = append
     return entry
@@ -149,8 +163,9 @@ def _generator(feed: JobFeed, format_: str, publisher: str) -> FeedGenerator:
         _("Open jobs, newest first; jobs that ended in the last 30 days appear as deletion marks.")
     )
     generator.author({"name": xml_text(publisher)})
-    generator.link(href=feed.html_url, rel="alternate", type="text/html")
     generator.link(href=feed.self_url(format_), rel="self", type=MEDIA_TYPES[format_])
+    # Last: feedgen makes the last link RSS's channel <link>, which is the page mirrored.
+    generator.link(href=feed.html_url, rel="alternate", type="text/html")
     generator.updated(feed.updated)
     generator.generator("Amicus", version=VERSION, uri=GENERATOR_URI)
     for job in feed.jobs:

@@ -18,7 +18,7 @@ from starlette.datastructures import QueryParams
 
 from core import i18n
 from core.settings import Settings
-from core.urls import Urls
+from core.urls import FEED_MEDIA_TYPES, Urls
 from directory.models import Organization, OrganizationStatus
 from feeds.publish import directory_feed
 from feeds.publish.atom_rss import render_atom, render_rss
@@ -32,7 +32,7 @@ from feeds.publish.job_feed import (
 from feeds.publish.json_feed import render_json_feed
 from jobs.search.params import JobQuery, SearchError, job_query_to_params, parse_job_query
 
-OPML_MEDIA_TYPE = "text/x-opml"
+OPML_MEDIA_TYPE = FEED_MEDIA_TYPES["opml"]
 # ASCII digits only ("²".isdigit() is true), and short enough for int() to be cheap.
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 MAX_COMPLETE_PAGE = 10_000

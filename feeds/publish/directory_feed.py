@@ -46,6 +46,13 @@ class _HubLink(BaseExtension):
 
 def _fields_of(organization: Organization, urls: Urls):
     def append(entry: etree._Element, format_: str) -> None:
+        etree.SubElement(
+            entry,
+            "link",
+            rel="related",
+            type="application/atom+xml",
+            href=organization_jobs_feed_url(urls, organization),
+        )
         append_organization_fields(entry, organization, urls)
 
     return append
@@ -59,8 +66,8 @@ def render_directory_feed(members: list[Organization], urls: Urls, network: str)
     generator.title(xml_text(_("Members of the %(network)s") % {"network": network}))
     generator.subtitle(_("Every active member organization, most recently changed first."))
     generator.author({"name": xml_text(network)})
-    generator.link(href=urls.url("directory:directory"), rel="alternate", type="text/html")
     generator.link(href=urls.url("feeds:directory_feed"), rel="self", type="application/atom+xml")
+    generator.link(href=urls.url("directory:directory"), rel="alternate", type="text/html")
     generator.updated(last_change(members))
     generator.generator("Amicus", version=VERSION, uri=GENERATOR_URI)
     for member in members:
@@ -69,11 +76,6 @@ def render_directory_feed(members: list[Organization], urls: Urls, network: str)
         entry.id(organization_identity(urls, member))
         entry.title(xml_text(member.name))
         entry.link(href=page, rel="alternate", type="text/html")
-        entry.link(
-            href=organization_jobs_feed_url(urls, member),
-            rel="related",
-            type="application/atom+xml",
-        )
         entry.summary(xml_text(member.description) or xml_text(member.name))
         entry.author({"name": xml_text(member.name)})
         entry.updated(member.updated_at)

@@ -19,7 +19,7 @@ from tortoise import connections
 from tortoise.queryset import QuerySet
 
 from core.i18n import gettext as _
-from core.urls import Urls
+from core.urls import FEED_MEDIA_TYPES, JOB_FEED_FORMATS, Urls
 from directory.models import Organization
 from jobs.models import (
     ENDED_STATUSES,
@@ -34,12 +34,8 @@ from jobs.models import (
 from jobs.search.engine import filter_jobs, search_jobs, visible_jobs
 from jobs.search.params import JobQuery, job_query_to_params
 
-FORMATS = ("atom", "rss", "json")
-MEDIA_TYPES = {
-    "atom": "application/atom+xml",
-    "rss": "application/rss+xml",
-    "json": "application/feed+json",
-}
+FORMATS = tuple(JOB_FEED_FORMATS)
+MEDIA_TYPES = {format_: FEED_MEDIA_TYPES[format_] for format_ in FORMATS}
 DELETION_MARK_DAYS = 30
 MAX_DELETION_MARKS = 100
 COMPLETE_FEED_PAGE_SIZE = 500

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from core.openapi import error_responses
 from core.settings import Settings
 from core.templating import render
-from core.urls import Urls
+from core.urls import Urls, feed_links
 from core.web import ApiError
 from directory.profile import country_name, language_name
 from jobs.api import job_resource
@@ -30,14 +30,9 @@ from jobs.search.params import (
     parse_job_query,
 )
 
-# The feed formats every search is also published as (served by the feeds package, whose
-# route this package names without importing it).
+# Every search is also published as a feed (served by the feeds package, whose route this
+# package names without importing it).
 SEARCH_FEED = "feeds:jobs_feed"
-FEED_LINKS = (
-    ("application/atom+xml", "atom", "Atom"),
-    ("application/rss+xml", "rss", "RSS"),
-    ("application/feed+json", "json", "JSON Feed"),
-)
 POSTED_WITHIN_CHOICES = (1, 7, 30, 90)
 
 
@@ -128,18 +123,10 @@ async def jobs_page(request: Request) -> Response:
     )
 
 
-def search_feed_links(urls: Urls, params: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
-    """(media type, URL, format name) of each feed of the search with these parameters."""
-    return [
-        (media_type, urls.path(SEARCH_FEED, params, format=format_), name)
-        for media_type, format_, name in FEED_LINKS
-    ]
-
-
 def _page_parts(query: JobQuery, urls: Urls, result: SearchResult | None = None) -> dict[str, Any]:
     page = urls.path("jobs:search")
     return {
-        "feed_links": search_feed_links(urls, job_query_to_params(query, page=False)),
+        "feed_links": feed_links(urls, SEARCH_FEED, query=job_query_to_params(query, page=False)),
         "facet_links": facet_links(result, page) if result else {},
         "sort_links": [(sort, search_url(page, query, sort=sort)) for sort in SORTS],
         "previous_url": (
