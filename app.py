@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -18,7 +18,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 import directory.routes
@@ -30,6 +30,7 @@ from core.database import close_database, database_problem, open_database
 from core.i18n import gettext as _
 from core.settings import PROJECT_ROOT, Settings, SettingsError
 from core.templating import render
+from core.urls import Urls
 from core.validation import ValidationError
 from core.version import VERSION
 from core.web import (
@@ -46,10 +47,11 @@ from jobs.search.cache import SearchCaches
 
 logger = logging.getLogger("amicus")
 
-# Each domain package contributes routes, OpenAPI paths, background workers and its set-up
-# (set_up(app): page sections, listeners). Feeds come first so that their fixed paths
-# (/jobs/feed.atom) win over the job page's /jobs/{key}.
-DOMAIN_MODULES = (feeds.routes, jobs.routes, directory.routes)
+# Each domain package contributes named routes ("<package>:<name>", see core.urls),
+# OpenAPI paths, background workers and its set-up (set_up(app): page sections,
+# listeners). No two packages' paths overlap, so the order of this tuple does not change
+# which route answers a URL (tests/test_url_map.py proves it).
+DOMAIN_MODULES = (directory.routes, jobs.routes, feeds.routes)
 
 ERROR_CODES = {
     400: "bad_request",
@@ -98,8 +100,11 @@ async def handle_http_exception(request: Request, error: Exception) -> Response:
             ApiError(error.status_code, code, str(error.detail), headers=error.headers)
         )
     if error.status_code == 401 and request.method == "GET":
-        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-        return RedirectResponse(f"/sign-in?next={target}", status_code=303)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        sign_in = request.app.state.urls.path("directory:sign_in")
+        return RedirectResponse(
+            f"{sign_in}?{urlencode({'next': target}, safe='/')}", status_code=303
+        )
     return render(
         request,
         "error.html",
@@ -127,15 +132,33 @@ async def handle_unexpected_error(request: Request, error: Exception) -> Respons
     return render(request, "error.html", {"status": 500, "message": message}, status_code=500)
 
 
+def site_routes() -> list[BaseRoute]:
+    """Every route of the site: the application's own, then each domain package's."""
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, name="healthz"),
+        Route("/api/openapi.json", openapi_document, name="openapi"),
+        Mount("/static", StaticFiles(directory=PROJECT_ROOT / "core" / "static"), name="static"),
+    ]
+    for module in DOMAIN_MODULES:
+        routes.extend(module.routes)
+    return routes
+
+
+def site_urls(settings: Settings) -> Urls:
+    """The URL map of a site with these settings (what create_app keeps on app.state.urls)."""
+    return Urls(site_routes(), settings.base_url)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     problems = settings.problems()
     if problems:
         raise SettingsError("Amicus refuses to start:\n- " + "\n- ".join(problems))
 
+    urls = site_urls(settings)
     workers: list[BackgroundWorker] = []
     for module in DOMAIN_MODULES:
-        workers.extend(getattr(module, "background_workers", lambda s: [])(settings))
+        workers.extend(getattr(module, "background_workers", lambda s, u: [])(settings, urls))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -147,14 +170,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 yield
         finally:
             await close_database()
-
-    routes = [
-        Route("/healthz", healthz),
-        Route("/api/openapi.json", openapi_document),
-        Mount("/static", StaticFiles(directory=PROJECT_ROOT / "core" / "static"), name="static"),
-    ]
-    for module in DOMAIN_MODULES:
-        routes.extend(module.routes)
 
     middleware = [
         Middleware(SecurityHeadersMiddleware),
@@ -169,7 +184,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(LanguageMiddleware),
     ]
     app = Starlette(
-        routes=routes,
+        routes=urls.routes,
         middleware=middleware,
         lifespan=lifespan,
         max_body_size=settings.max_body_bytes,
@@ -181,6 +196,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         },
     )
     app.state.settings = settings
+    app.state.urls = urls
     app.state.search_caches = SearchCaches()
     app.state.feed_cache = FeedCache()
     app.state.page_sections = PageSections()

@@ -50,6 +50,7 @@ def render(
         "csrf_token": csrf_token(request),
         "account": getattr(request.state, "account", None),
         "settings": request.app.state.settings,
+        "urls": request.app.state.urls,
         "language": i18n.current_language.get(),
     }
     page_context.update(context or {})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -11,7 +10,7 @@ from starlette.responses import JSONResponse
 from core.i18n import gettext as _
 from core.openapi import error_responses
 from core.pagination import paginate
-from core.settings import Settings
+from core.urls import Urls
 from core.validation import decode_tag_list
 from core.web import ApiError, query_int
 from directory.models import Organization, OrganizationStatus
@@ -22,7 +21,7 @@ MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 
 
-def organization_json(organization: Organization, settings: Settings) -> dict[str, Any]:
+def organization_json(organization: Organization, urls: Urls) -> dict[str, Any]:
     """The public profile only: no accounts, tokens, status reasons or audit data."""
     return {
         "slug": organization.slug,
@@ -45,13 +44,13 @@ def organization_json(organization: Organization, settings: Settings) -> dict[st
             organization.member_since.isoformat() if organization.member_since else None
         ),
         "network": organization.network,
-        "url": f"{settings.base_url}/orgs/{organization.slug}",
+        "url": organization.page_url(urls),
         "updated_at": organization.updated_at.isoformat(),
     }
 
 
 async def list_organizations(request: Request) -> JSONResponse:
-    settings: Settings = request.app.state.settings
+    urls: Urls = request.app.state.urls
     try:
         query = parse_query(request.query_params)
     except InvalidQuery as error:
@@ -64,11 +63,11 @@ async def list_organizations(request: Request) -> JSONResponse:
 
     def link(page_number: int) -> str:
         params = {**query.as_params(), "page": page_number, "per_page": size}
-        return f"{settings.base_url}/api/organizations?{urlencode(params)}"
+        return urls.url("directory:api_organizations", params)
 
     return JSONResponse(
         {
-            "items": [organization_json(item, settings) for item in page.items],
+            "items": [organization_json(item, urls) for item in page.items],
             "total": page.total,
             "page": page.page,
             "per_page": page.per_page,
@@ -84,7 +83,7 @@ async def get_organization(request: Request) -> JSONResponse:
     )
     if organization is None:
         raise ApiError(404, "not_found", _("There is no member organization with this slug."))
-    return JSONResponse(organization_json(organization, request.app.state.settings))
+    return JSONResponse(organization_json(organization, request.app.state.urls))
 
 
 _FILTER_DESCRIPTIONS = {

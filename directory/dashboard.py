@@ -180,7 +180,7 @@ async def create_invitation_view(request: Request) -> Response:
         )
     try:
         _invitation, link = await invite_editor(
-            organization, account, values, request.app.state.settings
+            organization, account, values, request.app.state.settings, request.app.state.urls
         )
     except ValidationError as error:
         return await render_dashboard(

@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 from core.i18n import gettext as _
 from core.security import hash_password, new_secret, sha256_hex
 from core.settings import Settings
+from core.urls import Urls
 from core.validation import Cleaner, ValidationError
 from directory.accounts import check_password, ensure_email_is_free
 from directory.mail import send_mail
@@ -23,12 +24,12 @@ class InvitationUnusable(Exception):
     """The link is unknown, already used or expired; the message says which."""
 
 
-def invitation_url(settings: Settings, token: str) -> str:
-    return f"{settings.base_url}/invitations/{token}"
-
-
 async def invite_editor(
-    organization: Organization, invited_by: Account, data: dict[str, Any], settings: Settings
+    organization: Organization,
+    invited_by: Account,
+    data: dict[str, Any],
+    settings: Settings,
+    urls: Urls,
 ) -> tuple[Invitation, str]:
     """The invitation and its link; the link is e-mailed when SMTP is configured."""
     cleaner = Cleaner(data)
@@ -44,7 +45,7 @@ async def invite_editor(
         invited_by=invited_by,
         expires_at=datetime.now(UTC) + INVITATION_LIFETIME,
     )
-    link = invitation_url(settings, token)
+    link = urls.url("directory:invitation", token=token)
     subject = _("Invitation to edit %(organization)s on Amicus") % {
         "organization": organization.name
     }

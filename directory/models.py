@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+from core.urls import Urls
 
 
 class OrganizationKind(StrEnum):
@@ -28,6 +31,28 @@ class Role(StrEnum):
     OWNER = "owner"
     EDITOR = "editor"
     ADMIN = "admin"
+
+
+# The route of an organization's public page: its URL everywhere (pages, feeds, JSON-LD, the
+# API) and the id by which the directory feed names a member of this instance.
+ORGANIZATION_PAGE = "directory:organization"
+
+
+def organization_page_url(urls: Urls, slug: str) -> str:
+    return urls.url(ORGANIZATION_PAGE, slug=slug)
+
+
+def organization_identity(urls: Urls, organization: Organization | Any) -> str:
+    """How every feed names an organization (directory entry id, a job's hiring
+    organization): the origin's id for one imported from a sister network, else its page
+    here. The importer recognises a member by this, so one member is one organization."""
+    return organization.origin_id or organization_page_url(urls, organization.slug)
+
+
+def own_organization_slug(urls: Urls, url: str) -> str | None:
+    """The slug of this instance's organization whose page `url` is, else None."""
+    found = urls.match(url)
+    return found[1]["slug"] if found and found[0] == ORGANIZATION_PAGE else None
 
 
 class Organization(Model):
@@ -77,6 +102,9 @@ class Organization(Model):
     @property
     def is_federated(self) -> bool:
         return self.origin_id is not None
+
+    def page_url(self, urls: Urls) -> str:
+        return organization_page_url(urls, self.slug)
 
 
 class Account(Model):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -11,6 +9,7 @@ from starlette.responses import Response
 from core.i18n import gettext as _
 from core.pagination import paginate
 from core.templating import render
+from core.urls import FEED_MEDIA_TYPES, JOB_FEED_FORMATS, FeedLink, Urls, feed_links
 from core.validation import decode_tag_list
 from core.web import query_int
 from directory.auth import can_manage_organization, current_account
@@ -48,6 +47,11 @@ def display_helpers() -> dict:
     }
 
 
+def directory_feed_link(urls: Urls) -> FeedLink:
+    title = f"{_('Directory')} ({JOB_FEED_FORMATS['atom']})"
+    return (FEED_MEDIA_TYPES["atom"], urls.path("feeds:directory_feed"), title)
+
+
 async def home(request: Request) -> Response:
     await current_account(request)
     active = Organization.filter(status=OrganizationStatus.ACTIVE)
@@ -59,6 +63,10 @@ async def home(request: Request) -> Response:
             "member_count": await active.count(),
             "country_count": len(set(countries)),
             "sections": await sections("home", request),
+            "feed_links": [
+                *feed_links(request.app.state.urls, "feeds:jobs_feed", _("Jobs")),
+                directory_feed_link(request.app.state.urls),
+            ],
         },
     )
 
@@ -74,6 +82,7 @@ async def directory_page(request: Request) -> Response:
     if page.is_past_last:
         raise HTTPException(404, page.past_last_message())
     params = query.as_params()
+    urls: Urls = request.app.state.urls
     return render(
         request,
         "directory/directory.html",
@@ -82,8 +91,12 @@ async def directory_page(request: Request) -> Response:
             "page": page,
             "facets": await directory_facets(),
             "kind_options": kind_options(),
-            "next_url": f"/directory?{urlencode({**params, 'page': number + 1})}",
-            "previous_url": f"/directory?{urlencode({**params, 'page': number - 1})}",
+            "next_url": urls.path("directory:directory", {**params, "page": number + 1}),
+            "previous_url": urls.path("directory:directory", {**params, "page": number - 1}),
+            "feed_links": [
+                directory_feed_link(urls),
+                (FEED_MEDIA_TYPES["opml"], urls.path("feeds:opml_feed"), "OPML"),
+            ],
             **display_helpers(),
         },
     )
@@ -103,6 +116,15 @@ async def organization_page(request: Request) -> Response:
         {
             "organization": organization,
             "sections": await sections("organization", request, organization=organization),
+            # An organization that is not active has no feed (the feed answers 404).
+            "feed_links": feed_links(
+                request.app.state.urls,
+                "feeds:organization_feed",
+                organization.name,
+                slug=organization.slug,
+            )
+            if organization.is_public
+            else [],
             **display_helpers(),
         },
     )

@@ -4,28 +4,63 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+from core.urls import Urls
 from directory import account_views, admin, api, dashboard, pages
 from directory.api import OPENAPI
 
 routes = [
-    Route("/", pages.home),
-    Route("/directory", pages.directory_page),
-    Route("/orgs/{slug}", pages.organization_page),
-    Route("/apply", account_views.apply_page, methods=["GET", "POST"]),
-    Route("/sign-in", account_views.sign_in_page, methods=["GET", "POST"]),
-    Route("/sign-out", account_views.sign_out, methods=["POST"]),
-    Route("/invitations/{token}", account_views.invitation_page, methods=["GET", "POST"]),
-    Route("/dashboard", dashboard.dashboard, methods=["GET", "POST"]),
-    Route("/dashboard/tokens", dashboard.create_token_view, methods=["POST"]),
-    Route("/dashboard/tokens/{token_id:int}/revoke", dashboard.revoke_token_view, methods=["POST"]),
-    Route("/dashboard/invitations", dashboard.create_invitation_view, methods=["POST"]),
-    Route("/admin", admin.overview),
-    Route("/admin/applications", admin.applications),
-    Route("/admin/members", admin.members),
-    Route("/admin/orgs/{slug}", admin.organization_detail),
-    Route("/admin/orgs/{slug}/{action}", admin.organization_action, methods=["POST"]),
-    Route("/api/organizations", api.list_organizations),
-    Route("/api/organizations/{slug}", api.get_organization),
+    Route("/", pages.home, name="directory:home"),
+    Route("/directory", pages.directory_page, name="directory:directory"),
+    Route("/orgs/{slug}", pages.organization_page, name="directory:organization"),
+    Route("/apply", account_views.apply_page, methods=["GET", "POST"], name="directory:apply"),
+    Route(
+        "/sign-in", account_views.sign_in_page, methods=["GET", "POST"], name="directory:sign_in"
+    ),
+    Route("/sign-out", account_views.sign_out, methods=["POST"], name="directory:sign_out"),
+    Route(
+        "/invitations/{token}",
+        account_views.invitation_page,
+        methods=["GET", "POST"],
+        name="directory:invitation",
+    ),
+    Route("/dashboard", dashboard.dashboard, methods=["GET", "POST"], name="directory:dashboard"),
+    Route(
+        "/dashboard/tokens",
+        dashboard.create_token_view,
+        methods=["POST"],
+        name="directory:create_token",
+    ),
+    Route(
+        "/dashboard/tokens/{token_id:int}/revoke",
+        dashboard.revoke_token_view,
+        methods=["POST"],
+        name="directory:revoke_token",
+    ),
+    Route(
+        "/dashboard/invitations",
+        dashboard.create_invitation_view,
+        methods=["POST"],
+        name="directory:create_invitation",
+    ),
+    Route("/admin", admin.overview, name="directory:admin"),
+    Route("/admin/applications", admin.applications, name="directory:admin_applications"),
+    Route("/admin/members", admin.members, name="directory:admin_members"),
+    Route("/admin/orgs/{slug}", admin.organization_detail, name="directory:admin_organization"),
+    Route(
+        "/admin/orgs/{slug}/{action}",
+        admin.organization_action,
+        methods=["POST"],
+        name="directory:admin_organization_action",
+    ),
+    Route("/api/organizations", api.list_organizations, name="directory:api_organizations"),
+    Route("/api/organizations/{slug}", api.get_organization, name="directory:api_organization"),
 ]
 
-__all__ = ["OPENAPI", "routes"]
+
+def directory_urls(base_url: str) -> Urls:
+    """The directory's part of the URL map, for work done outside a request: the importer
+    reads this instance's members back from their URLs with it (own_organization_slug)."""
+    return Urls(routes, base_url)
+
+
+__all__ = ["OPENAPI", "directory_urls", "routes"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -12,15 +14,16 @@ from core.background import BackgroundWorker
 from core.i18n import gettext as _
 from core.settings import Settings
 from core.templating import render
+from core.urls import Urls
 from feeds import openapi
 from feeds.aggregate import admin_api as feed_api
 from feeds.aggregate import admin_pages as feed_admin
 from feeds.aggregate.events import FeedEvents
 from feeds.aggregate.passes import aggregator_worker
-from feeds.publish.catalog import FeedNotFound, FeedParameterError, resolve
+from feeds.publish.catalog import FEED_ROUTES, FeedNotFound, FeedParameterError, resolve
 from feeds.publish.rendered_cache import feed_response, rendered_feed
 from feeds.schema_fields import AMICUS_NS, HISTORY_NS, SCHEMA_NS, TOMBSTONES_NS
-from feeds.websub.hub import HUB_PATH, HubBusy, HubRequestError, parse_hub_request, store_intent
+from feeds.websub.hub import HubBusy, HubRequestError, parse_hub_request, store_intent
 from feeds.websub.hub_delivery import hub_worker
 from feeds.websub.subscriber import (
     CALLBACK_PATH,
@@ -31,20 +34,25 @@ from feeds.websub.subscriber import (
 )
 
 
-async def serve_feed(request: Request) -> Response:
-    settings: Settings = request.app.state.settings
-    try:
-        feed_request = resolve(request.url.path, request.query_params)
-        feed = await rendered_feed(feed_request, settings, request.app.state.feed_cache)
-    except FeedParameterError as error:
-        return PlainTextResponse(str(error), status_code=400)
-    except FeedNotFound:
-        raise HTTPException(404, _("There is no feed at this address.")) from None
-    links = (
-        f'<{settings.base_url}{HUB_PATH}>; rel="hub", '
-        f'<{settings.base_url}{feed_request.url}>; rel="self"'
-    )
-    return feed_response(request, feed, settings.feed_max_age, {"Link": links})
+def feed_endpoint(kind: str) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint of one kind of feed (see feeds.publish.catalog.FEED_ROUTES)."""
+
+    async def serve_feed(request: Request) -> Response:
+        settings: Settings = request.app.state.settings
+        urls: Urls = request.app.state.urls
+        try:
+            feed_request = resolve(
+                kind, request.path_params, request.url.path, request.query_params, urls
+            )
+            feed = await rendered_feed(feed_request, settings, request.app.state.feed_cache)
+        except FeedParameterError as error:
+            return PlainTextResponse(str(error), status_code=400)
+        except FeedNotFound:
+            raise HTTPException(404, _("There is no feed at this address.")) from None
+        links = f'<{urls.url("feeds:hub")}>; rel="hub", <{feed_request.absolute_url}>; rel="self"'
+        return feed_response(request, feed, settings.feed_max_age, {"Link": links})
+
+    return serve_feed
 
 
 async def websub_hub(request: Request) -> Response:
@@ -60,7 +68,11 @@ async def websub_hub(request: Request) -> Response:
     values = {key: form.getlist(key) for key in form}
     single = {key: items[0] if len(items) == 1 else items for key, items in values.items()}
     try:
-        await store_intent(await parse_hub_request(single, settings, request.app.state.feed_cache))
+        await store_intent(
+            await parse_hub_request(
+                single, settings, request.app.state.urls, request.app.state.feed_cache
+            )
+        )
     except HubBusy as error:
         retry = {"Retry-After": str(error.retry_after_seconds)}
         return PlainTextResponse(str(error), status_code=429, headers=retry)
@@ -77,8 +89,7 @@ async def federation_page(request: Request) -> Response:
         request,
         "feeds/federation.html",
         {
-            "base": settings.base_url,
-            "hub": f"{settings.base_url}{HUB_PATH}",
+            "hub": request.app.state.urls.url("feeds:hub"),
             "namespaces": {
                 "schema": SCHEMA_NS,
                 "amicus": AMICUS_NS,
@@ -91,26 +102,45 @@ async def federation_page(request: Request) -> Response:
 
 
 routes = [
-    Route("/jobs/feed.{format:str}", serve_feed),
-    Route("/orgs/{slug:str}/jobs.{format:str}", serve_feed),
-    Route("/federation/jobs.{format:str}", serve_feed),
-    Route("/directory/feed.atom", serve_feed),
-    Route("/directory.opml", serve_feed),
-    Route("/federation", federation_page),
-    Route(HUB_PATH, websub_hub, methods=["POST"]),
-    # WebSub subscriber: the hubs of the feeds this instance imports call back here.
-    Route(CALLBACK_PATH + "/{id:int}", verify_intent, methods=["GET"]),
-    Route(CALLBACK_PATH + "/{id:int}", receive_content, methods=["POST"]),
-    # Subscriptions: what the aggregator imports (feeds.aggregate.admin_pages, feeds.aggregate.admin_api).
-    Route("/admin/feeds", feed_admin.feeds_page, methods=["GET", "POST"]),
-    Route("/admin/feeds/{id:int}/{action:str}", feed_admin.subscription_action, methods=["POST"]),
-    Route("/admin/feeds/members/{slug:str}/approve", feed_admin.approve_member, methods=["POST"]),
-    Route("/api/admin/feeds", feed_api.feeds_collection, methods=["GET", "POST"]),
-    Route("/api/admin/feeds/{id:int}", feed_api.feed_item, methods=["DELETE"]),
+    *(Route(path, feed_endpoint(kind), name=name) for name, (path, kind) in FEED_ROUTES.items()),
+    Route("/federation", federation_page, name="feeds:federation"),
+    # WebSub: this instance's hub, and the callback the hubs of imported feeds call.
+    Route("/websub/hub", websub_hub, methods=["POST"], name="feeds:hub"),
+    Route(CALLBACK_PATH + "/{id:int}", verify_intent, methods=["GET"], name="feeds:callback"),
+    Route(
+        CALLBACK_PATH + "/{id:int}",
+        receive_content,
+        methods=["POST"],
+        name="feeds:callback_content",
+    ),
+    # Subscriptions: what the aggregator imports (feeds.aggregate.admin_pages, .admin_api).
+    Route("/admin/feeds", feed_admin.feeds_page, methods=["GET", "POST"], name="feeds:admin_feeds"),
+    Route(
+        "/admin/feeds/{id:int}/{action:str}",
+        feed_admin.subscription_action,
+        methods=["POST"],
+        name="feeds:admin_feed_action",
+    ),
+    Route(
+        "/admin/feeds/members/{slug:str}/approve",
+        feed_admin.approve_member,
+        methods=["POST"],
+        name="feeds:approve_member",
+    ),
+    Route(
+        "/api/admin/feeds",
+        feed_api.feeds_collection,
+        methods=["GET", "POST"],
+        name="feeds:api_feeds",
+    ),
+    Route(
+        "/api/admin/feeds/{id:int}", feed_api.feed_item, methods=["DELETE"], name="feeds:api_feed"
+    ),
     Route(
         "/api/admin/feeds/{id:int}/{action:str}",
         feed_api.feed_action,
         methods=["POST"],
+        name="feeds:api_feed_action",
     ),
 ]
 OPENAPI = {
@@ -130,9 +160,9 @@ def set_up(app: Starlette) -> None:
     app.state.feed_events = FEED_EVENTS
 
 
-def background_workers(settings: Settings) -> list[BackgroundWorker]:
+def background_workers(settings: Settings, urls: Urls) -> list[BackgroundWorker]:
     """Workers that run for the app's lifetime (each an async context manager factory)."""
-    workers = [hub_worker(settings)]
+    workers = [hub_worker(settings, urls)]
     if settings.aggregator_enabled:
         workers.append(aggregator_worker(settings, FEED_EVENTS))
     return workers

@@ -41,9 +41,10 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from core.urls import Urls
 from core.validation import decode_tag_list
-from directory.models import Organization
-from jobs.jsonld import job_posting, organization_url
+from directory.models import Organization, organization_identity
+from jobs.jsonld import job_posting
 from jobs.models import WorkMode
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ def _add_texts(parent: etree._Element, job: FeedJob, tags: tuple[tuple[str, str]
             etree.SubElement(parent, tag).text = text
 
 
-def append_job_fields(entry: etree._Element, job: FeedJob, base_url: str) -> None:
+def append_job_fields(entry: etree._Element, job: FeedJob, urls: Urls) -> None:
     """Write the job's structured fields as children of an Atom entry or RSS item."""
     _add_texts(entry, job, _TEXT_TAGS)
     for attribute, tag in _DATE_TAGS:
@@ -157,7 +158,7 @@ def append_job_fields(entry: etree._Element, job: FeedJob, base_url: str) -> Non
     name = xml_text(organization.name)
     if name:
         etree.SubElement(hiring, _NAME_TAG).text = name
-    etree.SubElement(hiring, _URL_TAG).text = organization_url(base_url, organization)
+    etree.SubElement(hiring, _URL_TAG).text = organization_identity(urls, organization)
 
 
 def _parse_date(text: str) -> datetime | None:
@@ -209,9 +210,9 @@ def job_fields_from_xml(entry: etree._Element) -> dict[str, Any]:
     return fields
 
 
-def json_extensions(job: FeedJob, base_url: str) -> dict[str, Any]:
+def json_extensions(job: FeedJob, urls: Urls) -> dict[str, Any]:
     """The `_schema_org` and `_amicus` objects of a JSON Feed item."""
-    posting = job_posting(job, job.organization, base_url)
+    posting = job_posting(job, job.organization, urls)
     posting["occupationalCategory"] = job.category.value
     remote_countries = decode_tag_list(job.remote_countries)
     if remote_countries and "applicantLocationRequirements" not in posting:
@@ -323,12 +324,12 @@ MEMBER_SINCE = "memberSince"
 JOBS_FEED = "jobsFeed"
 
 
-def organization_jobs_feed_url(base_url: str, organization: Organization) -> str:
-    return f"{base_url}/orgs/{organization.slug}/jobs.atom"
+def organization_jobs_feed_url(urls: Urls, organization: Organization) -> str:
+    return urls.url("feeds:organization_feed", slug=organization.slug, format="atom")
 
 
 def append_organization_fields(
-    entry: etree._Element, organization: Organization, base_url: str
+    entry: etree._Element, organization: Organization, urls: Urls
 ) -> None:
     for attribute, namespace, name in ORGANIZATION_TEXT_FIELDS:
         _add(entry, namespace, name, _text_value(getattr(organization, attribute)))
@@ -338,7 +339,7 @@ def append_organization_fields(
     _add(entry, AMICUS_NS, ACCEPTS_CASES, "true" if organization.accepts_cases else "false")
     if organization.member_since is not None:
         _add(entry, AMICUS_NS, MEMBER_SINCE, organization.member_since.isoformat())
-    _add(entry, AMICUS_NS, JOBS_FEED, organization_jobs_feed_url(base_url, organization))
+    _add(entry, AMICUS_NS, JOBS_FEED, organization_jobs_feed_url(urls, organization))
 
 
 def organization_fields_from_xml(entry: etree._Element) -> dict[str, Any]:

@@ -8,12 +8,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from core.i18n import gettext as _
+from core.urls import Urls
 from core.validation import ValidationError
 from core.web import ApiError, read_json_object
 from directory.models import ApiToken, Organization
 from directory.tokens import authenticate_bearer
 from jobs.forms import INPUT_FIELDS, clean_closing_date, clean_job, job_input
-from jobs.jsonld import job_url, organization_url, timestamp
+from jobs.jsonld import timestamp
 from jobs.lifecycle import (
     Action,
     Actor,
@@ -30,18 +31,18 @@ REQUESTABLE_STATUSES = ("draft", "published")
 API_ACTIONS = {action.value: action for action in (Action.PUBLISH, Action.CLOSE, Action.RENEW)}
 
 
-def job_resource(job: Job, organization: Organization, base_url: str) -> dict[str, Any]:
+def job_resource(job: Job, organization: Organization, urls: Urls) -> dict[str, Any]:
     """A job as the API returns it: the input fields plus its identity, state and dates."""
     resource: dict[str, Any] = {
         "uid": job.uid,
         "slug": job.slug,
-        "url": job_url(base_url, job),
+        "url": job.page_url(urls),
         "status": job.status.value,
         "status_reason": job.status_reason,
         "organization": {
             "slug": organization.slug,
             "name": organization.name,
-            "url": organization_url(base_url, organization),
+            "url": organization.page_url(urls),
         },
         **job_input(job),
         "description_html": job.description_html,
@@ -86,8 +87,9 @@ def _reject_unknown_fields(data: dict[str, Any], allowed: set[str]) -> None:
 
 
 def _answer(request: Request, job: Job, status_code: int = 200) -> JSONResponse:
-    body = job_resource(job, job.organization, request.app.state.settings.base_url)
-    headers = {"Location": f"/api/jobs/{job.uid}"} if status_code == 201 else None
+    urls = request.app.state.urls
+    body = job_resource(job, job.organization, urls)
+    headers = {"Location": urls.path("jobs:api_job", uid=job.uid)} if status_code == 201 else None
     return JSONResponse(body, status_code=status_code, headers=headers)
 
 

@@ -8,25 +8,18 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from core.urls import Urls
 from core.validation import decode_tag_list
-from directory.models import Organization
+from directory.models import Organization, organization_identity
 from jobs.forms import plain_number
-from jobs.models import Job, WorkMode
+from jobs.models import Job, WorkMode, job_page_url
 
 if TYPE_CHECKING:  # feeds read jobs as plain rows with the model's attribute names
     from feeds.publish.job_feed import FeedJob, FeedOrganization
 
 
-def job_url(base_url: str, job: Job | FeedJob) -> str:
-    return f"{base_url}/jobs/{job.slug}"
-
-
-def organization_url(base_url: str, organization: Organization | FeedOrganization) -> str:
-    return f"{base_url}/orgs/{organization.slug}"
-
-
 def job_posting(
-    job: Job | FeedJob, organization: Organization | FeedOrganization, base_url: str
+    job: Job | FeedJob, organization: Organization | FeedOrganization, urls: Urls
 ) -> dict[str, Any]:
     """The JobPosting for a job, built only from stored data so that it is deterministic."""
     posting: dict[str, Any] = {
@@ -41,8 +34,8 @@ def job_posting(
         "description": job.description_html,
         "datePosted": timestamp(job.posted_at or job.created_at),
         "employmentType": job.employment_type.value,
-        "hiringOrganization": _hiring_organization(organization, base_url),
-        "url": job_url(base_url, job),
+        "hiringOrganization": _hiring_organization(organization, urls),
+        "url": job_page_url(urls, job.slug),
         "inLanguage": job.language,
         "directApply": False,
     }
@@ -68,12 +61,12 @@ def timestamp(moment: datetime | None) -> str | None:
 
 
 def _hiring_organization(
-    organization: Organization | FeedOrganization, base_url: str
+    organization: Organization | FeedOrganization, urls: Urls
 ) -> dict[str, Any]:
     hiring: dict[str, Any] = {
         "@type": "Organization",
         "name": organization.name,
-        "url": organization_url(base_url, organization),
+        "url": organization_identity(urls, organization),
     }
     if organization.website:
         hiring["sameAs"] = organization.website

@@ -7,6 +7,7 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from core.urls import Urls
 from directory.models import Account, Organization
 
 
@@ -65,6 +66,13 @@ class JobStatus(StrEnum):
 ENDED_STATUSES = (JobStatus.FILLED, JobStatus.CLOSED, JobStatus.EXPIRED, JobStatus.REMOVED)
 
 
+JOB_PAGE = "jobs:job"
+
+
+def job_page_url(urls: Urls, slug: str) -> str:
+    return urls.url(JOB_PAGE, key=slug)
+
+
 class Job(Model):
     id = fields.IntField(primary_key=True)
     # The permanent, globally unique id ("urn:uuid:…"), the same on every instance.
@@ -119,6 +127,9 @@ class Job(Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def page_url(self, urls: Urls) -> str:
+        return job_page_url(urls, self.slug)
 
     @property
     def is_imported(self) -> bool:

@@ -67,7 +67,7 @@ async def job_page(request: Request) -> Response:
         "open": visible,
         "ended": job.status != JobStatus.PUBLISHED or not visible,
         # Search engines get structured data only for jobs one can still apply to.
-        "jsonld": script_tag(job_posting(job, job.organization, settings.base_url))
+        "jsonld": script_tag(job_posting(job, job.organization, request.app.state.urls))
         if visible
         else None,
         **display_helpers(),

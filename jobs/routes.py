@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Route
 
 from core.background import BackgroundWorker, lifetime_task, repeat
 from core.settings import Settings
+from core.urls import Urls
 from directory.sections import PageSections
 from jobs import api, openapi, pages, sections
 from jobs.lifecycle import expire_due_jobs
@@ -19,20 +21,56 @@ from jobs.search import routes as search_routes
 logger = logging.getLogger("amicus.jobs")
 EXPIRY_INTERVAL_SECONDS = 300
 
+
+class JobKeyConvertor(Convertor[str]):
+    """A job's slug or urn:uuid id: never a dot, so /jobs/{key} and the feeds' /jobs/feed.atom
+    are disjoint and the order in which packages list their routes does not matter."""
+
+    regex = "[^/.]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+# Starlette reads convertors when a route is built, so this precedes the routes below.
+register_url_convertor("job_key", JobKeyConvertor())
+
 routes = [
     *search_routes.routes,
-    Route("/api/jobs", api.create_job_endpoint, methods=["POST"]),
-    Route("/api/jobs/{uid}", api.get_job_endpoint, methods=["GET"]),
-    Route("/api/jobs/{uid}", api.update_job_endpoint, methods=["PATCH"]),
-    Route("/api/jobs/{uid}/{action}", api.job_action_endpoint, methods=["POST"]),
-    Route("/dashboard/jobs", pages.dashboard_jobs),
-    Route("/dashboard/jobs/new", pages.new_job, methods=["GET", "POST"]),
-    Route("/dashboard/jobs/{job_id:int}/edit", pages.edit_job, methods=["GET", "POST"]),
-    Route("/dashboard/jobs/{job_id:int}/{action}", pages.job_action, methods=["POST"]),
-    Route("/admin/jobs", pages.moderation_queue),
-    Route("/admin/jobs/{job_id:int}/{action}", pages.moderate_job, methods=["POST"]),
-    # Last: "/jobs/{key}" would otherwise catch fixed paths under /jobs/.
-    Route("/jobs/{key}", pages.job_page),
+    Route("/api/jobs", api.create_job_endpoint, methods=["POST"], name="jobs:api_create"),
+    Route("/api/jobs/{uid}", api.get_job_endpoint, methods=["GET"], name="jobs:api_job"),
+    Route("/api/jobs/{uid}", api.update_job_endpoint, methods=["PATCH"], name="jobs:api_update"),
+    Route(
+        "/api/jobs/{uid}/{action}",
+        api.job_action_endpoint,
+        methods=["POST"],
+        name="jobs:api_action",
+    ),
+    Route("/dashboard/jobs", pages.dashboard_jobs, name="jobs:dashboard"),
+    Route("/dashboard/jobs/new", pages.new_job, methods=["GET", "POST"], name="jobs:new"),
+    Route(
+        "/dashboard/jobs/{job_id:int}/edit",
+        pages.edit_job,
+        methods=["GET", "POST"],
+        name="jobs:edit",
+    ),
+    Route(
+        "/dashboard/jobs/{job_id:int}/{action}",
+        pages.job_action,
+        methods=["POST"],
+        name="jobs:action",
+    ),
+    Route("/admin/jobs", pages.moderation_queue, name="jobs:moderation"),
+    Route(
+        "/admin/jobs/{job_id:int}/{action}",
+        pages.moderate_job,
+        methods=["POST"],
+        name="jobs:moderate",
+    ),
+    Route("/jobs/{key:job_key}", pages.job_page, name="jobs:job"),
 ]
 
 
@@ -59,7 +97,7 @@ def set_up(app: Starlette) -> None:
     page_sections.add("home", sections.recent_jobs)
 
 
-def background_workers(settings: Settings) -> list[BackgroundWorker]:
+def background_workers(settings: Settings, urls: Urls) -> list[BackgroundWorker]:
     async def expire() -> None:
         expired = await expire_due_jobs(settings, datetime.now(UTC))
         if expired:

@@ -12,6 +12,8 @@ import jsonschema
 import pytest
 from lxml import etree
 
+from app import site_urls
+from core.settings import Settings
 from feeds.publish.catalog import resolve_url
 from feeds.schema_fields import job_fields_from_json, job_fields_from_xml
 from jobs.models import JobStatus, WorkMode
@@ -349,6 +351,9 @@ async def test_the_federation_page_documents_urls_namespaces_markers_and_the_hub
 
 
 def test_a_topic_url_keeps_its_repeated_parameters():
-    request = resolve_url("http://127.0.0.1/jobs/feed.atom?country=AR&country=JP")
+    request = resolve_url(
+        "http://127.0.0.1/jobs/feed.atom?country=AR&country=JP",
+        site_urls(Settings(base_url="http://127.0.0.1")),
+    )
     assert request.query.country == ("AR", "JP")
     assert request.url == "/jobs/feed.atom?country=AR&country=JP"

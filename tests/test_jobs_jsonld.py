@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from app import site_urls
+from core.settings import Settings
 from jobs.jsonld import job_posting, script_tag
 from jobs.models import Job, JobStatus
 from tests.helpers_directory import make_organization
@@ -89,8 +91,14 @@ async def test_the_posting_is_deterministic_and_cannot_break_out_of_its_script(l
     job = await make_job(
         organization, live_server.settings, JobStatus.PUBLISHED, title="A </script> & <!-- title"
     )
-    first = job_posting(job, organization, "https://amicus.example.org")
-    again = job_posting(await Job.get(id=job.id), organization, "https://amicus.example.org")
+    first = job_posting(
+        job, organization, site_urls(Settings(base_url="https://amicus.example.org"))
+    )
+    again = job_posting(
+        await Job.get(id=job.id),
+        organization,
+        site_urls(Settings(base_url="https://amicus.example.org")),
+    )
     assert first == again
     tag = str(script_tag(first))
     assert tag.count("</script>") == 1 and "<!--" not in tag

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app import site_urls
 from core.validation import ValidationError
 from directory.models import AuditEvent
 from jobs.forms import clean_job
@@ -199,7 +200,7 @@ async def test_jobs_closing_within_seven_days_are_flagged_closing_soon(settings)
 async def test_the_background_worker_expires_due_jobs_as_soon_as_it_starts(settings):
     job = await make_job(await make_organization("worker-org"), settings, S.PUBLISHED)
     await Job.filter(id=job.id).update(valid_through=now() - timedelta(minutes=1))
-    (worker,) = background_workers(settings)
+    (worker,) = background_workers(settings, site_urls(settings))
     async with worker(None):
         for _attempt in range(200):
             if (await Job.get(id=job.id)).status == S.EXPIRED:

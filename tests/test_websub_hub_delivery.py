@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app import site_urls
 from core.database import close_database, open_database
 from core.outbound import outbound_client
 from core.settings import Settings
@@ -63,7 +64,7 @@ async def test_a_failed_delivery_is_retried_after_the_backoff_and_then_delivered
     await make_job(organization, "Staff Attorney")
     subscription = await subscribe(database, subscriber, now)
     subscriber.fail_next = 1
-    worker = HubWorker(database, retry_base_seconds=30)
+    worker = HubWorker(database, site_urls(database), retry_base_seconds=30)
     async with outbound_client(database) as client:
         await worker.run_once(client, now)
         delivery = await HubDelivery.get(subscription_id=subscription.id)
@@ -85,7 +86,7 @@ async def test_an_unchanged_topic_is_not_delivered_again(database, subscriber):
     now = datetime.now(UTC)
     await make_job(await make_organization())
     await subscribe(database, subscriber, now)
-    worker = HubWorker(database)
+    worker = HubWorker(database, site_urls(database))
     async with outbound_client(database) as client:
         await worker.run_once(client, now)
         await worker.queue_changed_topics(now, force=True)
@@ -97,7 +98,7 @@ async def test_expired_leases_end_their_subscriptions(database, subscriber):
     now = datetime.now(UTC)
     await subscribe(database, subscriber, now - timedelta(hours=2))
     async with outbound_client(database) as client:
-        await HubWorker(database).run_once(client, now)
+        await HubWorker(database, site_urls(database)).run_once(client, now)
     assert not await HubSubscription.exists()
     assert subscriber.deliveries.empty()
 
@@ -111,7 +112,7 @@ async def test_callbacks_on_private_addresses_are_refused_unless_allowed(databas
         lease_seconds=3600,
     )
     async with outbound_client(strict) as client:
-        await HubWorker(strict).run_once(client)
+        await HubWorker(strict, site_urls(strict)).run_once(client)
     assert subscriber.verifications == []
     assert not await HubIntent.exists()
     assert not await HubSubscription.exists()

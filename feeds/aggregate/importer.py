@@ -27,6 +27,7 @@ from tortoise.transactions import in_transaction
 
 from core.i18n import gettext as _
 from core.settings import Settings
+from core.urls import Urls
 from core.validation import (
     EMAIL_MAX_LENGTH,
     country_code,
@@ -37,8 +38,14 @@ from core.validation import (
 )
 from directory import audit
 from directory.audit import Actor
-from directory.models import Organization, OrganizationKind, OrganizationStatus
+from directory.models import (
+    Organization,
+    OrganizationKind,
+    OrganizationStatus,
+    own_organization_slug,
+)
 from directory.profile import FOCUS_AREAS
+from directory.routes import directory_urls
 from feeds.aggregate.parsed import ParsedEntry, ParsedFeed
 from feeds.aggregate.sanitize import clean_html, clean_html_text, clean_text, html_to_text
 from feeds.models import FeedSubscription, SubscriptionKind
@@ -263,9 +270,10 @@ def federated_organization(
 class _Organizations:
     """Finds or creates the organizations the jobs of one feed belong to (cached per import)."""
 
-    def __init__(self, subscription: FeedSubscription, feed: ParsedFeed):
+    def __init__(self, subscription: FeedSubscription, feed: ParsedFeed, own: Urls):
         self.subscription = subscription
         self.feed = feed
+        self.own = own
         self._found: dict[str, Organization] = {}
 
     async def for_entry(self, entry: ParsedEntry) -> Organization:
@@ -281,7 +289,10 @@ class _Organizations:
 
     async def _federated(self, origin_id: str, name: str, url: str) -> Organization:
         if origin_id not in self._found:
-            organization = await Organization.get_or_none(origin_id=origin_id)
+            own_slug = own_organization_slug(self.own, origin_id)
+            organization = await Organization.get_or_none(
+                **({"slug": own_slug} if own_slug else {"origin_id": origin_id})
+            )
             if organization is None:
                 organization = await Organization.create(
                     slug=_unique_slug(name),
@@ -555,7 +566,7 @@ async def _import_jobs(
     entries: list[_PreparedEntry],
 ) -> ImportSummary:
     summary = ImportSummary(problems=list(feed.problems))
-    organizations = _Organizations(subscription, feed)
+    organizations = _Organizations(subscription, feed, directory_urls(settings.base_url))
     known = _KnownJobs()
     await known.load([(prepared.uid, prepared.link) for prepared in entries])
     present: set[str] = set()
@@ -624,12 +635,12 @@ async def _import_directory(
     feed: ParsedFeed, subscription: FeedSubscription, settings: Settings, now: datetime
 ) -> ImportSummary:
     summary = ImportSummary(problems=list(feed.problems))
-    own_pages = f"{settings.base_url}/orgs/"
+    own = directory_urls(settings.base_url)
     for entry in feed.entries:
         origin_id = _text(entry.id, 500) or _http_url(entry.link, 500)
         if not origin_id or entry.is_deletion:
             continue
-        if origin_id.startswith(own_pages):
+        if own_organization_slug(own, origin_id):
             summary.unchanged += 1  # one of this instance's own members, published back
             continue
         values = organization_values(entry, subscription, feed)

@@ -16,6 +16,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from core.i18n import gettext as _
+from core.urls import Urls
 from core.version import VERSION
 from feeds.publish.job_feed import MEDIA_TYPES, DeletionMark, FeedJob, JobFeed
 from feeds.schema_fields import (
@@ -27,9 +28,12 @@ from feeds.schema_fields import (
     rfc3339,
     xml_text,
 )
-from jobs.jsonld import job_url
+from jobs.models import job_page_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+# RSS 2.0's <author> must be an e-mail address, which an organization's feed does not give;
+# Dublin Core's creator is the name readers (feedparser, newsboat, Thunderbird) show instead.
+DC_NS = "http://purl.org/dc/elements/1.1/"
 EXTENSION = "amicus"
 GENERATOR_URI = "https://github.com/amicus-network/amicus"
 
@@ -45,7 +49,7 @@ class _FeedExtension(BaseExtension):
     format: str
 
     def extend_ns(self) -> dict[str, str]:
-        return {**NAMESPACES, "at": TOMBSTONES_NS, "fh": HISTORY_NS}
+        return {**NAMESPACES, "at": TOMBSTONES_NS, "fh": HISTORY_NS, "dc": DC_NS}
 
     def _links(self) -> dict[str, str]:
         return {"hub": self.feed.hub_url, **self.feed.paging_links(self.format)}
@@ -92,6 +96,11 @@ class EntryElements(BaseEntryExtension):
     append: Callable[[etree._Element, str], None]
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:
+        # feedgen writes an entry's links with their href only, dropping rel and type; the one
+        # link add_entry's callers give it is the entry's HTML page, so name it as that.
+        for link in entry.findall("link"):
+            if "rel" not in link.attrib:
+                link.attrib.update({"rel": "alternate", "type": "text/html"})
         self.append(entry, "atom")
         return entry
 
@@ -100,9 +109,11 @@ class EntryElements(BaseEntryExtension):
         return entry
 
 
-def _job_elements(job: FeedJob, base_url: str) -> Callable[[etree._Element, str], None]:
+def _job_elements(job: FeedJob, urls: Urls) -> Callable[[etree._Element, str], None]:
     def append(entry: etree._Element, format_: str) -> None:
-        append_job_fields(entry, job, base_url)
+        append_job_fields(entry, job, urls)
+        if format_ == "rss":
+            etree.SubElement(entry, f"{{{DC_NS}}}creator").text = xml_text(job.organization.name)
         if not job.is_imported:
             return
         feed_url = xml_text(job.source_feed_url)
@@ -120,15 +131,19 @@ def _job_elements(job: FeedJob, base_url: str) -> Callable[[etree._Element, str]
 
 
 def add_entry(generator: FeedGenerator, append: Callable[[etree._Element, str], None]):
-    """A new entry at the end of the feed whose extra elements `append` writes."""
+    """A new entry at the end of the feed whose extra elements `append` writes.
+
+    Give the entry one link through feedgen, its alternate HTML page (feedgen needs it, and
+    RSS takes it as the item's <link>); `append` writes any other link with its rel itself.
+    """
     entry = generator.add_entry(order="append")
     getattr(entry, EXTENSION).append = append
     return entry
 
 
-def entry_link(job: FeedJob, base_url: str) -> str:
+def entry_link(job: FeedJob, urls: Urls) -> str:
     """Where a person reads the job: its origin for a re-published job, else its page here."""
-    return job.origin_url or job_url(base_url, job)
+    return job.origin_url or job_page_url(urls, job.slug)
 
 
 def _generator(feed: JobFeed, format_: str, publisher: str) -> FeedGenerator:
@@ -143,16 +158,17 @@ def _generator(feed: JobFeed, format_: str, publisher: str) -> FeedGenerator:
         _("Open jobs, newest first; jobs that ended in the last 30 days appear as deletion marks.")
     )
     generator.author({"name": xml_text(publisher)})
-    generator.link(href=feed.html_url, rel="alternate", type="text/html")
     generator.link(href=feed.self_url(format_), rel="self", type=MEDIA_TYPES[format_])
+    # Last: feedgen makes the last link RSS's channel <link>, which is the page mirrored.
+    generator.link(href=feed.html_url, rel="alternate", type="text/html")
     generator.updated(feed.updated)
     generator.generator("Amicus", version=VERSION, uri=GENERATOR_URI)
     for job in feed.jobs:
-        entry = add_entry(generator, _job_elements(job, feed.base_url))
+        entry = add_entry(generator, _job_elements(job, feed.urls))
         entry.id(job.uid)
         entry.guid(job.uid, permalink=False)
         entry.title(xml_text(job.title))
-        entry.link(href=entry_link(job, feed.base_url), rel="alternate", type="text/html")
+        entry.link(href=entry_link(job, feed.urls), rel="alternate", type="text/html")
         entry.content(xml_text(job.description_html), type="html")
         entry.author({"name": xml_text(job.organization.name)})
         entry.updated(job.updated_at)

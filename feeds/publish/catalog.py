@@ -1,14 +1,14 @@
 """Every feed this instance publishes, found from its URL and rendered without HTTP.
 
-The routes and the WebSub hub (which must re-render a subscribed topic) share this, so a
-topic is valid exactly when its URL is a feed the site serves.
+FEED_ROUTES is the one table of feed URLs: feeds.routes serves it, and the WebSub hub (which
+must re-render a subscribed topic) reads a topic URL back through the same routes
+(core.urls.Urls.match), so a topic is valid exactly when its URL is a feed the site serves.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -17,6 +17,7 @@ from starlette.datastructures import QueryParams
 
 from core import i18n
 from core.settings import Settings
+from core.urls import FEED_MEDIA_TYPES, Urls
 from core.validation import InvalidValue, whole_number
 from directory.models import Organization, OrganizationStatus
 from feeds.publish import directory_feed
@@ -31,16 +32,19 @@ from feeds.publish.job_feed import (
 from feeds.publish.json_feed import render_json_feed
 from jobs.search.params import JobQuery, SearchError, job_query_to_params, parse_job_query
 
-OPML_MEDIA_TYPE = "text/x-opml"
+OPML_MEDIA_TYPE = FEED_MEDIA_TYPES["opml"]
 MAX_COMPLETE_PAGE = 10_000
-_FORMAT = r"\.(?P<format>atom|rss|json)"
-_PATTERNS = {
-    "jobs": re.compile(rf"^/jobs/feed{_FORMAT}$"),
-    "organization": re.compile(rf"^/orgs/(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)/jobs{_FORMAT}$"),
-    "complete": re.compile(rf"^/federation/jobs{_FORMAT}$"),
-    "directory": re.compile(r"^/directory/feed\.(?P<format>atom)$"),
-    "opml": re.compile(r"^/directory\.(?P<format>opml)$"),
+# Route name -> (path, kind). Job feeds take their format from the path; the directory
+# feed is Atom only and the OPML list is OPML.
+FEED_ROUTES = {
+    "feeds:jobs_feed": ("/jobs/feed.{format:str}", "jobs"),
+    "feeds:organization_feed": ("/orgs/{slug:str}/jobs.{format:str}", "organization"),
+    "feeds:complete_feed": ("/federation/jobs.{format:str}", "complete"),
+    "feeds:directory_feed": ("/directory/feed.atom", "directory"),
+    "feeds:opml_feed": ("/directory.opml", "opml"),
 }
+_KINDS = {name: kind for name, (_path, kind) in FEED_ROUTES.items()}
+_FIXED_FORMATS = {"directory": "atom", "opml": "opml"}
 RENDERERS = {"atom": render_atom, "rss": render_rss, "json": render_json_feed}
 
 
@@ -60,6 +64,7 @@ class FeedRequest:
     # Canonical parameters: two URLs meaning the same feed give the same key.
     params: tuple[tuple[str, str], ...]
     language: str
+    urls: Urls = field(compare=False, repr=False)
     query: JobQuery | None = None
     slug: str = ""
     page: int = 1
@@ -68,6 +73,10 @@ class FeedRequest:
     def url(self) -> str:
         """The canonical path and query of the feed (without the host)."""
         return f"{self.path}?{urlencode(self.params)}" if self.params else self.path
+
+    @property
+    def absolute_url(self) -> str:
+        return self.urls.base_url + self.url
 
     @property
     def key(self) -> str:
@@ -92,21 +101,19 @@ def _page(params: Mapping[str, Any]) -> int:
         raise FeedParameterError(str(error)) from None
 
 
-def resolve(path: str, params: Mapping[str, Any]) -> FeedRequest:
-    """The feed at a path with these query parameters (FeedNotFound, FeedParameterError).
+def resolve(
+    kind: str, path_params: Mapping[str, Any], path: str, params: Mapping[str, Any], urls: Urls
+) -> FeedRequest:
+    """The feed of a kind (see FEED_ROUTES) at a path, given the path's parameters and the
+    query's (FeedNotFound, FeedParameterError).
 
     A feed's language comes from its URL alone (`lang`, else English), never from cookies or
     Accept-Language: a feed URL is a WebSub topic and a cache key, so it has one content.
     """
     language = params.get("lang") if params.get("lang") in i18n.LANGUAGES else "en"
-    found = next(
-        ((kind, match) for kind, pattern in _PATTERNS.items() if (match := pattern.match(path))),
-        None,
-    )
-    if found is None:
+    format_ = _FIXED_FORMATS.get(kind) or path_params.get("format", "")
+    if format_ not in RENDERERS and kind not in _FIXED_FORMATS:
         raise FeedNotFound(path)
-    kind, match = found
-    format_ = match.group("format")
     # Canonical order: the search's own parameters, then lang, then page (see JobFeed.url).
     extra = [("lang", language)] if language != "en" else []
     if kind in ("jobs", "organization"):
@@ -124,26 +131,33 @@ def resolve(path: str, params: Mapping[str, Any]) -> FeedRequest:
             path,
             tuple(search + extra + page),
             language,
+            urls,
             query=query,
-            slug=match.groupdict().get("slug", ""),
+            slug=path_params.get("slug", ""),
             page=query.page,
         )
     if kind == "complete":
         page_number = _page(params)
         page = [("page", str(page_number))] if page_number != 1 else []
-        return FeedRequest(kind, format_, path, tuple(extra + page), language, page=page_number)
-    return FeedRequest(kind, format_, path, (), language)
+        return FeedRequest(
+            kind, format_, path, tuple(extra + page), language, urls, page=page_number
+        )
+    return FeedRequest(kind, format_, path, (), language, urls)
 
 
-def resolve_url(url: str) -> FeedRequest:
-    """The feed at an absolute URL of this site (the caller checks scheme and host)."""
+def resolve_url(url: str, urls: Urls) -> FeedRequest:
+    """The feed at an absolute URL of this site, read through the feed routes."""
+    found = urls.match(url)
+    if found is None or found[0] not in _KINDS:
+        raise FeedNotFound(url)
+    name, path_params = found
     parts = urlsplit(url)
     # QueryParams keeps repeated parameters (country=AR&country=JP) as the routes see them.
-    return resolve(parts.path, QueryParams(parts.query))
+    return resolve(_KINDS[name], path_params, parts.path, QueryParams(parts.query), urls)
 
 
 async def _job_feed(request: FeedRequest, settings: Settings, moment: datetime) -> JobFeed:
-    days, network, base = settings.job_default_days, settings.network_name, settings.base_url
+    days, network, base = settings.job_default_days, settings.network_name, request.urls
     params = list(request.params)
     if request.kind == "jobs":
         assert request.query is not None
@@ -170,7 +184,7 @@ async def render(request: FeedRequest, settings: Settings, moment: datetime) -> 
                 if request.kind == "directory"
                 else directory_feed.render_opml
             )
-            body = write(members, settings.base_url, settings.network_name)
+            body = write(members, request.urls, settings.network_name)
             return FeedBody(body, request.media_type, directory_feed.last_change(members))
         feed = await _job_feed(request, settings, moment)
         # Only a page past the last is empty after the first (core.pagination): no such feed.

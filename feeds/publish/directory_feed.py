@@ -11,8 +11,9 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from core.i18n import gettext as _
+from core.urls import Urls
 from core.version import VERSION
-from directory.models import Organization, OrganizationStatus
+from directory.models import Organization, OrganizationStatus, organization_identity
 from feeds.publish.atom_rss import EXTENSION, GENERATOR_URI, EntryElements, add_entry
 from feeds.publish.job_feed import EMPTY_FEED_UPDATED
 from feeds.schema_fields import (
@@ -21,9 +22,6 @@ from feeds.schema_fields import (
     organization_jobs_feed_url,
     xml_text,
 )
-
-DIRECTORY_FEED_PATH = "/directory/feed.atom"
-OPML_PATH = "/directory.opml"
 
 
 async def active_members() -> list[Organization]:
@@ -34,10 +32,6 @@ async def active_members() -> list[Organization]:
 
 def last_change(members: list[Organization]) -> datetime:
     return max((member.updated_at for member in members), default=EMPTY_FEED_UPDATED)
-
-
-def organization_page(base_url: str, organization: Organization) -> str:
-    return f"{base_url}/directory/{organization.slug}"
 
 
 class _HubLink(BaseExtension):
@@ -51,36 +45,38 @@ class _HubLink(BaseExtension):
         return feed
 
 
-def _fields_of(organization: Organization, base_url: str):
+def _fields_of(organization: Organization, urls: Urls):
     def append(entry: etree._Element, format_: str) -> None:
-        append_organization_fields(entry, organization, base_url)
+        etree.SubElement(
+            entry,
+            "link",
+            rel="related",
+            type="application/atom+xml",
+            href=organization_jobs_feed_url(urls, organization),
+        )
+        append_organization_fields(entry, organization, urls)
 
     return append
 
 
-def render_directory_feed(members: list[Organization], base_url: str, network: str) -> bytes:
+def render_directory_feed(members: list[Organization], urls: Urls, network: str) -> bytes:
     generator = FeedGenerator()
     generator.register_extension(EXTENSION, _HubLink, EntryElements)
-    getattr(generator, EXTENSION).hub_url = f"{base_url}/websub/hub"
-    generator.id(f"{base_url}/directory")
+    getattr(generator, EXTENSION).hub_url = urls.url("feeds:hub")
+    generator.id(urls.url("directory:directory"))
     generator.title(xml_text(_("Members of the %(network)s") % {"network": network}))
     generator.subtitle(_("Every active member organization, most recently changed first."))
     generator.author({"name": xml_text(network)})
-    generator.link(href=f"{base_url}/directory", rel="alternate", type="text/html")
-    generator.link(href=f"{base_url}{DIRECTORY_FEED_PATH}", rel="self", type="application/atom+xml")
+    generator.link(href=urls.url("feeds:directory_feed"), rel="self", type="application/atom+xml")
+    generator.link(href=urls.url("directory:directory"), rel="alternate", type="text/html")
     generator.updated(last_change(members))
     generator.generator("Amicus", version=VERSION, uri=GENERATOR_URI)
     for member in members:
-        entry = add_entry(generator, _fields_of(member, base_url))
-        page = organization_page(base_url, member)
-        entry.id(member.origin_id or page)
+        entry = add_entry(generator, _fields_of(member, urls))
+        page = member.page_url(urls)
+        entry.id(organization_identity(urls, member))
         entry.title(xml_text(member.name))
         entry.link(href=page, rel="alternate", type="text/html")
-        entry.link(
-            href=organization_jobs_feed_url(base_url, member),
-            rel="related",
-            type="application/atom+xml",
-        )
         entry.summary(xml_text(member.description) or xml_text(member.name))
         entry.author({"name": xml_text(member.name)})
         entry.updated(member.updated_at)
@@ -89,7 +85,7 @@ def render_directory_feed(members: list[Organization], base_url: str, network: s
     return generator.atom_str(pretty=True)
 
 
-def render_opml(members: list[Organization], base_url: str, network: str) -> bytes:
+def render_opml(members: list[Organization], urls: Urls, network: str) -> bytes:
     """OPML 2.0: one outline per member, its job feed as xmlUrl, its page as htmlUrl."""
     opml = etree.Element("opml", version="2.0")
     head = etree.SubElement(opml, "head")
@@ -109,8 +105,8 @@ def render_opml(members: list[Organization], base_url: str, network: str) -> byt
             type="rss",
             text=xml_text(member.name),
             title=xml_text(member.name),
-            xmlUrl=organization_jobs_feed_url(base_url, member),
-            htmlUrl=organization_page(base_url, member),
+            xmlUrl=organization_jobs_feed_url(urls, member),
+            htmlUrl=member.page_url(urls),
             category=f"/{xml_text(member.country)}",
         )
     return etree.tostring(opml, pretty_print=True, encoding="UTF-8", xml_declaration=True)

@@ -13,8 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple
-from urllib.parse import urlencode
+from typing import Any
 
 from tortoise import connections
 from tortoise.queryset import QuerySet
@@ -22,8 +21,8 @@ from tortoise.queryset import QuerySet
 from core.i18n import gettext as _
 from core.orm_internals import column_converters, query_sql
 from core.pagination import Page
+from core.urls import FEED_MEDIA_TYPES, JOB_FEED_FORMATS, Urls
 from directory.models import Organization
-from jobs.jsonld import job_url
 from jobs.models import (
     ENDED_STATUSES,
     Category,
@@ -32,16 +31,13 @@ from jobs.models import (
     JobStatus,
     SalaryUnit,
     WorkMode,
+    job_page_url,
 )
 from jobs.search.engine import filter_jobs, search_jobs, visible_jobs
 from jobs.search.params import JobQuery, job_query_to_params
 
-FORMATS = ("atom", "rss", "json")
-MEDIA_TYPES = {
-    "atom": "application/atom+xml",
-    "rss": "application/rss+xml",
-    "json": "application/feed+json",
-}
+FORMATS = tuple(JOB_FEED_FORMATS)
+MEDIA_TYPES = {format_: FEED_MEDIA_TYPES[format_] for format_ in FORMATS}
 DELETION_MARK_DAYS = 30
 MAX_DELETION_MARKS = 100
 COMPLETE_FEED_PAGE_SIZE = 500
@@ -57,6 +53,7 @@ class FeedOrganization:
     name: str
     website: str
     logo_url: str
+    origin_id: str | None
     updated_at: datetime
 
 
@@ -170,12 +167,6 @@ async def feed_jobs(queryset: QuerySet[Job]) -> list[FeedJob]:
     ]
 
 
-class _Slugged(NamedTuple):
-    """All of a job that job_url reads: building a Job model costs far more (~0.3 ms)."""
-
-    slug: str
-
-
 @dataclass(frozen=True)
 class DeletionMark:
     """A job that ended (filled, closed, expired, removed) within the last 30 days."""
@@ -190,9 +181,11 @@ class DeletionMark:
 class JobFeed:
     """A job feed before it is written in a format."""
 
-    base_url: str
-    # The feed's path without the format suffix, e.g. "/jobs/feed"; a format adds ".atom".
-    stem: str
+    urls: Urls
+    # The feed's route (feeds.publish.catalog.FEED_ROUTES) and its path parameters but the
+    # format, which each format's URL adds.
+    route: str
+    route_params: dict[str, str]
     params: list[tuple[str, str]]
     title: str
     html_url: str
@@ -209,22 +202,20 @@ class JobFeed:
         params = [(key, value) for key, value in self.params if key != "page"]
         if page is not None and page != 1:
             params.append(("page", str(page)))
-        query = f"?{urlencode(params)}" if params else ""
-        return f"{self.base_url}{self.stem}.{format_}{query}"
+        return self.urls.url(self.route, params, format=format_, **self.route_params)
 
     def self_url(self, format_: str) -> str:
         return self.url(format_, self.page)
 
     @property
     def feed_id(self) -> str:
-        """One id for the feed in every format and on every page (RFC 5005 logical feed)."""
-        params = [(key, value) for key, value in self.params if key != "page"]
-        query = f"?{urlencode(params)}" if params else ""
-        return f"{self.base_url}{self.stem}{query}"
+        """One id for the feed in every format and on every page (RFC 5005 logical feed):
+        the address of its first Atom page, so that the id is also a working link."""
+        return self.url("atom")
 
     @property
     def hub_url(self) -> str:
-        return f"{self.base_url}/websub/hub"
+        return self.urls.url("feeds:hub")
 
     def paging_links(self, format_: str) -> dict[str, str]:
         """RFC 5005 first/previous/next/last links, for a feed longer than one page."""
@@ -257,7 +248,7 @@ def _latest(feed: JobFeed) -> datetime:
 
 
 async def deletion_marks(
-    query: JobQuery, base_url: str, moment: datetime, default_days: int
+    query: JobQuery, urls: Urls, moment: datetime, default_days: int
 ) -> list[DeletionMark]:
     ended = Job.filter(
         status__in=[str(status) for status in ENDED_STATUSES],
@@ -271,7 +262,7 @@ async def deletion_marks(
     )
     rows = await _plain_rows(ordered, ("uid", "slug", "status", "status_changed_at"))
     return [
-        DeletionMark(uid, when, job_url(base_url, _Slugged(slug)), str(status))  # type: ignore[arg-type]
+        DeletionMark(uid, when, job_page_url(urls, slug), str(status))
         for uid, slug, status, when in rows
     ]
 
@@ -299,8 +290,9 @@ async def _newest_page(
 async def search_feed(
     query: JobQuery,
     *,
-    base_url: str,
-    stem: str,
+    urls: Urls,
+    route: str,
+    route_params: dict[str, str],
     title: str,
     html_url: str,
     moment: datetime,
@@ -316,10 +308,11 @@ async def search_feed(
         last_page = None if has_next else query.page
     deletions = []
     if query.page == 1:
-        deletions = await deletion_marks(query, base_url, moment, default_days)
+        deletions = await deletion_marks(query, urls, moment, default_days)
     feed = JobFeed(
-        base_url=base_url,
-        stem=stem,
+        urls=urls,
+        route=route,
+        route_params=route_params,
         params=params,
         title=title,
         html_url=html_url,
@@ -335,13 +328,11 @@ async def search_feed(
 async def jobs_search_feed(
     query: JobQuery,
     params: list[tuple[str, str]],
-    base_url: str,
+    urls: Urls,
     moment: datetime,
     default_days: int,
     network: str,
 ) -> JobFeed:
-    search_params = job_query_to_params(query, page=False)
-    query_string = f"?{urlencode(search_params)}" if search_params else ""
     title = _("Jobs in the %(network)s") % {"network": network}
     if query.text:
         title = _("Jobs matching “%(text)s” in the %(network)s") % {
@@ -350,10 +341,12 @@ async def jobs_search_feed(
         }
     return await search_feed(
         query,
-        base_url=base_url,
-        stem="/jobs/feed",
+        urls=urls,
+        route="feeds:jobs_feed",
+        route_params={},
         title=title,
-        html_url=f"{base_url}/jobs{query_string}",
+        # The search page the feed mirrors, with the search's own parameters.
+        html_url=urls.url("jobs:search", job_query_to_params(query, page=False)),
         moment=moment,
         default_days=default_days,
         params=params,
@@ -364,17 +357,18 @@ async def organization_feed(
     organization: Organization,
     query: JobQuery,
     params: list[tuple[str, str]],
-    base_url: str,
+    urls: Urls,
     moment: datetime,
     days: int,
 ) -> JobFeed:
     query = replace(query, organization=(organization.slug,))
     feed = await search_feed(
         query,
-        base_url=base_url,
-        stem=f"/orgs/{organization.slug}/jobs",
+        urls=urls,
+        route="feeds:organization_feed",
+        route_params={"slug": organization.slug},
         title=_("Jobs at %(organization)s") % {"organization": organization.name},
-        html_url=f"{base_url}/directory/{organization.slug}",
+        html_url=organization.page_url(urls),
         moment=moment,
         default_days=days,
         params=params,
@@ -385,7 +379,7 @@ async def organization_feed(
 async def complete_feed(
     page: int,
     params: list[tuple[str, str]],
-    base_url: str,
+    urls: Urls,
     moment: datetime,
     default_days: int,
     network: str,
@@ -401,13 +395,14 @@ async def complete_feed(
     )
     deletions = []
     if page == 1:
-        deletions = await deletion_marks(JobQuery(), base_url, moment, default_days)
+        deletions = await deletion_marks(JobQuery(), urls, moment, default_days)
     feed = JobFeed(
-        base_url=base_url,
-        stem="/federation/jobs",
+        urls=urls,
+        route="feeds:complete_feed",
+        route_params={},
         params=params,
         title=_("All open jobs in the %(network)s") % {"network": network},
-        html_url=f"{base_url}/jobs",
+        html_url=urls.url("jobs:search"),
         jobs=jobs,
         deletions=deletions,
         page=page,

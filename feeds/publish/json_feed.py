@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from core.i18n import gettext as _
+from core.urls import Urls
 from feeds.publish.atom_rss import entry_link
 from feeds.publish.job_feed import FeedJob, JobFeed
 from feeds.schema_fields import json_extensions, rfc3339
@@ -22,10 +23,10 @@ from feeds.schema_fields import json_extensions, rfc3339
 VERSION_URL = "https://jsonfeed.org/version/1.1"
 
 
-def _item(job: FeedJob, base_url: str) -> dict[str, Any]:
+def _item(job: FeedJob, urls: Urls) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": job.uid,
-        "url": entry_link(job, base_url),
+        "url": entry_link(job, urls),
         "title": job.title,
         "content_html": job.description_html,
         "date_modified": rfc3339(job.updated_at),
@@ -37,7 +38,7 @@ def _item(job: FeedJob, base_url: str) -> dict[str, Any]:
         item["language"] = job.language
     if job.is_imported:
         item["external_url"] = job.source_feed_url
-    item.update(json_extensions(job, base_url))
+    item.update(json_extensions(job, urls))
     return item
 
 
@@ -57,7 +58,7 @@ def render_json_feed(feed: JobFeed, publisher: str) -> bytes:
     if next_url:
         document["next_url"] = next_url
     document["_amicus"] = {"complete": feed.complete, "updated": rfc3339(feed.updated)}
-    items = [_item(job, feed.base_url) for job in feed.jobs]
+    items = [_item(job, feed.urls) for job in feed.jobs]
     items += [
         {
             "id": mark.uid,

@@ -25,12 +25,12 @@ from core.i18n import gettext as _
 from core.outbound import OutboundError
 from core.security import new_secret
 from core.settings import Settings
+from core.urls import Urls
 from core.validation import LARGEST_WHOLE_NUMBER, InvalidValue, whole_number
 from feeds.models import HubIntent, HubMode, HubSubscription
 from feeds.publish.catalog import FeedNotFound, FeedParameterError, resolve_url
 from feeds.publish.rendered_cache import FeedCache, rendered_feed
 
-HUB_PATH = "/websub/hub"
 MAX_SECRET_BYTES = 200
 MAX_URL_LENGTH = 2000
 DEFAULT_LEASE_SECONDS = 10 * 24 * 3600
@@ -82,7 +82,7 @@ def _callback(value: str) -> str:
     return value
 
 
-async def _topic(value: str, settings: Settings, feed_cache: FeedCache | None) -> str:
+async def _topic(value: str, settings: Settings, urls: Urls, feed_cache: FeedCache | None) -> str:
     """The topic if it is one of this instance's feeds (rendering it proves it exists)."""
     parts = urlsplit(value)
     base = urlsplit(settings.base_url)
@@ -91,7 +91,7 @@ async def _topic(value: str, settings: Settings, feed_cache: FeedCache | None) -
             _("'hub.topic' must be a feed of this site (%(base)s).") % {"base": settings.base_url}
         )
     try:
-        await rendered_feed(resolve_url(value), settings, feed_cache)
+        await rendered_feed(resolve_url(value, urls), settings, feed_cache)
     except FeedNotFound:
         raise HubRequestError(_("'hub.topic' is not a feed of this site.")) from None
     except FeedParameterError as error:
@@ -113,7 +113,7 @@ def _lease(value: str) -> int:
 
 
 async def parse_hub_request(
-    form: Mapping[str, Any], settings: Settings, feed_cache: FeedCache | None = None
+    form: Mapping[str, Any], settings: Settings, urls: Urls, feed_cache: FeedCache | None = None
 ) -> HubRequest:
     mode_text = _single(form, "hub.mode")
     try:
@@ -125,7 +125,7 @@ async def parse_hub_request(
     if len(secret.encode()) > MAX_SECRET_BYTES:
         raise HubRequestError(_("'hub.secret' must be at most 200 bytes."))
     lease = _lease(_single(form, "hub.lease_seconds"))
-    topic = await _topic(_single(form, "hub.topic"), settings, feed_cache)
+    topic = await _topic(_single(form, "hub.topic"), settings, urls, feed_cache)
     return HubRequest(mode, topic, callback, secret, lease)
 
 
@@ -168,7 +168,11 @@ async def intent_is_confirmed(intent: HubIntent, client: httpx.AsyncClient) -> b
 
 
 async def apply_intent(
-    intent: HubIntent, settings: Settings, now: datetime, feed_cache: FeedCache | None = None
+    intent: HubIntent,
+    settings: Settings,
+    urls: Urls,
+    now: datetime,
+    feed_cache: FeedCache | None = None,
 ) -> None:
     """Make a verified intent take effect."""
     key = subscription_key(intent.topic, intent.callback)
@@ -176,7 +180,7 @@ async def apply_intent(
         await HubSubscription.filter(key=key).delete()
         return
     try:
-        current = await rendered_feed(resolve_url(intent.topic), settings, feed_cache)
+        current = await rendered_feed(resolve_url(intent.topic, urls), settings, feed_cache)
     except (FeedNotFound, FeedParameterError):
         return  # the topic went away between the request and its verification
     # The subscriber fetched the topic to find the hub, so it has this content already.

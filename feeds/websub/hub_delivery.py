@@ -25,11 +25,12 @@ from tortoise.expressions import Q
 from core.background import BackgroundWorker, lifetime_task, repeat
 from core.outbound import OutboundError, outbound_client
 from core.settings import Settings
+from core.urls import Urls
 from feeds.models import HubDelivery, HubIntent, HubSubscription
 from feeds.publish.catalog import FeedNotFound, FeedParameterError, resolve_url
 from feeds.publish.job_feed import feed_moment
 from feeds.publish.rendered_cache import FeedCache, RenderedFeed, data_generation, rendered_feed
-from feeds.websub.hub import HUB_PATH, apply_intent, intent_is_confirmed
+from feeds.websub.hub import apply_intent, intent_is_confirmed
 
 logger = logging.getLogger("amicus.websub")
 
@@ -61,10 +62,10 @@ async def _claim(model: type[HubIntent] | type[HubDelivery], item_id: int, now: 
 
 
 async def _topic_feed(
-    topic: str, settings: Settings, feed_cache: FeedCache | None, now: datetime
+    topic: str, settings: Settings, urls: Urls, feed_cache: FeedCache | None, now: datetime
 ) -> RenderedFeed | None:
     try:
-        return await rendered_feed(resolve_url(topic), settings, feed_cache, now)
+        return await rendered_feed(resolve_url(topic, urls), settings, feed_cache, now)
     except (FeedNotFound, FeedParameterError):
         return None
 
@@ -75,10 +76,12 @@ class HubWorker:
     def __init__(
         self,
         settings: Settings,
+        urls: Urls,
         feed_cache: FeedCache | None = None,
         retry_base_seconds: float = RETRY_BASE_SECONDS,
     ):
         self.settings = settings
+        self.urls = urls
         # The application's rendered feeds: what is delivered is what subscribers would fetch.
         self.feed_cache = feed_cache
         self.retry_base_seconds = retry_base_seconds
@@ -95,7 +98,7 @@ class HubWorker:
             if not await _claim(HubIntent, intent.id, now):
                 continue
             if await intent_is_confirmed(intent, client):
-                await apply_intent(intent, self.settings, now, self.feed_cache)
+                await apply_intent(intent, self.settings, self.urls, now, self.feed_cache)
             await intent.delete()
 
     async def queue_changed_topics(self, now: datetime, force: bool = False) -> None:
@@ -107,7 +110,7 @@ class HubWorker:
         for subscription in await HubSubscription.all():
             if subscription.topic not in renderings:
                 renderings[subscription.topic] = await _topic_feed(
-                    subscription.topic, self.settings, self.feed_cache, now
+                    subscription.topic, self.settings, self.urls, self.feed_cache, now
                 )
             feed = renderings[subscription.topic]
             if feed is None:
@@ -132,11 +135,11 @@ class HubWorker:
 
     async def deliver(self, delivery: HubDelivery, client: httpx.AsyncClient, now: datetime):
         subscription = delivery.subscription
-        feed = await _topic_feed(subscription.topic, self.settings, self.feed_cache, now)
+        feed = await _topic_feed(subscription.topic, self.settings, self.urls, self.feed_cache, now)
         if feed is None:
             await subscription.delete()
             return
-        hub = f"{self.settings.base_url}{HUB_PATH}"
+        hub = self.urls.url("feeds:hub")
         headers = {
             "Content-Type": f"{feed.media_type}; charset=utf-8",
             "Link": f'<{hub}>; rel="hub", <{subscription.topic}>; rel="self"',
@@ -182,12 +185,12 @@ class HubWorker:
             )
 
 
-def hub_worker(settings: Settings) -> BackgroundWorker:
+def hub_worker(settings: Settings, urls: Urls) -> BackgroundWorker:
     """A background worker for create_app: the hub runs for the app's lifetime."""
 
     @asynccontextmanager
     async def worker(app: Starlette) -> AsyncIterator[None]:
-        async with lifetime_task(HubWorker(settings, app.state.feed_cache).run_forever)(app):
+        async with lifetime_task(HubWorker(settings, urls, app.state.feed_cache).run_forever)(app):
             yield
 
     return worker

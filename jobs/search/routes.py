@@ -14,6 +14,7 @@ from starlette.routing import Route
 from core.openapi import error_responses
 from core.settings import Settings
 from core.templating import render
+from core.urls import Urls, feed_links
 from core.web import ApiError
 from directory.profile import country_name, language_name
 from jobs.api import job_resource
@@ -31,12 +32,9 @@ from jobs.search.params import (
     parse_job_query,
 )
 
-# The feed formats every search is also published as (served by the feeds package).
-FEED_LINKS = (
-    ("application/atom+xml", "/jobs/feed.atom", "Atom"),
-    ("application/rss+xml", "/jobs/feed.rss", "RSS"),
-    ("application/feed+json", "/jobs/feed.json", "JSON Feed"),
-)
+# Every search is also published as a feed (served by the feeds package, whose route this
+# package names without importing it).
+SEARCH_FEED = "feeds:jobs_feed"
 POSTED_WITHIN_CHOICES = (1, 7, 30, 90)
 
 
@@ -69,7 +67,7 @@ FACET_LABELS = {
 }
 
 
-def facet_links(result: SearchResult) -> dict[str, list[FacetLink]]:
+def facet_links(result: SearchResult, page: str) -> dict[str, list[FacetLink]]:
     """Each facet value as a link that adds it to the search, or removes it when chosen."""
     query = result.query
     links: dict[str, list[FacetLink]] = {}
@@ -89,7 +87,7 @@ def facet_links(result: SearchResult) -> dict[str, list[FacetLink]]:
                     label=FACET_LABELS[name](facet.value),
                     count=facet.count,
                     selected=selected,
-                    url=search_url("/jobs", query, **{name: values}),
+                    url=search_url(page, query, **{name: values}),
                 )
             )
     return links
@@ -106,6 +104,7 @@ def _search_caches(request: Request) -> SearchCaches | None:
 
 async def jobs_page(request: Request) -> Response:
     settings = _settings(request)
+    urls: Urls = request.app.state.urls
     try:
         query = parse_job_query(request.query_params)
     except SearchError as error:
@@ -113,7 +112,12 @@ async def jobs_page(request: Request) -> Response:
         return render(
             request,
             "jobs/search.html",
-            {"error": str(error), "query": JobQuery(), "result": None, **_page_parts(JobQuery())},
+            {
+                "error": str(error),
+                "query": JobQuery(),
+                "result": None,
+                **_page_parts(JobQuery(), urls),
+            },
             status_code=400,
         )
     result = await search_jobs(
@@ -124,23 +128,21 @@ async def jobs_page(request: Request) -> Response:
     return render(
         request,
         "jobs/search.html",
-        {"error": "", "query": query, "result": result, **_page_parts(query, result)},
+        {"error": "", "query": query, "result": result, **_page_parts(query, urls, result)},
     )
 
 
-def _page_parts(query: JobQuery, result: SearchResult | None = None) -> dict[str, Any]:
-    feed_params = query_string(job_query_to_params(query, page=False))
+def _page_parts(query: JobQuery, urls: Urls, result: SearchResult | None = None) -> dict[str, Any]:
+    page = urls.path("jobs:search")
     return {
-        "feed_links": [(kind, path + feed_params, name) for kind, path, name in FEED_LINKS],
-        "facet_links": facet_links(result) if result else {},
-        "sort_links": [(sort, search_url("/jobs", query, sort=sort)) for sort in SORTS],
+        "feed_links": feed_links(urls, SEARCH_FEED, query=job_query_to_params(query, page=False)),
+        "facet_links": facet_links(result, page) if result else {},
+        "sort_links": [(sort, search_url(page, query, sort=sort)) for sort in SORTS],
         "previous_url": (
-            search_url("/jobs", query, page=query.page - 1)
-            if result and result.has_previous
-            else ""
+            search_url(page, query, page=query.page - 1) if result and result.has_previous else ""
         ),
         "next_url": (
-            search_url("/jobs", query, page=query.page + 1) if result and result.has_next else ""
+            search_url(page, query, page=query.page + 1) if result and result.has_next else ""
         ),
         "employment_type_options": options(EMPLOYMENT_TYPES),
         "category_options": options(CATEGORIES),
@@ -150,12 +152,12 @@ def _page_parts(query: JobQuery, result: SearchResult | None = None) -> dict[str
     }
 
 
-def search_document(result: SearchResult, base_url: str) -> dict[str, Any]:
+def search_document(result: SearchResult, urls: Urls) -> dict[str, Any]:
     """The JSON answer: the page's jobs as GET /api/jobs/{uid} shows them, totals, facets."""
     query = result.query
-    api_url = f"{base_url}/api/jobs"
+    api_url = urls.url("jobs:api_search")
     return {
-        "items": [job_resource(job, job.organization, base_url) for job in result.jobs],
+        "items": [job_resource(job, job.organization, urls) for job in result.jobs],
         "total": result.total,
         "page": result.page,
         "per_page": result.per_page,
@@ -171,7 +173,7 @@ def search_document(result: SearchResult, base_url: str) -> dict[str, Any]:
             "prev": (
                 search_url(api_url, query, page=query.page - 1) if result.has_previous else None
             ),
-            "html": search_url(f"{base_url}/jobs", query, page=query.page),
+            "html": search_url(urls.url("jobs:search"), query, page=query.page),
         },
     }
 
@@ -189,12 +191,12 @@ async def jobs_api(request: Request) -> Response:
     )
     if result.is_past_last:
         raise ApiError(404, "not_found", result.past_last_message())
-    return JSONResponse(search_document(result, settings.base_url))
+    return JSONResponse(search_document(result, request.app.state.urls))
 
 
 routes = [
-    Route("/jobs", jobs_page, methods=["GET"]),
-    Route("/api/jobs", jobs_api, methods=["GET"]),
+    Route("/jobs", jobs_page, methods=["GET"], name="jobs:search"),
+    Route("/api/jobs", jobs_api, methods=["GET"], name="jobs:api_search"),
 ]
 
 
