@@ -177,6 +177,8 @@ async def render(request: FeedRequest, settings: Settings, moment: datetime) -> 
             body = write(members, settings.base_url, settings.network_name)
             return FeedBody(body, request.media_type, directory_feed.last_change(members))
         feed = await _job_feed(request, settings, moment)
+        if feed.past_the_end:
+            raise FeedNotFound(request.path)
         body = RENDERERS[request.format](feed, settings.network_name)
         return FeedBody(body, request.media_type, feed.updated)
     finally:
