@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -81,3 +83,25 @@ async def database_problem() -> str | None:
     except Exception as error:  # any driver error means "not reachable" to an operator
         return f"{type(error).__name__}: {error}"
     return None
+
+
+async def lock_names(names: Iterable[str]) -> None:
+    """Hold a lock on each name until the current transaction ends, so that two transactions
+    about to create the same rows (by a unique key) take turns instead of both finding none
+    and one failing on the constraint. PostgreSQL only: SQLite runs one write transaction at
+    a time already. Taken in one order, so two transactions cannot wait on each other."""
+    if dialect() != "postgres":
+        return
+    keys = sorted({_lock_key(name) for name in names})
+    if keys:
+        # The sorted subquery feeds the lock calls in its order.
+        await connections.get("default").execute_query(
+            "SELECT count(pg_advisory_xact_lock(key)) "
+            "FROM (SELECT unnest($1::bigint[]) AS key ORDER BY key) AS keys",
+            [keys],
+        )
+
+
+def _lock_key(name: str) -> int:
+    """A stable 64-bit signed key for a name, the same in every process."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)

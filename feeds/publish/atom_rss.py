@@ -10,6 +10,8 @@ use the clock), so the same data gives the same bytes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC
+from email.utils import format_datetime
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
@@ -85,6 +87,8 @@ def _rss_deletion_item(mark: DeletionMark) -> etree._Element:
     etree.SubElement(item, "title").text = _("This job is no longer open")
     etree.SubElement(item, "link").text = mark.url
     etree.SubElement(item, "guid", isPermaLink="false").text = mark.uid
+    # Plain readers date items by pubDate alone: the mark is dated when the job ended.
+    etree.SubElement(item, "pubDate").text = format_datetime(mark.when.astimezone(UTC), usegmt=True)
     deleted = etree.SubElement(item, f"{{{AMICUS_NS}}}deleted", when=rfc3339(mark.when))
     deleted.text = mark.status
     return item
@@ -169,7 +173,8 @@ def _generator(feed: JobFeed, format_: str, publisher: str) -> FeedGenerator:
         entry.guid(job.uid, permalink=False)
         entry.title(xml_text(job.title))
         entry.link(href=entry_link(job, feed.urls), rel="alternate", type="text/html")
-        entry.content(xml_text(job.description_html), type="html")
+        if job.description_html:  # an empty <content/> says nothing (RFC 4287 §4.1.3)
+            entry.content(xml_text(job.description_html), type="html")
         entry.author({"name": xml_text(job.organization.name)})
         entry.updated(job.updated_at)
         if job.posted_at is not None:

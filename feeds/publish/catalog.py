@@ -187,8 +187,7 @@ async def render(request: FeedRequest, settings: Settings, moment: datetime) -> 
             body = write(members, request.urls, settings.network_name)
             return FeedBody(body, request.media_type, directory_feed.last_change(members))
         feed = await _job_feed(request, settings, moment)
-        # Only a page past the last is empty after the first (core.pagination): no such feed.
-        if feed.page > 1 and not feed.jobs:
+        if feed.past_the_end:
             raise FeedNotFound(request.path)
         body = RENDERERS[request.format](feed, settings.network_name)
         return FeedBody(body, request.media_type, feed.updated)

@@ -33,7 +33,7 @@ from jobs.models import (
     WorkMode,
     job_page_url,
 )
-from jobs.search.engine import filter_jobs, search_jobs, visible_jobs
+from jobs.search.engine import filter_jobs, ids_holding, search_jobs, visible_jobs
 from jobs.search.params import JobQuery, job_query_to_params
 
 FORMATS = tuple(JOB_FEED_FORMATS)
@@ -208,6 +208,11 @@ class JobFeed:
         return self.url(format_, self.page)
 
     @property
+    def past_the_end(self) -> bool:
+        """A page after the last: there is no such document (page 1 always exists)."""
+        return self.page > 1 and not self.jobs
+
+    @property
     def feed_id(self) -> str:
         """One id for the feed in every format and on every page (RFC 5005 logical feed):
         the address of its first Atom page, so that the id is also a working link."""
@@ -254,12 +259,16 @@ async def deletion_marks(
         status__in=[str(status) for status in ENDED_STATUSES],
         status_changed_at__gte=moment - timedelta(days=DELETION_MARK_DAYS),
     )
-    structural = replace(query, text="")
-    ordered = (
-        filter_jobs(ended, structural, now=moment, default_days=default_days)
-        .order_by("-status_changed_at", "-id")
-        .limit(MAX_DELETION_MARKS)
-    )
+    if query.text and not query.terms:
+        return []  # only punctuation: no job matches, open or ended
+    # The words, like every other filter, are matched against the job as it was when it
+    # ended: its search columns are not touched by ending it.
+    filtered = filter_jobs(ended, replace(query, text=""), now=moment, default_days=default_days)
+    if query.terms:
+        filtered = Job.filter(
+            id__in=await ids_holding(filtered, query.terms, limit=MAX_DELETION_MARKS)
+        )
+    ordered = filtered.order_by("-status_changed_at", "-id").limit(MAX_DELETION_MARKS)
     rows = await _plain_rows(ordered, ("uid", "slug", "status", "status_changed_at"))
     return [
         DeletionMark(uid, when, job_page_url(urls, slug), str(status))
@@ -407,7 +416,8 @@ async def complete_feed(
         deletions=deletions,
         page=page,
         last_page=last_page,
-        complete=last_page == 1,
+        # Only the one document that holds everything says so (RFC 5005 §2).
+        complete=last_page == 1 and page == 1,
     )
     feed.updated = _latest(feed)
     return feed

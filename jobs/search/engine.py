@@ -173,6 +173,20 @@ def _source(structural: tuple[str, list[Any]], terms: list[str], *, ranked: bool
     return builder
 
 
+async def ids_holding(queryset: QuerySet[Job], terms: list[str], *, limit: int) -> list[int]:
+    """The ids of the queryset's jobs, whatever their status, that hold every term: the
+    `limit` whose status changed last (feeds' deletion marks follow a search's words too)."""
+    source = _source(
+        query_sql(queryset.values("id", "status_changed_at"), ordered=False), terms, ranked=False
+    )
+    rows = await connections.get("default").execute_query_dict(
+        f'SELECT f."id" AS id FROM {source.sql} '
+        f'ORDER BY f."status_changed_at" DESC, f."id" DESC LIMIT {int(limit)}',
+        source.params,
+    )
+    return [row["id"] for row in rows]
+
+
 ORDERINGS = {
     "relevance": 'h.score, f."posted_at" DESC, f."id" DESC',
     "newest": 'f."posted_at" DESC, f."id" DESC',
