@@ -92,6 +92,11 @@ async def read_json_object(request: Request) -> dict[str, Any]:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiError(400, "invalid_json", _("The body is not valid JSON: %s") % error) from error
+    except RecursionError:
+        # The decoder stops at the interpreter's recursion limit, far deeper than any record.
+        raise ApiError(
+            400, "invalid_json", _("The body is nested too deeply to be a record.")
+        ) from None
     if not isinstance(data, dict):
         raise ApiError(422, "validation_failed", _("The body must be a JSON object."))
     return data

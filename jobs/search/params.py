@@ -20,10 +20,12 @@ from core.validation import (
     boolean,
     country_code,
     enum_member,
+    is_slug,
     iso_date,
     normalize_language_tag,
     whole_number,
 )
+from directory.profile import SLUG_MAX
 from jobs.models import Category, EmploymentType, WorkMode
 
 SORTS = ("relevance", "newest", "closing")
@@ -206,9 +208,24 @@ def _sort(params: Mapping[str, Any]) -> str:
     return sort
 
 
+def _organizations(params: Mapping[str, Any]) -> tuple[str, ...]:
+    slugs = tuple(value.lower() for value in _values(params, "organization"))
+    for slug in slugs:
+        if not is_slug(slug, SLUG_MAX):
+            raise SearchError(
+                _(
+                    "'organization' takes organization slugs: at most %(max)d lowercase "
+                    "letters, digits and single hyphens."
+                )
+                % {"max": SLUG_MAX},
+                "organization",
+            )
+    return slugs
+
+
 def parse_job_query(params: Mapping[str, Any]) -> JobQuery:
     """A JobQuery from query parameters; unknown names (utm_*, lang) are ignored."""
-    organizations = tuple(value.lower() for value in _values(params, "organization"))
+    organizations = _organizations(params)
     return JobQuery(
         text=_text(params),
         country=_countries(params),
