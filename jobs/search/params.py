@@ -6,7 +6,7 @@ always find the same jobs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from enum import StrEnum
@@ -149,32 +149,44 @@ def _text(params: Mapping[str, Any]) -> str:
     return text
 
 
+def _each(
+    params: Mapping[str, Any],
+    name: str,
+    rule: Callable[[str], str | None],
+    refusal: Callable[[str], str],
+) -> tuple[str, ...]:
+    """Every value of the parameter as the rule reads it; SearchError at the first it refuses."""
+    read = []
+    for value in _values(params, name):
+        result = rule(value)
+        if result is None:
+            raise SearchError(refusal(value), name)
+        read.append(result)
+    return tuple(dict.fromkeys(read))
+
+
 def _countries(params: Mapping[str, Any]) -> tuple[str, ...]:
-    codes = []
-    for value in _values(params, "country"):
-        code = country_code(value)
-        if code is None:
-            raise SearchError(
-                _("Unknown country code '%(code)s'; use ISO 3166-1 codes such as US or AR.")
-                % {"code": value.upper()},
-                "country",
-            )
-        codes.append(code)
-    return tuple(dict.fromkeys(codes))
+    return _each(
+        params,
+        "country",
+        country_code,
+        lambda value: (
+            _("Unknown country code '%(code)s'; use ISO 3166-1 codes such as US or AR.")
+            % {"code": value.upper()}
+        ),
+    )
 
 
 def _languages(params: Mapping[str, Any]) -> tuple[str, ...]:
-    tags = []
-    for value in _values(params, "language"):
-        tag = normalize_language_tag(value)
-        if tag is None:
-            raise SearchError(
-                _("Unknown language '%(value)s'; use a BCP 47 tag such as en, es or ja.")
-                % {"value": value},
-                "language",
-            )
-        tags.append(tag)
-    return tuple(dict.fromkeys(tags))
+    return _each(
+        params,
+        "language",
+        normalize_language_tag,
+        lambda value: (
+            _("Unknown language '%(value)s'; use a BCP 47 tag such as en, es or ja.")
+            % {"value": value}
+        ),
+    )
 
 
 def _date(params: Mapping[str, Any], name: str) -> date | None:
