@@ -21,6 +21,7 @@ from jobs.labels import CATEGORIES, EMPLOYMENT_TYPES, WORK_MODES, display_helper
 from jobs.search.engine import SearchResult, search_jobs
 from jobs.search.params import (
     FACETS,
+    MAX_PAGE,
     MAX_PER_PAGE,
     MAX_POSTED_WITHIN_DAYS,
     SORTS,
@@ -228,7 +229,7 @@ SEARCH_PARAMETERS = [
         "relevance (default with q), newest (default without), closing (soonest first)",
         {"type": "string", "enum": list(SORTS)},
     ),
-    _parameter("page", "Page number", {"type": "integer", "minimum": 1}),
+    _parameter("page", "Page number", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
     _parameter(
         "per_page", "Jobs per page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}
     ),
