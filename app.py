@@ -37,6 +37,7 @@ from core.web import (
     ApiError,
     LanguageMiddleware,
     SecurityHeadersMiddleware,
+    allowed_methods,
     error_response,
     is_api_request,
     validation_failed,
@@ -94,6 +95,9 @@ HEALTHZ_OPENAPI = {
 
 async def handle_http_exception(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
+    if error.status_code == 405:
+        allowed = ", ".join(sorted(allowed_methods(request.app.routes, request.scope)))
+        error.headers = {**(error.headers or {}), "Allow": allowed}
     if is_api_request(request):
         code = ERROR_CODES.get(error.status_code, "error")
         return error_response(

@@ -26,6 +26,9 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # digits. 18 digits always fit a signed 64-bit column.
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 LARGEST_WHOLE_NUMBER = 10**18 - 1
+# Primary keys are IntFields, 32-bit signed on PostgreSQL: a larger number names no row (and
+# would upset the database driver rather than find nothing).
+LARGEST_ROW_ID = 2**31 - 1
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 EMAIL_MAX_LENGTH = 254
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
@@ -61,6 +64,11 @@ def whole_number(raw: str, name: str, *, minimum: int, maximum: int) -> int:
             % {"name": name, "min": minimum, "max": maximum}
         )
     return value
+
+
+def is_slug(value: str, max_length: int) -> bool:
+    """Lowercase letters, digits and single hyphens, and short enough for its column."""
+    return len(value) <= max_length and _SLUG.match(value) is not None
 
 
 def boolean(raw: str) -> bool | None:

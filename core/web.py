@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core import i18n
@@ -92,6 +93,11 @@ async def read_json_object(request: Request) -> dict[str, Any]:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiError(400, "invalid_json", _("The body is not valid JSON: %s") % error) from error
+    except RecursionError:
+        # The decoder stops at the interpreter's recursion limit, far deeper than any record.
+        raise ApiError(
+            400, "invalid_json", _("The body is nested too deeply to be a record.")
+        ) from None
     if not isinstance(data, dict):
         raise ApiError(422, "validation_failed", _("The body must be a JSON object."))
     return data
@@ -167,6 +173,21 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def allowed_methods(routes: Iterable[BaseRoute], scope: Scope) -> set[str]:
+    """Every method some route at the scope's path takes, through mounts. Starlette's own 405
+    names only the first matching route's methods, and a path may be served by several."""
+    methods: set[str] = set()
+    for route in routes:
+        match, child_scope = route.matches(scope)
+        if match == Match.NONE:
+            continue
+        if isinstance(route, Mount):
+            methods |= allowed_methods(route.routes, {**scope, **child_scope})
+        elif isinstance(route, Route) and route.methods:
+            methods |= route.methods
+    return methods
 
 
 def no_content() -> Response:

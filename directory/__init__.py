@@ -1,3 +1,3 @@
-"""Member organizations, accounts, roles, API tokens and the membership workflow, with
-their pages and API. directory imports only core; other packages extend its pages through
+"""Member organizations, accounts, roles, API tokens, the membership workflow and the
+audit trail every package records to, with their pages and API. directory imports only core; other packages extend its pages through
 directory.sections."""

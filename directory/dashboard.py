@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from core.i18n import gettext as _
 from core.templating import render
-from core.validation import Cleaner, ValidationError
+from core.validation import LARGEST_ROW_ID, Cleaner, ValidationError
 from core.web import form_values, read_form
 from directory.auth import can_post_for, require_account
 from directory.forms import kept_values, profile_form_context
@@ -30,7 +30,6 @@ from directory.tokens import create_token, revoke_token
 
 NOTICE_KEY = "notice"
 # Ids are 32-bit integers; a longer number in a URL names nothing (and must not reach the driver).
-MAX_ID = 2**31 - 1
 EDITABLE_STATUSES = (OrganizationStatus.APPLIED, OrganizationStatus.ACTIVE)
 
 
@@ -159,7 +158,7 @@ async def revoke_token_view(request: Request) -> Response:
         raise HTTPException(403, _("Only members of an active organization can manage API tokens."))
     token_id = request.path_params["token_id"]
     token = None
-    if token_id <= MAX_ID:
+    if token_id <= LARGEST_ROW_ID:
         token = await ApiToken.get_or_none(id=token_id, organization_id=organization.id)
     if token is None:
         raise HTTPException(404, _("There is no such API token for your organization."))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -11,7 +10,7 @@ from babel.support import LazyProxy
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext
 from core.i18n import locale as current_locale
-from core.validation import Cleaner, countries, decode_tag_list, encode_tag_list, slugify
+from core.validation import Cleaner, countries, decode_tag_list, encode_tag_list, is_slug, slugify
 from directory.models import Organization, OrganizationKind
 
 FOCUS_AREAS: dict[str, LazyProxy] = {
@@ -34,7 +33,6 @@ KINDS: dict[OrganizationKind, LazyProxy] = {
 }
 
 SLUG_MAX = 80
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Stored lists must fit their columns (see Organization.languages).
 LANGUAGES_MAX_STORED = 200
 DESCRIPTION_MAX = 5000
@@ -131,7 +129,7 @@ def country_options() -> list[tuple[str, str]]:
 async def organization_by_slug(slug: str, **filters: Any) -> Organization | None:
     """The organization at a URL's slug; None for anything that cannot be a slug (NUL
     characters and the like would otherwise reach, and upset, the database driver)."""
-    if len(slug) > SLUG_MAX or not SLUG_PATTERN.match(slug):
+    if not is_slug(slug, SLUG_MAX):
         return None
     return await Organization.get_or_none(slug=slug, **filters)
 

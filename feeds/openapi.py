@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from feeds.publish.catalog import OPML_MEDIA_TYPE
+from feeds.publish.catalog import MAX_COMPLETE_PAGE, OPML_MEDIA_TYPE
 from feeds.publish.job_feed import MEDIA_TYPES
 
 _FORMAT = {
@@ -45,7 +45,14 @@ PATHS: dict[str, Any] = {
     "/federation/jobs.{format}": {
         "get": {
             "summary": "Every open job (RFC 5005 complete, or paged with ?page=N)",
-            "parameters": [_FORMAT, {"name": "page", "in": "query", "schema": {"type": "integer"}}],
+            "parameters": [
+                _FORMAT,
+                {
+                    "name": "page",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_COMPLETE_PAGE},
+                },
+            ],
             "responses": _FEED_RESPONSES,
         }
     },
@@ -87,6 +94,8 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "202": {"description": "Accepted; the intent is verified with the callback"},
                 "400": {"description": "Refused, with the reason as text/plain"},
+                "415": {"description": "The body is not application/x-www-form-urlencoded"},
+                "429": {"description": "Too many pending intents; Retry-After says when to retry"},
             },
         }
     },

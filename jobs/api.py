@@ -25,7 +25,7 @@ from jobs.lifecycle import (
     update_job,
 )
 from jobs.lifecycle import utc_now as now
-from jobs.models import Job
+from jobs.models import UID_MAX_LENGTH, Job
 
 REQUESTABLE_STATUSES = ("draft", "published")
 API_ACTIONS = {action.value: action for action in (Action.PUBLISH, Action.CLOSE, Action.RENEW)}
@@ -71,7 +71,8 @@ async def _writer(request: Request) -> ApiToken:
 
 
 async def _owned_job(request: Request, token: ApiToken) -> Job:
-    job = await Job.get_or_none(uid=request.path_params["uid"])
+    uid = request.path_params["uid"]
+    job = await Job.get_or_none(uid=uid) if len(uid) <= UID_MAX_LENGTH else None
     if job is None:
         raise ApiError(404, "not_found", _("There is no job with this id."))
     if job.organization_id != token.organization_id:
@@ -170,7 +171,10 @@ async def job_action_endpoint(request: Request) -> Response:
 
 async def get_job_endpoint(request: Request) -> Response:
     """Public for published and ended jobs; drafts and pending jobs only to their own token."""
-    job = await Job.get_or_none(uid=request.path_params["uid"]).prefetch_related("organization")
+    uid = request.path_params["uid"]
+    job = None
+    if len(uid) <= UID_MAX_LENGTH:
+        job = await Job.get_or_none(uid=uid).prefetch_related("organization")
     if job is not None and not is_public(job, job.organization):
         owner_asks = bool(request.headers.get("authorization")) and (
             (await authenticate_bearer(request)).organization_id == job.organization_id

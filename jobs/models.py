@@ -71,13 +71,16 @@ JOB_PAGE = "jobs:job"
 
 def job_page_url(urls: Urls, slug: str) -> str:
     return urls.url(JOB_PAGE, key=slug)
+# A longer key names no job: lookups answer "not found" before asking the database.
+UID_MAX_LENGTH = 200
+SLUG_MAX_LENGTH = 120
 
 
 class Job(Model):
     id = fields.IntField(primary_key=True)
     # The permanent, globally unique id ("urn:uuid:…"), the same on every instance.
-    uid = fields.CharField(max_length=200, unique=True)
-    slug = fields.CharField(max_length=120, unique=True)
+    uid = fields.CharField(max_length=UID_MAX_LENGTH, unique=True)
+    slug = fields.CharField(max_length=SLUG_MAX_LENGTH, unique=True)
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
         "directory.Organization", related_name="jobs", on_delete=fields.CASCADE
     )

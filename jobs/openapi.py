@@ -52,43 +52,45 @@ JOB_INPUT = {
 }
 
 _DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
+# A job as the API answers: every input field, where an optional text left out is "" and an
+# optional number or unit null, plus its identity, state and dates.
+_EMPTY = {"type": "string", "maxLength": 0}
 JOB = {
-    "allOf": [
-        {"$ref": "#/components/schemas/JobInput"},
-        {
+    "type": "object",
+    "required": [*JOB_INPUT["properties"], "uid", "slug", "url", "status", "organization"],
+    "properties": {
+        **JOB_INPUT["properties"],
+        "country": {"anyOf": [_COUNTRY, _EMPTY]},
+        "apply_url": {"anyOf": [JOB_INPUT["properties"]["apply_url"], _EMPTY]},
+        "apply_email": {"anyOf": [JOB_INPUT["properties"]["apply_email"], _EMPTY]},
+        "uid": {"type": "string", "description": "Permanent id, urn:uuid:…"},
+        "slug": {"type": "string"},
+        "url": {"type": "string", "format": "uri"},
+        "status": {"type": "string", "enum": [v.value for v in JobStatus]},
+        "status_reason": {"type": "string"},
+        "organization": {
             "type": "object",
-            "required": ["uid", "slug", "url", "status", "organization"],
             "properties": {
-                "uid": {"type": "string", "description": "Permanent id, urn:uuid:…"},
                 "slug": {"type": "string"},
+                "name": {"type": "string"},
                 "url": {"type": "string", "format": "uri"},
-                "status": {"type": "string", "enum": [v.value for v in JobStatus]},
-                "status_reason": {"type": "string"},
-                "organization": {
-                    "type": "object",
-                    "properties": {
-                        "slug": {"type": "string"},
-                        "name": {"type": "string"},
-                        "url": {"type": "string", "format": "uri"},
-                    },
-                },
-                "description_html": {"type": "string"},
-                "valid_through": _DATE_TIME,
-                "posted_at": _DATE_TIME,
-                "status_changed_at": _DATE_TIME,
-                "updated_at": _DATE_TIME,
-                "source": {
-                    "type": "object",
-                    "description": "Only for jobs imported from another feed",
-                    "properties": {
-                        "feed_url": {"type": "string"},
-                        "name": {"type": "string"},
-                        "origin_url": {"type": "string"},
-                    },
-                },
             },
         },
-    ]
+        "description_html": {"type": "string"},
+        "valid_through": _DATE_TIME,
+        "posted_at": _DATE_TIME,
+        "status_changed_at": _DATE_TIME,
+        "updated_at": _DATE_TIME,
+        "source": {
+            "type": "object",
+            "description": "Only for jobs imported from another feed",
+            "properties": {
+                "feed_url": {"type": "string"},
+                "name": {"type": "string"},
+                "origin_url": {"type": "string"},
+            },
+        },
+    },
 }
 
 
@@ -105,7 +107,8 @@ def _job_response(description: str) -> dict[str, Any]:
 
 _UID = {"name": "uid", "in": "path", "required": True, "schema": {"type": "string"}}
 _TOKEN = [{"apiToken": []}]
-_WRITE_ERRORS = error_responses(401, 403, 404, 409, 413, 415, 422)
+# 400: the body is not JSON (or nests deeper than any record).
+_WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415, 422)
 
 PATHS = {
     "/api/jobs": {

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from core.i18n import gettext as _
 from core.templating import render
-from core.validation import ValidationError
+from core.validation import LARGEST_ROW_ID, ValidationError
 from core.web import form_values, read_form
 from directory.auth import current_account, require_account, require_admin
 from directory.models import Account, Organization, Role
@@ -33,7 +33,7 @@ from jobs.lifecycle import (
     update_job,
 )
 from jobs.lifecycle import utc_now as now
-from jobs.models import Job, JobStatus
+from jobs.models import SLUG_MAX_LENGTH, UID_MAX_LENGTH, Job, JobStatus
 
 WEB_POSTER_ACTIONS = {
     action.value: action for action in (Action.PUBLISH, Action.CLOSE, Action.FILL, Action.RENEW)
@@ -44,7 +44,11 @@ MODERATION_RECENT = 50
 
 async def find_job(key: str) -> Job | None:
     """A job by its permanent id (urn:uuid:…) or its slug."""
-    field = "uid" if key.startswith("urn:") else "slug"
+    field, longest = (
+        ("uid", UID_MAX_LENGTH) if key.startswith("urn:") else ("slug", SLUG_MAX_LENGTH)
+    )
+    if len(key) > longest:
+        return None
     return await Job.get_or_none(**{field: key}).prefetch_related("organization")
 
 
@@ -92,7 +96,9 @@ async def require_poster(request: Request) -> tuple[Account, Organization]:
 
 async def own_job(request: Request, organization: Organization) -> Job:
     job_id = request.path_params["job_id"]
-    job = await Job.get_or_none(id=job_id, organization_id=organization.id)
+    job = None
+    if job_id <= LARGEST_ROW_ID:
+        job = await Job.get_or_none(id=job_id, organization_id=organization.id)
     if job is None:
         raise HTTPException(404, _("Your organization has no job with this number."))
     job.organization = organization
@@ -256,7 +262,8 @@ async def moderate_job(request: Request) -> Response:
     action = WEB_ADMIN_ACTIONS.get(request.path_params["action"])
     if action is None:
         raise HTTPException(404, _("There is no such action for a job."))
-    job = await Job.get_or_none(id=request.path_params["job_id"])
+    job_id = request.path_params["job_id"]
+    job = await Job.get_or_none(id=job_id) if job_id <= LARGEST_ROW_ID else None
     if job is None:
         raise HTTPException(404, _("There is no job with this number."))
     await _perform_from_form(request, job, action, Actor.person(account), form)

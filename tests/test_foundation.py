@@ -92,3 +92,13 @@ async def test_every_place_reports_the_one_installed_version(api):
     assert (
         f'<generator uri="https://github.com/amicus-network/amicus" version="{installed}">' in feed
     )
+
+
+async def test_a_wrong_method_is_told_every_method_the_path_takes(api):
+    # GET and PATCH /api/jobs/{uid} are two routes; GET /api/jobs and POST /api/jobs live in
+    # two modules. The 405 names them all.
+    response = await api.request("OPTIONS", "/api/jobs/urn:uuid:x")
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD", "PATCH"}
+    response = await api.delete("/api/jobs")
+    assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}

@@ -10,7 +10,7 @@ from core.i18n import gettext as _
 from core.i18n import lazy_gettext
 from core.settings import Settings
 from core.templating import render
-from core.validation import ValidationError
+from core.validation import LARGEST_ROW_ID, ValidationError
 from core.web import form_values, read_form
 from directory.auth import require_admin
 from directory.models import Organization, OrganizationStatus
@@ -37,7 +37,9 @@ STATUS_LABELS = {
 
 
 async def subscription_or_404(subscription_id: int) -> FeedSubscription:
-    subscription = await FeedSubscription.get_or_none(id=subscription_id)
+    subscription = None
+    if subscription_id <= LARGEST_ROW_ID:
+        subscription = await FeedSubscription.get_or_none(id=subscription_id)
     if subscription is None:
         raise HTTPException(404, _("There is no such feed subscription."))
     return subscription

@@ -19,7 +19,8 @@ from core import i18n
 from core.settings import Settings
 from core.urls import FEED_MEDIA_TYPES, Urls
 from core.validation import InvalidValue, whole_number
-from directory.models import Organization, OrganizationStatus
+from directory.models import OrganizationStatus
+from directory.profile import organization_by_slug
 from feeds.publish import directory_feed
 from feeds.publish.atom_rss import render_atom, render_rss
 from feeds.publish.job_feed import (
@@ -164,9 +165,7 @@ async def _job_feed(request: FeedRequest, settings: Settings, moment: datetime) 
         return await jobs_search_feed(request.query, params, base, moment, days, network)
     if request.kind == "organization":
         assert request.query is not None
-        organization = await Organization.get_or_none(
-            slug=request.slug, status=OrganizationStatus.ACTIVE
-        )
+        organization = await organization_by_slug(request.slug, status=OrganizationStatus.ACTIVE)
         if organization is None:
             raise FeedNotFound(request.path)
         return await organization_feed(organization, request.query, params, base, moment, days)

@@ -25,6 +25,7 @@ from tortoise.expressions import F
 from core.outbound import OutboundError, outbound_client
 from core.security import new_secret
 from core.settings import Settings
+from core.validation import LARGEST_ROW_ID
 from feeds.aggregate.fetch import FetchResult
 from feeds.aggregate.passes import import_fetched
 from feeds.models import FeedSubscription, SubscriptionStatus
@@ -36,7 +37,6 @@ LEASE_SECONDS = 10 * 24 * 3600
 RENEW_WITHIN = timedelta(days=1)
 # A hub may grant any lease; one beyond a year is read as a year (and keeps datetimes sane).
 MAX_LEASE_SECONDS = 365 * 24 * 3600
-MAX_ID = 2**31 - 1
 _DIGESTS = {
     "sha1": hashlib.sha1,
     "sha256": hashlib.sha256,
@@ -152,7 +152,7 @@ async def ensure_subscription(
 
 async def _subscription(request: Request) -> FeedSubscription | None:
     subscription_id = request.path_params["id"]
-    if subscription_id > MAX_ID:
+    if subscription_id > LARGEST_ROW_ID:
         return None
     return await FeedSubscription.get_or_none(id=subscription_id)
 

@@ -6,7 +6,7 @@ always find the same jobs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from enum import StrEnum
@@ -20,10 +20,12 @@ from core.validation import (
     boolean,
     country_code,
     enum_member,
+    is_slug,
     iso_date,
     normalize_language_tag,
     whole_number,
 )
+from directory.profile import SLUG_MAX
 from jobs.models import Category, EmploymentType, WorkMode
 
 SORTS = ("relevance", "newest", "closing")
@@ -147,32 +149,44 @@ def _text(params: Mapping[str, Any]) -> str:
     return text
 
 
+def _each(
+    params: Mapping[str, Any],
+    name: str,
+    rule: Callable[[str], str | None],
+    refusal: Callable[[str], str],
+) -> tuple[str, ...]:
+    """Every value of the parameter as the rule reads it; SearchError at the first it refuses."""
+    read = []
+    for value in _values(params, name):
+        result = rule(value)
+        if result is None:
+            raise SearchError(refusal(value), name)
+        read.append(result)
+    return tuple(dict.fromkeys(read))
+
+
 def _countries(params: Mapping[str, Any]) -> tuple[str, ...]:
-    codes = []
-    for value in _values(params, "country"):
-        code = country_code(value)
-        if code is None:
-            raise SearchError(
-                _("Unknown country code '%(code)s'; use ISO 3166-1 codes such as US or AR.")
-                % {"code": value.upper()},
-                "country",
-            )
-        codes.append(code)
-    return tuple(dict.fromkeys(codes))
+    return _each(
+        params,
+        "country",
+        country_code,
+        lambda value: (
+            _("Unknown country code '%(code)s'; use ISO 3166-1 codes such as US or AR.")
+            % {"code": value.upper()}
+        ),
+    )
 
 
 def _languages(params: Mapping[str, Any]) -> tuple[str, ...]:
-    tags = []
-    for value in _values(params, "language"):
-        tag = normalize_language_tag(value)
-        if tag is None:
-            raise SearchError(
-                _("Unknown language '%(value)s'; use a BCP 47 tag such as en, es or ja.")
-                % {"value": value},
-                "language",
-            )
-        tags.append(tag)
-    return tuple(dict.fromkeys(tags))
+    return _each(
+        params,
+        "language",
+        normalize_language_tag,
+        lambda value: (
+            _("Unknown language '%(value)s'; use a BCP 47 tag such as en, es or ja.")
+            % {"value": value}
+        ),
+    )
 
 
 def _date(params: Mapping[str, Any], name: str) -> date | None:
@@ -206,9 +220,24 @@ def _sort(params: Mapping[str, Any]) -> str:
     return sort
 
 
+def _organizations(params: Mapping[str, Any]) -> tuple[str, ...]:
+    slugs = tuple(value.lower() for value in _values(params, "organization"))
+    for slug in slugs:
+        if not is_slug(slug, SLUG_MAX):
+            raise SearchError(
+                _(
+                    "'organization' takes organization slugs: at most %(max)d lowercase "
+                    "letters, digits and single hyphens."
+                )
+                % {"max": SLUG_MAX},
+                "organization",
+            )
+    return slugs
+
+
 def parse_job_query(params: Mapping[str, Any]) -> JobQuery:
     """A JobQuery from query parameters; unknown names (utm_*, lang) are ignored."""
-    organizations = tuple(value.lower() for value in _values(params, "organization"))
+    organizations = _organizations(params)
     return JobQuery(
         text=_text(params),
         country=_countries(params),

@@ -23,6 +23,7 @@ from jobs.search.cache import SearchCaches
 from jobs.search.engine import SearchResult, search_jobs
 from jobs.search.params import (
     FACETS,
+    MAX_PAGE,
     MAX_PER_PAGE,
     MAX_POSTED_WITHIN_DAYS,
     SORTS,
@@ -236,7 +237,7 @@ SEARCH_PARAMETERS = [
         "relevance (default with q), newest (default without), closing (soonest first)",
         {"type": "string", "enum": list(SORTS)},
     ),
-    _parameter("page", "Page number", {"type": "integer", "minimum": 1}),
+    _parameter("page", "Page number", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
     _parameter(
         "per_page", "Jobs per page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}
     ),
