@@ -9,6 +9,7 @@ import re
 from collections import Counter, defaultdict, deque
 from urllib.parse import urljoin, urlsplit
 
+import feedparser
 import httpx
 import lxml.html
 from lxml import etree
@@ -369,6 +370,12 @@ async def test_every_feed_kind_is_valid(live_server, api):
             "alternate": f"{base}/orgs/{slug}",
             "related": f"{base}/orgs/{slug}/jobs.atom",
         }
+    # What a reader shows: the member's page as its link, the organization as a job's author.
+    read = feedparser.parse(directory.content)
+    assert [entry.link for entry in read.entries] == [entry.id for entry in read.entries]
+    rss = feedparser.parse((await api.get(f"{base}/jobs/feed.rss")).content)
+    authors = [entry.get("author") for entry in rss.entries if "amicus_deleted" not in entry]
+    assert authors and all(authors), authors
     opml = etree.fromstring((await api.get(f"{base}/directory.opml")).content)
     outlines = opml.findall(".//outline")
     assert outlines
