@@ -21,13 +21,17 @@ async def test_a_sister_directory_and_its_jobs_make_one_organization_per_member(
     members = (await api.get(f"{b.url}/api/organizations", params={"per_page": 100})).json()
     pages = {member["url"] for member in members["items"]}
     assert len(pages) == members["total"] > 10
-    for path, kind in (("/directory/feed.atom", "directory"), ("/federation/jobs.atom", "jobs")):
+    # The jobs first: their organizations are made from a name and a page, and the
+    # directory feed then completes those same records rather than adding its own.
+    for path, kind in (("/federation/jobs.atom", "jobs"), ("/directory/feed.atom", "directory")):
         await FeedSubscription.create(
             url=f"{b.url}{path}", name="Red Inocente", network="Red Inocente", kind=kind
         )
-    summary = await run_pass(live_server.settings)
-    assert summary.errors == 0
+        summary = await run_pass(live_server.settings)
+        assert summary.errors == 0 and summary.imported > 0
     copies = await Organization.filter(origin_id__startswith=b.url)
+    directory = f"{b.url}/directory/feed.atom"
+    assert all(copy.country and copy.source_feed_url == directory for copy in copies)
     # Every member once, named by its page on B (/orgs/{slug}, a page that answers).
     assert sorted(copy.origin_id for copy in copies) == sorted(pages)
     assert (await api.get(copies[0].origin_id)).status_code == 200
