@@ -34,18 +34,19 @@ from tortoise.migrations.api.plan import plan
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app import site_urls  # noqa: E402
 from bench.generate import generate_database  # noqa: E402
 from bench.search_bench import Figures, figures, free_port, machine, start_server  # noqa: E402
 from core.database import close_database, open_database, tortoise_config  # noqa: E402
 from core.settings import Settings  # noqa: E402
-from feeds.publish.catalog import render, resolve  # noqa: E402
+from feeds.publish.catalog import render, resolve_url  # noqa: E402
 from feeds.publish.job_feed import feed_moment  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "feeds.json"
 FEED_PATH = "/jobs/feed.atom"
 RENDER_FORMATS = ("atom", "rss", "json")
 TRIVIAL_PATH = "/healthz"
-FIFTY_ENTRIES = {"per_page": "50"}
+FIFTY_ENTRIES = "?per_page=50"
 
 
 async def measure(base_url: str, path: str, headers: dict, count: int, clients: int) -> Figures:
@@ -81,7 +82,8 @@ async def first_renders(database: Path, count: int) -> dict[str, Figures]:
         for format_ in RENDER_FORMATS:
             latencies = []
             started = time.perf_counter()
-            request = resolve(f"/jobs/feed.{format_}", FIFTY_ENTRIES)
+            url = f"{settings.base_url}/jobs/feed.{format_}{FIFTY_ENTRIES}"
+            request = resolve_url(url, site_urls(settings))
             await render(request, settings, feed_moment(datetime.now(UTC)))
             for _ in range(count):
                 begin = time.perf_counter()

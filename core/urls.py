@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from starlette.responses import RedirectResponse
 from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.types import Scope
 
@@ -38,6 +39,10 @@ class Urls:
     def url(self, name: str, /, query: QueryItems = (), **params: Any) -> str:
         """The absolute URL of a named route, on the configured base URL."""
         return self.base_url + self.path(name, query, **params)
+
+    def redirect(self, name: str, /, query: QueryItems = (), **params: Any) -> RedirectResponse:
+        """303 See Other to a named route: where a form sends the browser next."""
+        return RedirectResponse(self.path(name, query, **params), status_code=303)
 
     def static(self, path: str) -> str:
         return self.path("static", path=path)

@@ -31,8 +31,8 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def home_for(account: Account) -> str:
-    return "/admin" if account.is_admin else "/dashboard"
+def home_route_for(account: Account) -> str:
+    return "directory:admin" if account.is_admin else "directory:dashboard"
 
 
 async def apply_page(request: Request) -> Response:
@@ -50,7 +50,7 @@ async def apply_page(request: Request) -> Response:
             errors, values, status_code = error.errors, kept_values(values), 422
         else:
             start_session(request, new_account)
-            return RedirectResponse("/dashboard", status_code=303)
+            return request.app.state.urls.redirect("directory:dashboard")
     return render(
         request,
         "directory/apply.html",
@@ -89,13 +89,15 @@ async def sign_in_page(request: Request) -> Response:
         return render(request, "directory/sign_in.html", context, status_code=400)
     start_session(request, result.account)
     await record_sign_in(result.account)
-    return RedirectResponse(next_path or home_for(result.account), status_code=303)
+    if next_path:
+        return RedirectResponse(next_path, status_code=303)
+    return request.app.state.urls.redirect(home_route_for(result.account))
 
 
 async def sign_out(request: Request) -> Response:
     await read_form(request)
     end_session(request)
-    return RedirectResponse("/", status_code=303)
+    return request.app.state.urls.redirect("directory:home")
 
 
 async def invitation_page(request: Request) -> Response:
@@ -118,7 +120,7 @@ async def invitation_page(request: Request) -> Response:
             errors, values, status_code = error.errors, kept_values(values), 422
         else:
             start_session(request, new_account)
-            return RedirectResponse("/dashboard", status_code=303)
+            return request.app.state.urls.redirect("directory:dashboard")
     return render(
         request,
         "directory/invitation.html",

@@ -6,7 +6,7 @@ from collections import Counter
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from core.i18n import gettext as _
 from core.pagination import paginate
@@ -135,4 +135,4 @@ async def organization_action(request: Request) -> Response:
         return await organization_detail(
             request, errors={f"{action}_reason": error.errors["reason"]}, status_code=422
         )
-    return RedirectResponse(f"/admin/orgs/{organization.slug}", status_code=303)
+    return request.app.state.urls.redirect("directory:admin_organization", slug=organization.slug)

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from core.i18n import gettext as _
 from core.templating import render
@@ -124,7 +124,7 @@ async def dashboard(request: Request) -> Response:
             status_code=422,
         )
     request.session[NOTICE_KEY] = _("The profile has been saved.")
-    return RedirectResponse("/dashboard", status_code=303)
+    return request.app.state.urls.redirect("directory:dashboard")
 
 
 async def create_token_view(request: Request) -> Response:
@@ -166,7 +166,7 @@ async def revoke_token_view(request: Request) -> Response:
     request.session[NOTICE_KEY] = _("The API token %(name)s has been revoked.") % {
         "name": token.name
     }
-    return RedirectResponse("/dashboard", status_code=303)
+    return request.app.state.urls.redirect("directory:dashboard")
 
 
 async def create_invitation_view(request: Request) -> Response:

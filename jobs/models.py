@@ -71,6 +71,8 @@ JOB_PAGE = "jobs:job"
 
 def job_page_url(urls: Urls, slug: str) -> str:
     return urls.url(JOB_PAGE, key=slug)
+
+
 # A longer key names no job: lookups answer "not found" before asking the database.
 UID_MAX_LENGTH = 200
 SLUG_MAX_LENGTH = 120

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from core.i18n import gettext as _
 from core.templating import render
@@ -183,7 +183,7 @@ async def new_job(request: Request) -> Response:
         now=now(),
         publish=values.get("intent") == "publish",
     )
-    return RedirectResponse("/dashboard/jobs", status_code=303)
+    return request.app.state.urls.redirect("jobs:dashboard")
 
 
 async def edit_job(request: Request) -> Response:
@@ -201,7 +201,7 @@ async def edit_job(request: Request) -> Response:
         return _form_page(request, job=job, values=values, errors=error.errors, status_code=422)
     except TransitionError as error:
         raise HTTPException(409, str(error)) from error
-    return RedirectResponse("/dashboard/jobs", status_code=303)
+    return request.app.state.urls.redirect("jobs:dashboard")
 
 
 async def _perform_from_form(
@@ -233,7 +233,7 @@ async def job_action(request: Request) -> Response:
         raise HTTPException(404, _("There is no such action for a job."))
     job = await own_job(request, organization)
     await _perform_from_form(request, job, action, Actor.person(account), form)
-    return RedirectResponse("/dashboard/jobs", status_code=303)
+    return request.app.state.urls.redirect("jobs:dashboard")
 
 
 async def moderation_queue(request: Request) -> Response:
@@ -267,4 +267,4 @@ async def moderate_job(request: Request) -> Response:
     if job is None:
         raise HTTPException(404, _("There is no job with this number."))
     await _perform_from_form(request, job, action, Actor.person(account), form)
-    return RedirectResponse("/admin/jobs", status_code=303)
+    return request.app.state.urls.redirect("jobs:moderation")

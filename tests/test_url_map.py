@@ -6,9 +6,10 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections import deque
-from urllib.parse import urljoin
+from collections import Counter, defaultdict, deque
+from urllib.parse import urljoin, urlsplit
 
+import feedparser
 import httpx
 import lxml.html
 from lxml import etree
@@ -19,15 +20,21 @@ from app import create_app, site_urls
 from core.settings import Settings
 from core.urls import Urls
 from directory.demo import load_demo_directory
+from directory.invitations import invite_editor
 from directory.models import Organization, OrganizationStatus
 from feeds.aggregate.discovery import discover_feeds
+from feeds.websub.subscriber import callback_url
 from jobs.demo import load_demo_jobs
 from jobs.models import Job, JobStatus
+from tests.helpers_directory import make_account, make_admin, make_organization, sign_in
 
 NAME = re.compile(r"^(?:(?:directory|jobs|feeds):[a-z_]+|healthz|openapi|static)$")
 # A value for each convertor the routes use, to build a concrete path for every route.
 SAMPLES = {"IntegerConvertor": 7, "StringConvertor": "sample-slug", "JobKeyConvertor": "a-job"}
-CRAWL_CAP = 700
+CRAWL_CAP = 600
+PER_ROUTE = 40
+# Signed-in pages are few; beyond them a crawl only walks the public site again.
+SIGNED_IN_CAP = 60
 FORMATS = ("atom", "rss", "json")
 JSON_URL_FIELDS = ("url", "home_page_url", "feed_url", "next_url", "self", "next", "prev", "html")
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -137,43 +144,116 @@ async def _demo_instance(live_server) -> None:
     await load_demo_jobs(live_server.settings)
 
 
-async def test_every_link_of_a_demo_instance_answers(live_server, api):
-    await _demo_instance(live_server)
-    base = live_server.url
-    urls = site_urls(live_server.settings)
-    seeds = ["/", "/api/jobs", "/api/organizations", "/federation/jobs.atom"]
-    seeds += ["/federation/jobs.rss", "/federation/jobs.json", "/directory.opml"]
-    queue = deque(base + path for path in seeds)
-    seen: set[str] = set(queue)
+async def _crawl(
+    client: httpx.AsyncClient, base: str, seeds: list[str], urls: Urls, cap: int = CRAWL_CAP
+) -> tuple[set[str], set[str]]:
+    """Follow every link of this site from the seeds. Every link found must resolve to a
+    route; each distinct URL is fetched at most once, the least fetched route's next URL
+    first (so that a bounded crawl reaches every kind of page rather than every facet of
+    one), at most PER_ROUTE of a route and `cap` in all, and each answers 2xx or 3xx.
+    Returns the kinds of document and the routes fetched, to check coverage."""
+    waiting: dict[str, deque[str]] = defaultdict(deque)
+    seen: set[str] = set()
     referrers: dict[str, str] = {}
+    fetched: Counter[str] = Counter()
     broken: list[tuple[str, int, str]] = []
-    unrouted: list[str] = []
+    unrouted: list[tuple[str, str]] = []
     kinds: set[str] = set()
-    while queue and len(seen) < CRAWL_CAP:
-        url = queue.popleft()
-        response = await api.get(url, follow_redirects=False)
+
+    def found(link: str, referrer: str) -> None:
+        route = urls.match(link)
+        seen.add(link)
+        referrers[link] = referrer
+        if route is not None:
+            waiting[route[0]].append(link)
+        elif urls.match(link, "POST") is None:
+            # The WebSub hub (rel="hub") is a POST endpoint: it must exist, not answer GET.
+            unrouted.append((link, referrer))
+
+    for path in seeds:
+        found(base + path, "")
+    while fetched.total() < cap:
+        open_routes = [name for name, queue in waiting.items() if queue]
+        open_routes = [name for name in open_routes if fetched[name] < PER_ROUTE]
+        if not open_routes:
+            break
+        route = min(open_routes, key=lambda name: fetched[name])
+        url = waiting[route].popleft()
+        fetched[route] += 1
+        response = await client.get(url, follow_redirects=False)
         if response.status_code >= 400:
-            broken.append((url, response.status_code, referrers.get(url, "")))
+            broken.append((url, response.status_code, referrers[url]))
             continue
         kinds.add(response.headers.get("content-type", "").split(";")[0])
         for link in _links_of(response, url):
             link = link.split("#")[0]
-            if not link.startswith(base + "/") or link in seen:
-                continue
-            seen.add(link)
-            if urls.match(link) is None:
-                # The WebSub hub (rel="hub") is a POST endpoint: it must exist, not answer GET.
-                if urls.match(link, "POST") is None:
-                    unrouted.append(link)
-                continue
-            referrers[link] = url
-            queue.append(link)
+            if link.startswith(base + "/") and link not in seen:
+                found(link, url)
     assert broken == []
     assert unrouted == []
-    # Every kind of document was reached, and enough of the site to mean something.
+    return kinds, set(fetched)
+
+
+async def test_every_link_of_a_demo_instance_answers(live_server, api):
+    await _demo_instance(live_server)
+    seeds = ["/", "/api/jobs", "/api/organizations", "/federation/jobs.atom"]
+    seeds += ["/federation/jobs.rss", "/federation/jobs.json", "/directory.opml"]
+    kinds, routes = await _crawl(api, live_server.url, seeds, site_urls(live_server.settings))
+    # Every kind of document and every public page, feed and API list was reached.
     assert {"text/html", "application/atom+xml", "application/rss+xml"} <= kinds
     assert {"application/feed+json", "application/json", "text/x-opml"} <= kinds
-    assert len(seen) > 300
+    assert {
+        "directory:home",
+        "directory:directory",
+        "directory:organization",
+        "jobs:search",
+        "jobs:job",
+        "jobs:api_search",
+        "directory:api_organizations",
+        "feeds:jobs_feed",
+        "feeds:organization_feed",
+        "feeds:complete_feed",
+        "feeds:directory_feed",
+        "feeds:opml_feed",
+        "feeds:federation",
+    } <= routes
+
+
+async def test_every_link_of_the_signed_in_pages_answers(live_server, new_browser):
+    await _demo_instance(live_server)
+    urls = site_urls(live_server.settings)
+    admin = new_browser()
+    await make_admin()
+    await sign_in(admin, "admin@network.example.org")
+    seeds = ["/admin", "/admin/feeds"]
+    _kinds, routes = await _crawl(admin.http, live_server.url, seeds, urls, SIGNED_IN_CAP)
+    assert {"directory:admin_members", "directory:admin_organization", "jobs:moderation"} <= routes
+    job = await Job.filter(status=JobStatus.PUBLISHED).prefetch_related("organization").first()
+    assert job is not None
+    await make_account("owner@member.example.org", job.organization)
+    owner = new_browser()
+    await sign_in(owner, "owner@member.example.org")
+    seeds = ["/dashboard", "/dashboard/jobs", "/dashboard/jobs/new"]
+    _kinds, routes = await _crawl(owner.http, live_server.url, seeds, urls, SIGNED_IN_CAP)
+    assert {"directory:dashboard", "jobs:dashboard", "jobs:new", "jobs:edit"} <= routes
+
+
+async def test_urls_written_outside_pages_resolve_to_their_routes(live_server, api, browser):
+    urls = site_urls(live_server.settings)
+    # The sign-in redirect of a page that needs an account.
+    redirect = await api.get("/dashboard", follow_redirects=False)
+    assert urls.match_path(urlsplit(redirect.headers["location"]).path)[0] == "directory:sign_in"
+    # The WebSub callback this instance gives the hubs of the feeds it imports.
+    assert urls.match(callback_url(live_server.settings, 5)) == ("feeds:callback", {"id": 5})
+    # The invitation link of the e-mail.
+    member = await make_organization("inviting-member")
+    owner = await make_account("owner@inviting.example.org", member)
+    _invitation, link = await invite_editor(
+        member, owner, {"email": "editor@inviting.example.org"}, live_server.settings, urls
+    )
+    name, params = urls.match(link)
+    assert name == "directory:invitation"
+    assert (await api.get(link)).status_code == 200
 
 
 # --- feed discovery from each page kind ------------------------------------------------------
@@ -290,6 +370,12 @@ async def test_every_feed_kind_is_valid(live_server, api):
             "alternate": f"{base}/orgs/{slug}",
             "related": f"{base}/orgs/{slug}/jobs.atom",
         }
+    # What a reader shows: the member's page as its link, the organization as a job's author.
+    read = feedparser.parse(directory.content)
+    assert [entry.link for entry in read.entries] == [entry.id for entry in read.entries]
+    rss = feedparser.parse((await api.get(f"{base}/jobs/feed.rss")).content)
+    authors = [entry.get("author") for entry in rss.entries if "amicus_deleted" not in entry]
+    assert authors and all(authors), authors
     opml = etree.fromstring((await api.get(f"{base}/directory.opml")).content)
     outlines = opml.findall(".//outline")
     assert outlines

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext
@@ -24,7 +24,7 @@ from feeds.aggregate.subscriptions import (
 )
 from feeds.models import FeedSubscription, SubscriptionKind, SubscriptionStatus
 
-ADMIN_FEEDS = "/admin/feeds"
+ADMIN_FEEDS = "feeds:admin_feeds"
 KIND_LABELS = {
     SubscriptionKind.JOBS: lazy_gettext("Job feed"),
     SubscriptionKind.DIRECTORY: lazy_gettext("Member directory"),
@@ -84,7 +84,7 @@ async def feeds_page(request: Request) -> Response:
         )
     except ValidationError as error:
         return await _page(request, values, error.errors, 422)
-    return RedirectResponse(f"{ADMIN_FEEDS}?done=added", status_code=303)
+    return request.app.state.urls.redirect(ADMIN_FEEDS, {"done": "added"})
 
 
 async def subscription_action(request: Request) -> Response:
@@ -101,7 +101,9 @@ async def subscription_action(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     events = feed_events(request)
     leave_hub = events.subscription_left(subscription, settings) if action != "resume" else None
-    return RedirectResponse(f"{ADMIN_FEEDS}?done={action}", status_code=303, background=leave_hub)
+    response = request.app.state.urls.redirect(ADMIN_FEEDS, {"done": action})
+    response.background = leave_hub
+    return response
 
 
 async def approve_member(request: Request) -> Response:
@@ -117,4 +119,4 @@ async def approve_member(request: Request) -> Response:
         await approve_member_feed(settings, organization)
     except ValidationError as error:
         return await _page(request, {}, {"approve": error.errors.get("url", "")}, 422)
-    return RedirectResponse(f"{ADMIN_FEEDS}?done=approved", status_code=303)
+    return request.app.state.urls.redirect(ADMIN_FEEDS, {"done": "approved"})

@@ -684,6 +684,14 @@ def _member_origin_id(entry: ParsedEntry) -> str:
     return _text(entry.id, 500) or _http_url(entry.link, 500)
 
 
+async def _in_a_directory(organization: Organization) -> bool:
+    """Whether a directory subscription keeps the organization; one made from a job feed's
+    entries (a name and a page) is completed by the directory feed that lists it."""
+    return await FeedSubscription.filter(
+        url=organization.source_feed_url, kind=SubscriptionKind.DIRECTORY
+    ).exists()
+
+
 async def _import_directory(
     feed: ParsedFeed, subscription: FeedSubscription, settings: Settings, now: datetime
 ) -> ImportSummary:
@@ -709,8 +717,10 @@ async def _import_directory(
                 **values,
             )
             summary.created += 1
-        elif organization.source_feed_url != subscription.url[:500]:
-            summary.unchanged += 1
+        elif organization.source_feed_url != subscription.url[:500] and await _in_a_directory(
+            organization
+        ):
+            summary.unchanged += 1  # another directory feed keeps this member
         elif _changed(organization, values):
             organization.update_from_dict(values)
             await organization.save()

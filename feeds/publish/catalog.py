@@ -158,18 +158,18 @@ def resolve_url(url: str, urls: Urls) -> FeedRequest:
 
 
 async def _job_feed(request: FeedRequest, settings: Settings, moment: datetime) -> JobFeed:
-    days, network, base = settings.job_default_days, settings.network_name, request.urls
+    days, network, urls = settings.job_default_days, settings.network_name, request.urls
     params = list(request.params)
     if request.kind == "jobs":
         assert request.query is not None
-        return await jobs_search_feed(request.query, params, base, moment, days, network)
+        return await jobs_search_feed(request.query, params, urls, moment, days, network)
     if request.kind == "organization":
         assert request.query is not None
         organization = await organization_by_slug(request.slug, status=OrganizationStatus.ACTIVE)
         if organization is None:
             raise FeedNotFound(request.path)
-        return await organization_feed(organization, request.query, params, base, moment, days)
-    return await complete_feed(request.page, params, base, moment, days, network)
+        return await organization_feed(organization, request.query, params, urls, moment, days)
+    return await complete_feed(request.page, params, urls, moment, days, network)
 
 
 async def render(request: FeedRequest, settings: Settings, moment: datetime) -> FeedBody:
