@@ -41,6 +41,8 @@ class Urls:
         """The path (and query string) of a named route: "/orgs/lawyers-without-borders"."""
         route = self._by_name.get(name, self._router)
         path = str(route.url_path_for(name, **params))
+        if not query:
+            return path
         items = list(query.items() if isinstance(query, Mapping) else query)
         return f"{path}?{urlencode(items, doseq=True)}" if items else path
 
