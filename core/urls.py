@@ -29,10 +29,20 @@ class Urls:
         self.routes = list(routes)
         self.base_url = base_url.rstrip("/")
         self._router = Router(routes=self.routes)
+        # Feeds build a few URLs per entry: looking the route up by name, rather than letting
+        # the router try (and fail with an exception on) every route before it, keeps that
+        # cheap. Names inside a named Mount go through the router.
+        self._by_name: dict[str, BaseRoute] = {}
+        for route in reversed(self.routes):  # the first of two routes with a name wins
+            if isinstance(route, Route | Mount) and route.name:
+                self._by_name[route.name] = route
 
     def path(self, name: str, /, query: QueryItems = (), **params: Any) -> str:
         """The path (and query string) of a named route: "/orgs/lawyers-without-borders"."""
-        path = str(self._router.url_path_for(name, **params))
+        route = self._by_name.get(name, self._router)
+        path = str(route.url_path_for(name, **params))
+        if not query:
+            return path
         items = list(query.items() if isinstance(query, Mapping) else query)
         return f"{path}?{urlencode(items, doseq=True)}" if items else path
 

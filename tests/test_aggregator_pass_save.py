@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from feeds.aggregate.passes import run_pass
 from feeds.models import FeedSubscription, SubscriptionStatus
-from tests.helpers_federation import ServedFeed, atom_entry, atom_feed, subscribe
-from tests.helpers_hostile_servers import RawRequest, raw_server, replying, send
+from jobs.models import Job, JobStatus
+from tests.helpers_federation import ServedFeed, atom_entry, atom_feed, make_due, subscribe
+from tests.helpers_hostile_servers import RawRequest, raw_server, redirecting, replying, send
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 FEED = atom_feed(atom_entry("tag:s,1", "Paralegal", link="https://s.example.org/1"))
@@ -79,3 +80,31 @@ async def test_a_lease_taken_over_during_the_fetch_is_left_to_its_new_owner(live
     # The other feed of the same pass is stored and released as usual.
     released = await FeedSubscription.get(id=other.id)
     assert released.lease_owner == "" and released.last_status == 200
+
+
+async def test_a_feed_that_moved_for_good_still_updates_and_closes_its_jobs(live_server):
+    """A 301 moves the subscription to the new address; the jobs it brought in move with
+    it, or only another feed's address would name them and no entry of its own could close
+    them any more."""
+    uid = "urn:uuid:6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
+    moved = ServedFeed(atom_feed(atom_entry(uid, "Paralegal", link="https://s.example.org/9")))
+    async with raw_server({"/old": redirecting("/new", 301), "/new": moved}) as server:
+        subscription = await subscribe(f"{server.url}/old")
+        await run_pass(live_server.settings, now=NOW)
+        subscription = await FeedSubscription.get(id=subscription.id)
+        assert subscription.url == f"{server.url}/new"
+        job = await Job.get(uid=uid)
+        assert job.source_feed_url == subscription.url
+        assert (await job.organization).source_feed_url == subscription.url
+
+        organization = await job.organization
+
+        moved.body = atom_feed(
+            atom_entry("urn:uuid:1d2c3b4a-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "Investigator"),
+            f'<at:deleted-entry ref="{uid}" when="2026-11-23T11:00:00Z"/>',
+        )
+        await make_due(subscription)
+        assert (await run_pass(live_server.settings, now=NOW)).closed == 1
+    assert (await Job.get(uid=uid)).status == JobStatus.CLOSED
+    # Its next job is filed under the same organization, not a new one for the new address.
+    assert (await Job.get(title="Investigator")).organization_id == organization.id

@@ -30,12 +30,14 @@ from core.i18n import gettext as _
 from core.orm_internals import primary_key_column, to_db_value, update_sql
 from core.outbound import Endpoint, OutboundClient, Timeouts, outbound_client
 from core.settings import MAX_FETCHES_IN_FLIGHT, Settings
+from directory.models import Organization
 from feeds.aggregate.events import NO_LISTENERS, FeedEvents
 from feeds.aggregate.fetch import FetchLimiter, FetchResult, fetch_feed
 from feeds.aggregate.importer import ImportSummary, import_feed, plain_words
 from feeds.aggregate.parse import parse_feed_async
 from feeds.aggregate.schedule import next_poll
 from feeds.models import FeedSubscription, SubscriptionStatus
+from jobs.models import Job
 
 logger = logging.getLogger("amicus.aggregator")
 
@@ -255,9 +257,14 @@ async def _save(results: list[tuple[FeedSubscription, dict[str, object]]], owner
     )
     released = {"lease_owner": "", "lease_until": None, "updated_at": datetime.now(UTC)}
     rows: defaultdict[tuple[str, ...], list[list[object]]] = defaultdict(list)
+    moving: dict[int, tuple[str, str]] = {}
     for subscription, changes in results:
         if changes.get("url") in taken_urls:
             del changes["url"]  # another subscription already follows the new address
+        elif changes.get("url"):
+            new_url = str(changes["url"])
+            taken_urls.add(new_url)  # and two of this batch cannot both move to it
+            moving[subscription.id] = (subscription.url, new_url)
         changes.update(released)
         fields = tuple(sorted(changes))
         values = [to_db_value(FeedSubscription, field, changes[field]) for field in fields]
@@ -265,6 +272,24 @@ async def _save(results: list[tuple[FeedSubscription, dict[str, object]]], owner
     async with in_transaction() as connection:
         for fields, values in rows.items():
             await connection.execute_many(_owned_update_sql(connection, fields), values)
+        if moving:
+            await _follow_moved_feeds(moving)
+
+
+async def _follow_moved_feeds(moving: dict[int, tuple[str, str]]) -> None:
+    """A feed that moved for good (301, 308) keeps what it brought in: its jobs and members
+    name it by its new address, so that it alone may still update and close them. Only the
+    moves actually stored (the lease still ours) count."""
+    moved = await FeedSubscription.filter(
+        id__in=list(moving), url__in=[new for _old, new in moving.values()]
+    ).values_list("id", flat=True)
+    for subscription_id in moved:
+        old, new = moving[subscription_id]
+        await Job.filter(source_feed_url=old).update(source_feed_url=new)
+        await Organization.filter(source_feed_url=old[:500]).update(source_feed_url=new[:500])
+        # The organization a plain feed's jobs are filed under is known by the feed's address.
+        if not await Organization.filter(origin_id=new[:500]).exists():
+            await Organization.filter(origin_id=old[:500]).update(origin_id=new[:500])
 
 
 async def _run_one(
