@@ -25,6 +25,7 @@ from core import openapi
 from core.background import BackgroundWorker
 from core.database import close_database, database_problem, open_database
 from core.i18n import gettext as _
+from core.security import PasswordWorkBusy
 from core.settings import PROJECT_ROOT, Settings, SettingsError
 from core.templating import render
 from core.validation import ValidationError
@@ -36,6 +37,7 @@ from core.web import (
     is_api_request,
     validation_failed,
 )
+from directory.throttle import Throttled
 
 logger = logging.getLogger("amicus")
 
@@ -59,6 +61,7 @@ ERROR_CODES = {
     415: "unsupported_media_type",
     422: "validation_failed",
     429: "too_many_requests",
+    503: "unavailable",
 }
 
 
@@ -114,6 +117,22 @@ async def handle_api_error(request: Request, error: Exception) -> Response:
 async def handle_validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, ValidationError)
     return error_response(validation_failed(error))
+
+
+async def handle_throttled(request: Request, error: Exception) -> Response:
+    assert isinstance(error, Throttled)
+    message = _("Too many attempts. Wait %(seconds)d seconds and try again.") % {
+        "seconds": error.retry_after_seconds
+    }
+    retry = {"Retry-After": str(error.retry_after_seconds)}
+    return await handle_http_exception(request, HTTPException(429, message, headers=retry))
+
+
+async def handle_password_work_busy(request: Request, error: Exception) -> Response:
+    assert isinstance(error, PasswordWorkBusy)
+    message = _("The site is busy checking passwords. Try again in a moment.")
+    retry = {"Retry-After": str(error.retry_after_seconds)}
+    return await handle_http_exception(request, HTTPException(503, message, headers=retry))
 
 
 async def handle_unexpected_error(request: Request, error: Exception) -> Response:
@@ -174,6 +193,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             HTTPException: handle_http_exception,
             ApiError: handle_api_error,
             ValidationError: handle_validation_error,
+            Throttled: handle_throttled,
+            PasswordWorkBusy: handle_password_work_busy,
             Exception: handle_unexpected_error,
         },
     )

@@ -19,6 +19,7 @@ from directory.forms import EMAIL_MAX, kept_values, profile_form_context
 from directory.invitations import InvitationUnusable, accept_invitation, usable_invitation
 from directory.membership import apply_for_membership
 from directory.models import Account
+from directory.throttle import Throttled, client_address
 
 
 def safe_next(target: str | None) -> str | None:
@@ -44,7 +45,7 @@ async def apply_page(request: Request) -> Response:
         values = form_values(await read_form(request))
         try:
             _organization, new_account = await apply_for_membership(
-                values, request.app.state.settings
+                values, request.app.state.settings, client_address(request)
             )
         except ValidationError as error:
             errors, values, status_code = error.errors, kept_values(values), 422
@@ -71,25 +72,25 @@ async def sign_in_page(request: Request) -> Response:
     email = strip_control_characters(email)[:EMAIL_MAX]
     password = values.get("password") if isinstance(values.get("password"), str) else ""
     context.update(values={"email": email}, next=next_path)
-    result = await authenticate(email, password)
-    if result.retry_after_seconds:
+    try:
+        account = await authenticate(email, password, client_address(request))
+    except Throttled as error:
         context["problem"] = _(
-            "Too many failed attempts for this e-mail address. Wait %(seconds)d seconds "
-            "and try again."
-        ) % {"seconds": result.retry_after_seconds}
+            "Too many sign-in attempts. Wait %(seconds)d seconds and try again."
+        ) % {"seconds": error.retry_after_seconds}
         return render(
             request,
             "directory/sign_in.html",
             context,
             status_code=429,
-            headers={"Retry-After": str(result.retry_after_seconds)},
+            headers={"Retry-After": str(error.retry_after_seconds)},
         )
-    if result.account is None:
+    if account is None:
         context["problem"] = _("The e-mail address or the password is not right.")
         return render(request, "directory/sign_in.html", context, status_code=400)
-    start_session(request, result.account)
-    await record_sign_in(result.account)
-    return RedirectResponse(next_path or home_for(result.account), status_code=303)
+    start_session(request, account)
+    await record_sign_in(account)
+    return RedirectResponse(next_path or home_for(account), status_code=303)
 
 
 async def sign_out(request: Request) -> Response:
@@ -111,7 +112,7 @@ async def invitation_page(request: Request) -> Response:
     if form is not None:
         values = form_values(form)
         try:
-            new_account = await accept_invitation(invitation, values)
+            new_account = await accept_invitation(invitation, values, client_address(request))
         except InvitationUnusable as error:
             raise HTTPException(404, str(error)) from error
         except ValidationError as error:

@@ -1,21 +1,16 @@
-"""Accounts: creation, password checks and sign-in with a slow-down after failures."""
+"""Accounts: creation, password checks and sign-in, rate-limited per e-mail and client."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-
 from core.i18n import gettext as _
-from core.security import hash_password, sha256_hex, verify_password
+from core.security import hash_password, verify_password
 from core.validation import Cleaner
-from directory.models import Account, Role, SignInThrottle
+from directory import throttle
+from directory.models import Account, Role
+from directory.throttle import SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_CLIENT
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
-# Failures allowed before further attempts must wait; the wait doubles up to the cap.
-FREE_FAILURES = 5
-FIRST_BLOCK = timedelta(seconds=30)
-MAX_BLOCK = timedelta(minutes=15)
 
 
 def check_password(cleaner: Cleaner, name: str = "password") -> str:
@@ -44,45 +39,36 @@ async def create_admin(email: str, password: str, display_name: str) -> Account:
     cleaner.raise_if_invalid()
     return await Account.create(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=await hash_password(password),
         display_name=display_name,
         role=Role.ADMIN,
     )
 
 
-@dataclass
-class SignInResult:
-    account: Account | None = None
-    retry_after_seconds: int = 0
+def normalized_email(email: str) -> str:
+    return email.strip().lower()
 
 
-def _throttle_key(email: str) -> str:
-    return sha256_hex(email.strip().lower())
+_dummy_hash = ""
 
 
-async def authenticate(email: str, password: str) -> SignInResult:
-    """The account when the password is right; a wait when too many attempts failed."""
-    now = datetime.now(UTC)
-    throttle, _created = await SignInThrottle.get_or_create(key=_throttle_key(email))
-    if throttle.blocked_until and throttle.blocked_until > now:
-        return SignInResult(
-            retry_after_seconds=int((throttle.blocked_until - now).total_seconds()) + 1
-        )
-    account = await Account.get_or_none(email=email.strip().lower(), active=True)
+async def _hash_for_unknown_accounts() -> str:
+    """A real hash to verify against when no account matches, made once per process."""
+    global _dummy_hash
+    if not _dummy_hash:
+        _dummy_hash = await hash_password("not a real password, used to keep timing uniform")
+    return _dummy_hash
+
+
+async def authenticate(email: str, password: str, client: str) -> Account | None:
+    """The account when the password is right, else None; Throttled (before any password is
+    checked) once the client or the e-mail address has used up its attempts."""
+    email = normalized_email(email)
+    await throttle.check((SIGN_IN_PER_CLIENT, client), (SIGN_IN_PER_ACCOUNT, email))
+    account = await Account.get_or_none(email=email, active=True)
     # Verify against a real hash even for unknown e-mails, so timing does not reveal accounts.
-    password_hash = account.password_hash if account else _DUMMY_HASH
-    if verify_password(password_hash, password) and account is not None:
-        if throttle.failures:
-            throttle.failures = 0
-            throttle.blocked_until = None
-            await throttle.save()
-        return SignInResult(account=account)
-    throttle.failures += 1
-    if throttle.failures >= FREE_FAILURES:
-        block = FIRST_BLOCK * 2 ** min(throttle.failures - FREE_FAILURES, 10)
-        throttle.blocked_until = now + min(block, MAX_BLOCK)
-    await throttle.save()
-    return SignInResult()
-
-
-_DUMMY_HASH = hash_password("not a real password, used to keep timing uniform")
+    password_hash = account.password_hash if account else await _hash_for_unknown_accounts()
+    if await verify_password(password_hash, password) and account is not None:
+        await throttle.forget(SIGN_IN_PER_ACCOUNT, email)
+        return account
+    return None

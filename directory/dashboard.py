@@ -26,6 +26,7 @@ from directory.models import (
     Role,
 )
 from directory.profile import profile_form_values, update_profile
+from directory.throttle import client_address
 from directory.tokens import create_token, revoke_token
 
 NOTICE_KEY = "notice"
@@ -180,7 +181,7 @@ async def create_invitation_view(request: Request) -> Response:
         )
     try:
         _invitation, link = await invite_editor(
-            organization, account, values, request.app.state.settings
+            organization, account, values, request.app.state.settings, client_address(request)
         )
     except ValidationError as error:
         return await render_dashboard(

@@ -17,9 +17,11 @@ from core.i18n import gettext as _
 from core.security import hash_password
 from core.settings import Settings
 from core.validation import Cleaner, ValidationError
+from directory import throttle
 from directory.accounts import check_password, ensure_email_is_free
 from directory.models import Account, AuditEvent, Organization, OrganizationStatus, Role
 from directory.profile import available_slug, clean_profile, slug_is_taken
+from directory.throttle import APPLY_PER_CLIENT, APPLY_PER_EMAIL
 
 REASON_MAX = 2000
 
@@ -85,9 +87,10 @@ async def organization_history(organization: Organization) -> list[AuditEvent]:
 
 
 async def apply_for_membership(
-    data: dict[str, Any], settings: Settings
+    data: dict[str, Any], settings: Settings, client: str
 ) -> tuple[Organization, Account]:
-    """Creates the organization (applied) and its owner account together, or neither."""
+    """Creates the organization (applied) and its owner account together, or neither.
+    Throttled when the client or the e-mail address has applied too often."""
     cleaner = Cleaner(data)
     profile = clean_profile(cleaner)
     slug = cleaner.slug("slug", required=False)
@@ -98,6 +101,9 @@ async def apply_for_membership(
     if slug and await slug_is_taken(slug):
         cleaner.fail("slug", _("Another organization already uses this address."))
     cleaner.raise_if_invalid()
+    await throttle.check((APPLY_PER_CLIENT, client), (APPLY_PER_EMAIL, email))
+    # Hashed before the transaction, which must not hold the write lock that long.
+    password_hash = await hash_password(password)
     try:
         async with in_transaction():
             organization = await Organization.create(
@@ -108,7 +114,7 @@ async def apply_for_membership(
             )
             account = await Account.create(
                 email=email,
-                password_hash=hash_password(password),
+                password_hash=password_hash,
                 display_name=applicant_name,
                 organization=organization,
                 role=Role.OWNER,

@@ -103,17 +103,19 @@ class Account(Model):
         return self.role == Role.ADMIN
 
 
-class SignInThrottle(Model):
-    """Failed sign-ins per e-mail address, kept in the database so every process sees them."""
+class Throttle(Model):
+    """Attempts at one rate-limited action by one subject (an e-mail, a client address) in the
+    current window. Kept in the database so every process and machine counts the same
+    attempts; the key is a SHA-256 so no address or e-mail is stored in clear."""
 
     id = fields.IntField(primary_key=True)
     key = fields.CharField(max_length=64, unique=True)
-    failures = fields.IntField(default=0)
-    blocked_until = fields.DatetimeField(null=True)
-    updated_at = fields.DatetimeField(auto_now=True)
+    hits = fields.IntField(default=0)
+    # Unix time in whole seconds: compared in SQL the same way on SQLite and PostgreSQL.
+    window_ends = fields.BigIntField(db_index=True)
 
     class Meta:
-        table = "sign_in_throttle"
+        table = "throttle"
 
 
 class Invitation(Model):
