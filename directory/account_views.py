@@ -14,7 +14,7 @@ from core.templating import render
 from core.validation import ValidationError, strip_control_characters
 from core.web import form_values, read_form
 from directory.accounts import authenticate
-from directory.auth import current_account, end_session, record_sign_in, start_session
+from directory.auth import current_account, record_sign_in, sign_out_everywhere, start_session
 from directory.forms import EMAIL_MAX, kept_values, profile_form_context
 from directory.invitations import InvitationUnusable, accept_invitation, usable_invitation
 from directory.membership import apply_for_membership
@@ -95,7 +95,7 @@ async def sign_in_page(request: Request) -> Response:
 
 async def sign_out(request: Request) -> Response:
     await read_form(request)
-    end_session(request)
+    await sign_out_everywhere(request)
     return RedirectResponse("/", status_code=303)
 
 

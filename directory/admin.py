@@ -13,6 +13,7 @@ from core.templating import render
 from core.validation import ValidationError
 from core.web import form_values, query_int, read_form
 from directory.auth import require_admin
+from directory.dashboard import MAX_ID
 from directory.membership import (
     ACTIONS,
     TransitionRefused,
@@ -22,6 +23,7 @@ from directory.membership import (
 )
 from directory.models import Account, Organization, OrganizationStatus
 from directory.pages import display_helpers
+from directory.people import ACCOUNT_ACTIONS, set_account_active
 from directory.profile import organization_by_slug
 from directory.search import InvalidQuery, paginate, parse_query, text_matches
 
@@ -131,3 +133,20 @@ async def organization_action(request: Request) -> Response:
             request, errors={f"{action}_reason": error.errors["reason"]}, status_code=422
         )
     return RedirectResponse(f"/admin/orgs/{organization.slug}", status_code=303)
+
+
+async def account_action(request: Request) -> Response:
+    admin = await require_admin(request)
+    await read_form(request)
+    action = request.path_params["action"]
+    account_id = request.path_params["account_id"]
+    account = None
+    if action in ACCOUNT_ACTIONS and account_id <= MAX_ID:
+        account = await Account.get_or_none(id=account_id).prefetch_related("organization")
+    if account is None or account.organization is None:
+        raise HTTPException(404, _("There is no account or action at this address."))
+    try:
+        await set_account_active(account, action, admin)
+    except TransitionRefused as error:
+        raise HTTPException(409, str(error)) from error
+    return RedirectResponse(f"/admin/orgs/{account.organization.slug}", status_code=303)

@@ -13,7 +13,7 @@ from core.i18n import gettext as _
 from core.templating import render
 from core.validation import Cleaner, ValidationError
 from core.web import form_values, read_form
-from directory.auth import can_post_for, require_account
+from directory.auth import require_account
 from directory.forms import kept_values, profile_form_context
 from directory.invitations import invite_editor
 from directory.membership import status_label
@@ -25,9 +25,16 @@ from directory.models import (
     OrganizationStatus,
     Role,
 )
+from directory.people import remove_editor
 from directory.profile import profile_form_values, update_profile
 from directory.throttle import client_address
-from directory.tokens import create_token, revoke_token
+from directory.tokens import (
+    DEFAULT_TOKEN_LIFETIME,
+    TOKEN_LIFETIMES,
+    create_token,
+    revoke_token,
+    token_lifetime_choices,
+)
 
 NOTICE_KEY = "notice"
 # Ids are 32-bit integers; a longer number in a URL names nothing (and must not reach the driver).
@@ -44,17 +51,19 @@ def may_edit_profile(account: Account, organization: Organization) -> bool:
     )
 
 
-def may_manage_tokens(account: Account, organization: Organization) -> bool:
-    """API tokens post jobs, so only members of an active organization hold them."""
-    return can_post_for(account, organization)
-
-
-def may_invite(account: Account, organization: Organization) -> bool:
+def may_manage_editors(account: Account, organization: Organization) -> bool:
+    """Owners of an active organization invite and remove its editors."""
     return (
         account.organization_id == organization.id
         and account.role == Role.OWNER
         and organization.status == OrganizationStatus.ACTIVE
     )
+
+
+def may_manage_tokens(account: Account, organization: Organization) -> bool:
+    """API tokens are credentials that outlive a session, so only owners of an active
+    organization create and revoke them; editors post through the dashboard."""
+    return may_manage_editors(account, organization)
 
 
 async def member_organization(account: Account) -> Organization:
@@ -77,7 +86,7 @@ async def render_dashboard(
     invitations: list[Invitation] = []
     if may_manage_tokens(account, organization):
         tokens = await ApiToken.filter(organization=organization).order_by("-created_at", "-id")
-    if may_invite(account, organization):
+    if may_manage_editors(account, organization):
         invitations = await Invitation.filter(
             organization=organization, accepted_at=None, expires_at__gt=datetime.now(UTC)
         ).order_by("-created_at")
@@ -86,7 +95,7 @@ async def render_dashboard(
         "status_label": status_label(organization.status),
         "may_edit": may_edit_profile(account, organization),
         "may_manage_tokens": may_manage_tokens(account, organization),
-        "may_invite": may_invite(account, organization),
+        "may_manage_editors": may_manage_editors(account, organization),
         "values": values if values is not None else profile_form_values(organization),
         "errors": errors or {},
         "tokens": tokens,
@@ -94,6 +103,9 @@ async def render_dashboard(
         "editors": await Account.filter(organization=organization).order_by("id"),
         "notice": request.session.pop(NOTICE_KEY, ""),
         "token_errors": {},
+        "token_values": {"token_lifetime": DEFAULT_TOKEN_LIFETIME},
+        "token_lifetimes": token_lifetime_choices(),
+        "now": datetime.now(UTC),
         "invitation_errors": {},
         **profile_form_context(),
         **extra,
@@ -134,9 +146,12 @@ async def create_token_view(request: Request) -> Response:
     values = form_values(await read_form(request))
     organization = await member_organization(account)
     if not may_manage_tokens(account, organization):
-        raise HTTPException(403, _("Only members of an active organization can create API tokens."))
+        raise HTTPException(403, _("Only owners of an active organization can create API tokens."))
     cleaner = Cleaner(values)
     name = cleaner.text("token_name", max_length=100, required=True)
+    lifetime_key = cleaner.text("token_lifetime", max_length=10) or DEFAULT_TOKEN_LIFETIME
+    if lifetime_key not in TOKEN_LIFETIMES:
+        cleaner.fail("token_lifetime", _("Choose one of the lifetimes offered."))
     if cleaner.errors:
         return await render_dashboard(
             request,
@@ -146,7 +161,7 @@ async def create_token_view(request: Request) -> Response:
             token_errors=cleaner.errors,
             token_values=kept_values(values),
         )
-    token, secret = await create_token(organization, name, account)
+    token, secret = await create_token(organization, name, account, TOKEN_LIFETIMES[lifetime_key])
     return await render_dashboard(
         request, account, organization, new_token=token, new_secret=secret
     )
@@ -157,7 +172,7 @@ async def revoke_token_view(request: Request) -> Response:
     await read_form(request)
     organization = await member_organization(account)
     if not may_manage_tokens(account, organization):
-        raise HTTPException(403, _("Only members of an active organization can manage API tokens."))
+        raise HTTPException(403, _("Only owners of an active organization can manage API tokens."))
     token_id = request.path_params["token_id"]
     token = None
     if token_id <= MAX_ID:
@@ -175,7 +190,7 @@ async def create_invitation_view(request: Request) -> Response:
     account = await require_account(request)
     values = form_values(await read_form(request))
     organization = await member_organization(account)
-    if not may_invite(account, organization):
+    if not may_manage_editors(account, organization):
         raise HTTPException(
             403, _("Only owners of an active member organization can invite editors.")
         )
@@ -193,3 +208,26 @@ async def create_invitation_view(request: Request) -> Response:
             invitation_values=kept_values(values),
         )
     return await render_dashboard(request, account, organization, invitation_link=link)
+
+
+async def remove_editor_view(request: Request) -> Response:
+    account = await require_account(request)
+    await read_form(request)
+    organization = await member_organization(account)
+    if not may_manage_editors(account, organization):
+        raise HTTPException(
+            403, _("Only owners of an active member organization can remove editors.")
+        )
+    editor_id = request.path_params["account_id"]
+    editor = None
+    if editor_id <= MAX_ID:
+        editor = await Account.get_or_none(
+            id=editor_id, organization_id=organization.id, role=Role.EDITOR
+        )
+    if editor is None:
+        raise HTTPException(404, _("There is no such editor in your organization."))
+    await remove_editor(organization, editor, account)
+    request.session[NOTICE_KEY] = _("%(name)s is no longer an editor.") % {
+        "name": editor.display_name
+    }
+    return RedirectResponse("/dashboard", status_code=303)

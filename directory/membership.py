@@ -19,6 +19,7 @@ from core.settings import Settings
 from core.validation import Cleaner, ValidationError
 from directory import throttle
 from directory.accounts import check_password, ensure_email_is_free
+from directory.auth import end_organization_sessions
 from directory.models import Account, AuditEvent, Organization, OrganizationStatus, Role
 from directory.profile import available_slug, clean_profile, slug_is_taken
 from directory.throttle import APPLY_PER_CLIENT, APPLY_PER_EMAIL
@@ -161,6 +162,8 @@ async def change_status(
             to_state=change.to.value,
             reason=reason,
         )
+        if change.to == OrganizationStatus.SUSPENDED:
+            await end_organization_sessions(organization.id)
     await organization.refresh_from_db()
     return organization
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from tortoise import fields
@@ -91,6 +92,9 @@ class Account(Model):
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_sign_in_at = fields.DatetimeField(null=True)
+    # Every session cookie carries the generation it was started in; moving the number on
+    # (sign-out, a new password, suspension) ends every session of the account at once.
+    session_generation = fields.IntField(default=0)
 
     class Meta:
         table = "account"
@@ -146,13 +150,14 @@ class ApiToken(Model):
     # Only a SHA-256 of the secret is kept; the secret itself is shown once, at creation.
     secret_hash = fields.CharField(max_length=64, unique=True)
     prefix = fields.CharField(max_length=16)
-    scopes = fields.CharField(max_length=200, default="jobs:write")
     created_by: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "directory.Account", related_name="api_tokens", null=True, on_delete=fields.SET_NULL
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
+    # None: valid until revoked.
+    expires_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "api_token"
@@ -160,6 +165,9 @@ class ApiToken(Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
 
 class AuditEvent(Model):

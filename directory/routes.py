@@ -19,11 +19,23 @@ routes = [
     Route("/dashboard/tokens", dashboard.create_token_view, methods=["POST"]),
     Route("/dashboard/tokens/{token_id:int}/revoke", dashboard.revoke_token_view, methods=["POST"]),
     Route("/dashboard/invitations", dashboard.create_invitation_view, methods=["POST"]),
+    Route(
+        "/dashboard/editors/{account_id:int}/remove",
+        dashboard.remove_editor_view,
+        methods=["POST"],
+        name="dashboard-remove-editor",
+    ),
     Route("/admin", admin.overview),
     Route("/admin/applications", admin.applications),
     Route("/admin/members", admin.members),
     Route("/admin/orgs/{slug}", admin.organization_detail),
     Route("/admin/orgs/{slug}/{action}", admin.organization_action, methods=["POST"]),
+    Route(
+        "/admin/accounts/{account_id:int}/{action}",
+        admin.account_action,
+        methods=["POST"],
+        name="admin-account-action",
+    ),
     Route("/api/organizations", api.list_organizations),
     Route("/api/organizations/{slug}", api.get_organization),
 ]

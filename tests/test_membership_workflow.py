@@ -45,6 +45,9 @@ async def test_an_application_is_listed_only_once_approved_and_every_step_is_aud
     assert suspended.status_code == 303
     assert "dpp" not in await listed_slugs(api)
     assert (await api.get("/api/organizations/dpp")).status_code == 404
+    # Suspension ends the members' sessions; signing in again shows them why.
+    assert (await browser.get("/dashboard")).status_code == 303
+    await sign_in(browser, application_form()["email"])
     assert "Unpaid dues" in (await browser.get("/dashboard")).text
 
     await admin.submit("/admin/orgs/dpp/reinstate", {}, form_page="/admin/orgs/dpp")
