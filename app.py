@@ -173,16 +173,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes.extend(module.routes)
 
     middleware = [
-        Middleware(SecurityHeadersMiddleware),
+        Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
         Middleware(GZipMiddleware, minimum_size=1024),
         Middleware(
             SessionMiddleware,
             secret_key=settings.secret_key,
             session_cookie="amicus_session",
-            https_only=settings.base_url.startswith("https://"),
+            https_only=settings.served_over_https,
             same_site="lax",
         ),
-        Middleware(LanguageMiddleware),
+        Middleware(LanguageMiddleware, secure_cookie=settings.served_over_https),
     ]
     app = Starlette(
         routes=routes,
