@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -13,12 +14,27 @@ from core.i18n import gettext as _
 from core.templating import render
 from core.validation import ValidationError, strip_control_characters
 from core.web import form_values, read_form
-from directory.accounts import authenticate
-from directory.auth import current_account, record_sign_in, sign_out_everywhere, start_session
+from directory.accounts import authenticate, normalized_email
+from directory.auth import (
+    current_account,
+    record_sign_in,
+    require_account,
+    sign_out_everywhere,
+    start_session,
+)
+from directory.dashboard import NOTICE_KEY
 from directory.forms import EMAIL_MAX, kept_values, profile_form_context
 from directory.invitations import InvitationUnusable, accept_invitation, usable_invitation
-from directory.membership import apply_for_membership
+from directory.mail import send_mail
+from directory.membership import application_for_existing_account, apply_for_membership
 from directory.models import Account
+from directory.passwords import (
+    ResetLinkUnusable,
+    change_password,
+    request_password_reset,
+    reset_password,
+    usable_reset,
+)
 from directory.throttle import Throttled, client_address
 
 
@@ -42,16 +58,20 @@ async def apply_page(request: Request) -> Response:
     errors: dict[str, str] = {}
     status_code = 200
     if request.method == "POST":
+        settings = request.app.state.settings
         values = form_values(await read_form(request))
         try:
-            _organization, new_account = await apply_for_membership(
-                values, request.app.state.settings, client_address(request)
-            )
+            organization = await apply_for_membership(values, settings, client_address(request))
         except ValidationError as error:
             errors, values, status_code = error.errors, kept_values(values), 422
         else:
-            start_session(request, new_account)
-            return RedirectResponse("/dashboard", status_code=303)
+            # The same answer whether or not the address already had an account.
+            email = normalized_email(values["email"])
+            response = render(request, "directory/apply_received.html", {"email": email})
+            if organization is None:
+                subject, body = application_for_existing_account(settings, email)
+                response.background = BackgroundTask(send_mail, settings, email, subject, body)
+            return response
     return render(
         request,
         "directory/apply.html",
@@ -125,4 +145,71 @@ async def invitation_page(request: Request) -> Response:
         "directory/invitation.html",
         {"invitation": invitation, "values": values, "errors": errors},
         status_code=status_code,
+    )
+
+
+async def password_change_page(request: Request) -> Response:
+    account = await require_account(request)
+    errors: dict[str, str] = {}
+    status_code = 200
+    if request.method == "POST":
+        values = form_values(await read_form(request))
+        try:
+            await change_password(account, values)
+        except ValidationError as error:
+            errors, status_code = error.errors, 422
+        else:
+            # Every other session has ended; this browser goes on in a new one.
+            start_session(request, account)
+            request.session[NOTICE_KEY] = _(
+                "Your password has been changed, and you were signed out everywhere else."
+            )
+            return RedirectResponse(home_for(account), status_code=303)
+    return render(
+        request, "directory/password_change.html", {"errors": errors}, status_code=status_code
+    )
+
+
+async def password_reset_request_page(request: Request) -> Response:
+    await current_account(request)
+    context: dict[str, Any] = {"values": {}, "errors": {}, "sent_to": ""}
+    if request.method == "GET":
+        return render(request, "directory/password_reset_request.html", context)
+    values = form_values(await read_form(request))
+    try:
+        send = await request_password_reset(
+            values, request.app.state.settings, client_address(request)
+        )
+    except ValidationError as error:
+        context.update(values=kept_values(values), errors=error.errors)
+        return render(request, "directory/password_reset_request.html", context, status_code=422)
+    context["sent_to"] = normalized_email(values["email"])
+    response = render(request, "directory/password_reset_request.html", context)
+    if send is not None:
+        # After the response, so that its timing does not tell whether an account exists.
+        response.background = BackgroundTask(send)
+    return response
+
+
+async def password_reset_page(request: Request) -> Response:
+    await current_account(request)
+    form = await read_form(request) if request.method == "POST" else None
+    try:
+        reset = await usable_reset(request.path_params["token"])
+    except ResetLinkUnusable as error:
+        raise HTTPException(404, str(error)) from error
+    errors: dict[str, str] = {}
+    status_code = 200
+    if form is not None:
+        try:
+            account = await reset_password(reset, form_values(form))
+        except ResetLinkUnusable as error:
+            raise HTTPException(404, str(error)) from error
+        except ValidationError as error:
+            errors, status_code = error.errors, 422
+        else:
+            start_session(request, account)
+            return RedirectResponse(home_for(account), status_code=303)
+    return render(
+        request, "directory/password_reset.html", {"errors": errors}, status_code=status_code
     )

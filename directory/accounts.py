@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import string
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
 from core.i18n import gettext as _
 from core.security import hash_password, verify_password
 from core.validation import Cleaner
@@ -9,19 +14,50 @@ from directory import throttle
 from directory.models import Account, Role
 from directory.throttle import SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_CLIENT
 
+# NIST SP 800-63B: a minimum length, no composition rules, long passphrases welcome, and
+# values known to be common refused.
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
+COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common_passwords.txt"
+# What people add around a common word ("Password2024!") and what does not make it less common.
+_DECORATION = string.digits + string.punctuation + string.whitespace
 
 
-def check_password(cleaner: Cleaner, name: str = "password") -> str:
+@cache
+def common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def password_problem(password: str, personal: Iterable[str] = ()) -> str | None:
+    """Why this password is refused, or None. `personal` holds the e-mail address and names
+    that a guesser would try first."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("Use at least %(min)d characters.") % {"min": MIN_PASSWORD_LENGTH}
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _("Must be at most %(max)d characters.") % {"max": MAX_PASSWORD_LENGTH}
+    lowered = password.lower()
+    bare = lowered.strip(_DECORATION)
+    if lowered in common_passwords() or bare in common_passwords() or len(set(lowered)) < 4:
+        return _(
+            "This password is among the most common ones and easy to guess. "
+            "A few words of your own make a better one."
+        )
+    guessable = {value.strip().lower() for value in personal if len(value.strip()) >= 4}
+    guessable |= {value.split("@")[0] for value in guessable if "@" in value}
+    if any(word in (lowered, bare) or (len(word) >= 6 and word in bare) for word in guessable):
+        return _("Do not build the password on your e-mail address or your name.")
+    return None
+
+
+def check_password(cleaner: Cleaner, name: str = "password", personal: Iterable[str] = ()) -> str:
     value = cleaner.raw(name)
     if not isinstance(value, str) or not value:
         cleaner.fail(name, _("This field is required."))
         return ""
-    if len(value) < MIN_PASSWORD_LENGTH:
-        cleaner.fail(name, _("Use at least %(min)d characters.") % {"min": MIN_PASSWORD_LENGTH})
-    elif len(value) > MAX_PASSWORD_LENGTH:
-        cleaner.fail(name, _("Must be at most %(max)d characters.") % {"max": MAX_PASSWORD_LENGTH})
+    problem = password_problem(value, personal)
+    if problem:
+        cleaner.fail(name, problem)
     return value
 
 
@@ -33,8 +69,8 @@ async def ensure_email_is_free(cleaner: Cleaner, email: str, name: str = "email"
 async def create_admin(email: str, password: str, display_name: str) -> Account:
     cleaner = Cleaner({"email": email, "password": password, "display_name": display_name})
     email = cleaner.email("email", required=True)
-    password = check_password(cleaner)
     display_name = cleaner.text("display_name", max_length=100, required=True)
+    password = check_password(cleaner, personal=(email, display_name))
     await ensure_email_is_free(cleaner, email)
     cleaner.raise_if_invalid()
     return await Account.create(
