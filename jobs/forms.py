@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,6 +16,8 @@ TITLE_MAX = 200
 DESCRIPTION_MAX = 50_000
 INSTRUCTIONS_MAX = 5_000
 SALARY_NOTE_MAX = 300
+# A job open for longer is a typo (9999-12-31) or a listing nobody will keep current.
+MAX_CLOSING_AHEAD = timedelta(days=730)
 # The salary columns hold 12 digits, two after the point.
 SALARY_MAX_AMOUNT = Decimal("9999999999.99")
 _WHITESPACE = re.compile(r"\s+")
@@ -168,6 +170,13 @@ def _closing_date(cleaner: Cleaner, today: date, kept: date | None) -> datetime 
         return None
     if closing < today and closing != kept:
         cleaner.fail("closing_date", _("The closing date must not be in the past."))
+        return None
+    if closing > today + MAX_CLOSING_AHEAD and closing != kept:
+        cleaner.fail(
+            "closing_date",
+            _("The closing date must be within two years, by %(latest)s.")
+            % {"latest": (today + MAX_CLOSING_AHEAD).isoformat()},
+        )
         return None
     return closing_datetime(closing)
 
