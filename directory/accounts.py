@@ -69,7 +69,7 @@ async def ensure_email_is_free(cleaner: Cleaner, email: str, name: str = "email"
 async def create_admin(email: str, password: str, display_name: str) -> Account:
     cleaner = Cleaner({"email": email, "password": password, "display_name": display_name})
     email = cleaner.email("email", required=True)
-    display_name = cleaner.text("display_name", max_length=100, required=True)
+    display_name = cleaner.line("display_name", max_length=100, required=True)
     password = check_password(cleaner, personal=(email, display_name))
     await ensure_email_is_free(cleaner, email)
     cleaner.raise_if_invalid()

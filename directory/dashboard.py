@@ -148,7 +148,7 @@ async def create_token_view(request: Request) -> Response:
     if not may_manage_tokens(account, organization):
         raise HTTPException(403, _("Only owners of an active organization can create API tokens."))
     cleaner = Cleaner(values)
-    name = cleaner.text("token_name", max_length=100, required=True)
+    name = cleaner.line("token_name", max_length=100, required=True)
     lifetime_key = cleaner.text("token_lifetime", max_length=10) or DEFAULT_TOKEN_LIFETIME
     if lifetime_key not in TOKEN_LIFETIMES:
         cleaner.fail("token_lifetime", _("Choose one of the lifetimes offered."))

@@ -87,7 +87,7 @@ async def usable_invitation(token: str) -> Invitation:
 async def accept_invitation(invitation: Invitation, data: dict[str, Any], client: str) -> Account:
     """Creates the invited account and spends the invitation, both or neither."""
     cleaner = Cleaner(data)
-    display_name = cleaner.text("display_name", max_length=100, required=True)
+    display_name = cleaner.line("display_name", max_length=100, required=True)
     password = check_password(cleaner, personal=(invitation.email, display_name))
     await ensure_email_is_free(cleaner, invitation.email, name="display_name")
     cleaner.raise_if_invalid()

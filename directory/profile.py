@@ -67,14 +67,14 @@ def clean_profile(cleaner: Cleaner) -> dict[str, Any]:
     if len(stored_languages) > LANGUAGES_MAX_STORED:
         cleaner.fail("languages", _("Too many languages."))
     profile = {
-        "name": cleaner.text("name", max_length=200, required=True),
-        "short_name": cleaner.text("short_name", max_length=60),
+        "name": cleaner.line("name", max_length=200, required=True),
+        "short_name": cleaner.line("short_name", max_length=60),
         "kind": cleaner.choice("kind", OrganizationKind),
         "description": cleaner.text("description", max_length=DESCRIPTION_MAX),
         "website": cleaner.url("website"),
         "contact_email": cleaner.email("contact_email", required=True),
-        "city": cleaner.text("city", max_length=100),
-        "region": cleaner.text("region", max_length=100),
+        "city": cleaner.line("city", max_length=100),
+        "region": cleaner.line("region", max_length=100),
         "country": cleaner.country("country"),
         "languages": stored_languages,
         "focus_areas": encode_tag_list(cleaner.tags("focus_areas", FOCUS_AREAS)),
