@@ -1,7 +1,8 @@
 """Sign-in under attack: does a burst of password checks stall the rest of the site, and
 does the throttle hold when attempts arrive all at once?
 
-Starts the app under uvicorn (one worker, SQLite, a fresh database) and measures:
+Starts the app under uvicorn as bench/search_bench.py does (one worker, SQLite, a fresh
+database) and measures:
 
 1. `/healthz` latency idle (p50/p99 of sequential requests);
 2. `/healthz` latency while 40 sign-ins with unknown e-mails and wrong passwords are sent
@@ -23,7 +24,6 @@ import asyncio
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +36,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.search_bench import free_port, start_server  # noqa: E402
 from core.security import PASSWORD_THREADS  # noqa: E402
 from directory.throttle import SIGN_IN_PER_ACCOUNT  # noqa: E402
 
@@ -45,43 +46,19 @@ ACCOUNT_PASSWORD = "a benchmark passphrase of my own"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def server_environment(database: Path, port: int) -> dict[str, str]:
-    return {
+def prepare_database(database: Path) -> None:
+    """A migrated database holding the one account the attempts aim at."""
+    env = {
         **os.environ,
         "AMICUS_DATABASE_URL": f"sqlite://{database}",
-        "AMICUS_BASE_URL": f"http://127.0.0.1:{port}",
-        "AMICUS_AGGREGATOR": "off",
-        "AMICUS_SECRET_KEY": "benchmark-secret-key-not-for-production",
         "AMICUS_ADMIN_PASSWORD": ACCOUNT_PASSWORD,
     }
-
-
-def start_server(database: Path, port: int) -> subprocess.Popen:
-    env = server_environment(database, port)
     amicus = str(Path(sys.executable).with_name("amicus"))
     subprocess.run([amicus, "migrate"], env=env, check=True, cwd=ROOT)
     subprocess.run(
         [amicus, "create-admin", ACCOUNT_EMAIL, "--password-from-env"],
         env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    command = [sys.executable, "-m", "uvicorn", "app:app", "--host", "0.0.0.0",
-               "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("the server did not start within 60 seconds")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -193,8 +170,10 @@ def main() -> None:
     parser.add_argument("--attempts", type=int, default=60)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "bench.sqlite3"
+        prepare_database(database)
         port = free_port()
-        server = start_server(Path(folder) / "bench.sqlite3", port)
+        server = start_server(database, port, cache=True)
         try:
             figures = asyncio.run(measure(f"http://127.0.0.1:{port}", args.burst, args.attempts))
         finally:
