@@ -68,6 +68,8 @@ async def request_password_reset(
     email = normalized_email(cleaner.email("email", required=True))
     cleaner.raise_if_invalid()
     await throttle.check((PASSWORD_RESET_PER_CLIENT, client), (PASSWORD_RESET_PER_EMAIL, email))
+    now = datetime.now(UTC)
+    await PasswordReset.filter(expires_at__lt=now).delete()  # links that can no longer work
     account = await Account.get_or_none(email=email, active=True)
     if account is None:
         return None
@@ -75,7 +77,7 @@ async def request_password_reset(
     await PasswordReset.create(
         account=account,
         token_hash=sha256_hex(token),
-        expires_at=datetime.now(UTC) + RESET_LIFETIME,
+        expires_at=now + RESET_LIFETIME,
     )
     subject = _("Reset your password on Amicus")
     body = _(

@@ -8,17 +8,24 @@ import time
 
 from core import security
 from directory import throttle
-from directory.models import Account, Organization, Throttle
+from directory.models import Account, Invitation, Organization, Throttle
 from directory.throttle import (
     APPLY_PER_CLIENT,
     HUB_PER_CLIENT,
+    INVITE_PER_ACCOUNT,
     SIGN_IN_PER_ACCOUNT,
     SIGN_IN_PER_CLIENT,
     Limit,
 )
 from feeds.models import HubIntent
 from tests.conftest import Browser
-from tests.helpers_directory import PASSWORD, application_form, make_account, make_organization
+from tests.helpers_directory import (
+    PASSWORD,
+    application_form,
+    make_account,
+    make_organization,
+    sign_in,
+)
 
 
 async def test_sixty_concurrent_wrong_passwords_get_no_more_checks_than_the_limit(live_server):
@@ -167,3 +174,17 @@ async def test_password_checks_beyond_the_queue_limit_are_refused_at_once(
     )
     assert response.status_code == 503
     assert int(response.headers["retry-after"]) >= 1
+
+
+async def test_an_owner_sending_too_many_invitations_is_limited(browser, live_server):
+    organization = await make_organization("ipx")
+    owner = await make_account("owner@ipx.example.org", organization)
+    await sign_in(browser, "owner@ipx.example.org")
+    for _attempt in range(INVITE_PER_ACCOUNT.max_hits):
+        await throttle.hit(INVITE_PER_ACCOUNT, str(owner.id))
+    response = await browser.submit(
+        "/dashboard/invitations", {"email": "friend@ipx.example.org"}, form_page="/dashboard"
+    )
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"]) >= 1
+    assert not await Invitation.exists()
