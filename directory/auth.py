@@ -33,7 +33,10 @@ async def current_account(request: Request) -> Account | None:
             id=account_id, active=True, session_generation=generation
         ).prefetch_related("organization")
     if account is None and account_id is not None:
-        request.session.clear()  # ended elsewhere: forget it rather than check it again
+        # Ended elsewhere: forget it rather than check it again. The CSRF token stays, so a
+        # form already open (such as sign-in) can still be sent.
+        request.session.pop(SESSION_ACCOUNT_KEY, None)
+        request.session.pop(SESSION_GENERATION_KEY, None)
     request.state.account = account
     return account
 
