@@ -13,7 +13,6 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from core.confusables import confusable
 from core.i18n import gettext as _
 from core.security import hash_password
 from core.settings import Settings
@@ -22,7 +21,12 @@ from directory import throttle
 from directory.accounts import check_password
 from directory.auth import end_organization_sessions
 from directory.models import Account, AuditEvent, Organization, OrganizationStatus, Role
-from directory.profile import available_slug, clean_profile, slug_is_taken
+from directory.profile import (
+    available_slug,
+    clean_profile,
+    refuse_look_alike_names,
+    slug_is_taken,
+)
 from directory.throttle import APPLY_PER_CLIENT, APPLY_PER_EMAIL
 
 REASON_MAX = 2000
@@ -88,13 +92,6 @@ async def organization_history(organization: Organization) -> list[AuditEvent]:
     return await AuditEvent.filter(subject_type="organization", subject_id=organization.id)
 
 
-async def looks_like_another_organization(name: str) -> bool:
-    """Whether the name is confusable (UTS #39) with an organization's name or short name,
-    so that nobody applies as "Ιnnocence Project" with a Greek capital iota."""
-    names = await Organization.all().values_list("name", "short_name")
-    return any(confusable(name, known) for pair in names for known in pair if known)
-
-
 async def apply_for_membership(
     data: dict[str, Any], settings: Settings, client: str
 ) -> Organization | None:
@@ -112,14 +109,7 @@ async def apply_for_membership(
     password = check_password(cleaner, personal=(email, applicant_name, profile.get("name", "")))
     if slug and await slug_is_taken(slug):
         cleaner.fail("slug", _("Another organization already uses this address."))
-    if profile.get("name") and await looks_like_another_organization(profile["name"]):
-        cleaner.fail(
-            "name",
-            _(
-                "This name looks the same as that of an organization already in the "
-                "directory. If it is yours, ask the network's administrators."
-            ),
-        )
+    await refuse_look_alike_names(cleaner, profile)
     cleaner.raise_if_invalid()
     await throttle.check((APPLY_PER_CLIENT, client), (APPLY_PER_EMAIL, email))
     # Hashed before the transaction, which must not hold the write lock that long.

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from core.confusables import confusable, skeleton, strip_invisible
-from directory.models import Account, Organization
+from directory.models import Account, Organization, Role
 from jobs.models import Job
-from tests.helpers_directory import application_form, make_organization
+from tests.helpers_directory import application_form, make_account, make_organization, sign_in
 from tests.helpers_jobs import bearer, job_input, token_secret
 
 INVISIBLE = [
@@ -76,3 +76,23 @@ async def test_an_application_under_a_look_alike_name_is_refused(browser, live_s
     assert await Organization.all().count() == 1
     different = await browser.submit("/apply", application_form(name="Innocence Project Japan"))
     assert different.status_code == 200
+
+
+async def test_a_member_cannot_rename_itself_after_another(browser, live_server):
+    await make_organization("ipx", name="Innocence Project", short_name="IP")
+    mine = await make_organization("other", name="Other Clinic")
+    await make_account("owner@other.example.org", mine, Role.OWNER)
+    await sign_in(browser, "owner@other.example.org")
+    form = {
+        "name": "Ιnnocence Prоject",
+        "kind": mine.kind.value,
+        "contact_email": mine.contact_email,
+        "country": mine.country,
+        "languages": "en",
+    }
+    refused = await browser.submit("/dashboard", form)
+    assert refused.status_code == 422
+    assert "looks the same" in refused.text
+    assert (await Organization.get(id=mine.id)).name == "Other Clinic"
+    kept = await browser.submit("/dashboard", {**form, "name": "Other Clinic", "city": "Reno"})
+    assert kept.status_code == 303
