@@ -51,7 +51,9 @@ class Throttled(Exception):
 
 
 def client_address(connection: HTTPConnection) -> str:
-    """The peer's address as the server sees it (no proxy headers are trusted)."""
+    """The client's address as the server sees it. `amicus serve` runs uvicorn with proxy
+    headers on, so behind a proxy listed in FORWARDED_ALLOW_IPS (default 127.0.0.1) this is
+    the address the proxy names in X-Forwarded-For; from anyone else no header is believed."""
     return connection.client.host if connection.client else "unknown"
 
 
