@@ -28,6 +28,7 @@ from core import openapi
 from core.background import BackgroundWorker
 from core.database import close_database, database_problem, open_database
 from core.i18n import gettext as _
+from core.security import PasswordWorkBusy
 from core.settings import PROJECT_ROOT, Settings, SettingsError
 from core.templating import render
 from core.urls import Urls
@@ -43,6 +44,7 @@ from core.web import (
     validation_failed,
 )
 from directory.sections import PageSections
+from directory.throttle import Throttled
 from feeds.publish.rendered_cache import FeedCache
 from jobs.search.cache import SearchCaches
 
@@ -65,6 +67,7 @@ ERROR_CODES = {
     415: "unsupported_media_type",
     422: "validation_failed",
     429: "too_many_requests",
+    503: "unavailable",
 }
 
 
@@ -128,6 +131,22 @@ async def handle_validation_error(request: Request, error: Exception) -> Respons
     return error_response(validation_failed(error))
 
 
+async def handle_throttled(request: Request, error: Exception) -> Response:
+    assert isinstance(error, Throttled)
+    message = _("Too many attempts. Wait %(seconds)d seconds and try again.") % {
+        "seconds": error.retry_after_seconds
+    }
+    retry = {"Retry-After": str(error.retry_after_seconds)}
+    return await handle_http_exception(request, HTTPException(429, message, headers=retry))
+
+
+async def handle_password_work_busy(request: Request, error: Exception) -> Response:
+    assert isinstance(error, PasswordWorkBusy)
+    message = _("The site is busy checking passwords. Try again in a moment.")
+    retry = {"Retry-After": str(error.retry_after_seconds)}
+    return await handle_http_exception(request, HTTPException(503, message, headers=retry))
+
+
 async def handle_unexpected_error(request: Request, error: Exception) -> Response:
     logger.exception("Unhandled error on %s %s", request.method, request.url.path)
     message = _("Something went wrong on our side. The error has been logged.")
@@ -176,16 +195,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await close_database()
 
     middleware = [
-        Middleware(SecurityHeadersMiddleware),
+        Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
         Middleware(GZipMiddleware, minimum_size=1024),
         Middleware(
             SessionMiddleware,
             secret_key=settings.secret_key,
             session_cookie="amicus_session",
-            https_only=settings.base_url.startswith("https://"),
+            https_only=settings.served_over_https,
             same_site="lax",
         ),
-        Middleware(LanguageMiddleware),
+        Middleware(LanguageMiddleware, secure_cookie=settings.served_over_https),
     ]
     app = Starlette(
         routes=urls.routes,
@@ -196,6 +215,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             HTTPException: handle_http_exception,
             ApiError: handle_api_error,
             ValidationError: handle_validation_error,
+            Throttled: handle_throttled,
+            PasswordWorkBusy: handle_password_work_busy,
             Exception: handle_unexpected_error,
         },
     )

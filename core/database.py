@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate
 
 # The domain packages that own models, in dependency order (feeds -> jobs -> directory).
@@ -32,9 +33,17 @@ def connection_url(database_url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
+def connection_config(database_url: str) -> dict[str, Any]:
+    """The connection as Tortoise takes it; SQLite uses core.sqlite_backend's transactions."""
+    config = expand_db_url(connection_url(database_url))
+    if config["engine"] == "tortoise.backends.sqlite":
+        config["engine"] = "core.sqlite_backend"
+    return config
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": connection_url(database_url)},
+        "connections": {"default": connection_config(database_url)},
         "apps": {
             label: {
                 "models": [f"{label}.models"],

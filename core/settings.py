@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,10 +16,26 @@ DEFAULT_DATABASE_URL = "sqlite://data/amicus.sqlite3"
 REVIEW_POLICIES = ("none", "untrusted", "all")
 # The aggregator never has more fetches in flight than this, whatever the per-host limit.
 MAX_FETCHES_IN_FLIGHT = 16
+# A production secret signs every session: at least this long and this unpredictable.
+PRODUCTION_SECRET_MIN_LENGTH = 32
+PRODUCTION_SECRET_MIN_BITS = 128
 
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def secret_strength_bits(secret: str) -> float:
+    """An upper estimate of the secret's entropy: its length times the Shannon entropy of
+    its characters. Repeated or few distinct characters score low; a random token of 32
+    bytes in base64 (43 characters) scores about 215 bits."""
+    if not secret:
+        return 0.0
+    counts = Counter(secret)
+    per_character = -sum(
+        (count / len(secret)) * math.log2(count / len(secret)) for count in counts.values()
+    )
+    return per_character * len(secret)
 
 
 def _number(value: str) -> int:
@@ -35,6 +53,8 @@ class Settings:
     secret_key: str = DEVELOPMENT_SECRET_KEY
     env: str = "development"
     allow_private_addresses: bool = False
+    # A reverse proxy in front terminates TLS, so an http:// base URL is still served as https.
+    proxy_terminates_tls: bool = False
     aggregator_enabled: bool = True
     # The aggregator's fetches in flight to any one host (16 in flight overall at most).
     fetch_per_host: int = 4
@@ -63,6 +83,7 @@ class Settings:
             secret_key=get("SECRET_KEY", DEVELOPMENT_SECRET_KEY),
             env=get("ENV", "development"),
             allow_private_addresses=_flag(get("ALLOW_PRIVATE_ADDRESSES", "off")),
+            proxy_terminates_tls=_flag(get("PROXY_TERMINATES_TLS", "off")),
             aggregator_enabled=_flag(get("AGGREGATOR", "on")),
             fetch_per_host=_number(get("FETCH_PER_HOST", str(cls.fetch_per_host))),
             search_cache=_flag(get("SEARCH_CACHE", "on")),
@@ -83,6 +104,11 @@ class Settings:
         return self.env == "production"
 
     @property
+    def served_over_https(self) -> bool:
+        """Browsers reach the site over https: cookies are Secure and HSTS is sent."""
+        return self.base_url.startswith("https://") or self.proxy_terminates_tls
+
+    @property
     def uses_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
 
@@ -95,12 +121,26 @@ class Settings:
             found.append("AMICUS_SECRET_KEY is the development key; set a secret of your own.")
         if len(self.secret_key) < 16:
             found.append("AMICUS_SECRET_KEY must be at least 16 characters long.")
+        elif self.is_production and (
+            len(self.secret_key) < PRODUCTION_SECRET_MIN_LENGTH
+            or secret_strength_bits(self.secret_key) < PRODUCTION_SECRET_MIN_BITS
+        ):
+            found.append(
+                f"AMICUS_SECRET_KEY is too weak for production: use at least "
+                f"{PRODUCTION_SECRET_MIN_LENGTH} random characters, for example the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
+            )
         scheme = urlsplit(self.database_url).scheme
         if scheme not in ("sqlite", "postgres", "postgresql", "asyncpg", "psycopg"):
             found.append(f"AMICUS_DATABASE_URL has an unsupported scheme {scheme!r}.")
         base = urlsplit(self.base_url)
         if base.scheme not in ("http", "https") or not base.netloc:
             found.append("AMICUS_BASE_URL must be an absolute http(s) URL.")
+        elif self.is_production and base.scheme == "http" and not self.proxy_terminates_tls:
+            found.append(
+                "AMICUS_BASE_URL must be an https:// URL in production (sessions would travel "
+                "in clear); if a proxy in front terminates TLS, set AMICUS_PROXY_TERMINATES_TLS=on."
+            )
         if self.review_policy not in REVIEW_POLICIES:
             found.append(f"AMICUS_REVIEW_POLICY must be one of {', '.join(REVIEW_POLICIES)}.")
         if self.job_default_days < 1:

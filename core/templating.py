@@ -45,10 +45,16 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """Render a page. Every page gets the CSRF token, the signed-in account and settings."""
+    """Render a page. Every page gets the CSRF token, the signed-in account and settings.
+
+    A page rendered for a signed-in account shows who they are, and may show a new API token
+    or members' personal data: no cache (browser or shared) may keep it."""
+    account = getattr(request.state, "account", None)
+    if account is not None:
+        headers = {"Cache-Control": "no-store", **(headers or {})}
     page_context = {
         "csrf_token": csrf_token(request),
-        "account": getattr(request.state, "account", None),
+        "account": account,
         "settings": request.app.state.settings,
         "urls": request.app.state.urls,
         "language": i18n.current_language.get(),

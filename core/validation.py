@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from babel import Locale
 from babel.numbers import list_currencies
 
+from core.confusables import strip_invisible
 from core.i18n import gettext as _
 
 # Codes in CLDR's territory list that are not ISO 3166-1 countries.
@@ -167,7 +168,15 @@ class Cleaner:
             self.fail(name, _("Must be at most %(max)d characters.") % {"max": max_length})
         return value
 
-    def choice(self, name: str, enum: type[E], *, required: bool = True) -> E | None:
+    def line(self, name: str, *, max_length: int, required: bool = False) -> str:
+        """One line a person reads as a name or title: text() without invisible characters
+        (see core.confusables.strip_invisible), so what is shown is what is stored."""
+        value = self.data.get(name)
+        if isinstance(value, str):
+            self.data = {**self.data, name: strip_invisible(value)}
+        return self.text(name, max_length=max_length, required=required)
+
+    def choice(self, name: str, enum: type[StrEnum], *, required: bool = True) -> StrEnum | None:
         value = self.text(name, max_length=64, required=required)
         if not value:
             return None

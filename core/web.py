@@ -117,8 +117,9 @@ def query_int(request: Request, name: str, default: int, *, minimum: int, maximu
 class LanguageMiddleware:
     """Chooses the page language from ?lang=, then the lang cookie, then Accept-Language."""
 
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp, secure_cookie: bool = False):
         self.app = app
+        self.cookie_attributes = "; Secure" if secure_cookie else ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -133,7 +134,10 @@ class LanguageMiddleware:
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start" and asked in i18n.LANGUAGES:
-                cookie = f"{LANGUAGE_COOKIE}={language}; Path=/; Max-Age=31536000; SameSite=Lax"
+                cookie = (
+                    f"{LANGUAGE_COOKIE}={language}; Path=/; Max-Age=31536000; SameSite=Lax"
+                    f"{self.cookie_attributes}"
+                )
                 message.setdefault("headers", []).append((b"set-cookie", cookie.encode()))
             await send(message)
 
@@ -157,8 +161,13 @@ class SecurityHeadersMiddleware:
         ),
     ]
 
-    def __init__(self, app: ASGIApp):
+    # Production is served over https only (see Settings.problems), so browsers may be told
+    # never to try plain http for a year.
+    HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+    def __init__(self, app: ASGIApp, hsts: bool = False):
         self.app = app
+        self.headers = [*self.HEADERS, self.HSTS] if hsts else self.HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -169,7 +178,7 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = message.setdefault("headers", [])
                 present = {name.lower() for name, _value in headers}
-                headers.extend(item for item in self.HEADERS if item[0] not in present)
+                headers.extend(item for item in self.headers if item[0] not in present)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

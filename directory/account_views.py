@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -13,12 +14,28 @@ from core.i18n import gettext as _
 from core.templating import render
 from core.validation import ValidationError, strip_control_characters
 from core.web import form_values, read_form
-from directory.accounts import authenticate
-from directory.auth import current_account, end_session, record_sign_in, start_session
+from directory.accounts import authenticate, normalized_email
+from directory.auth import (
+    current_account,
+    record_sign_in,
+    require_account,
+    sign_out_everywhere,
+    start_session,
+)
+from directory.dashboard import NOTICE_KEY
 from directory.forms import EMAIL_MAX, kept_values, profile_form_context
 from directory.invitations import InvitationUnusable, accept_invitation, usable_invitation
-from directory.membership import apply_for_membership
+from directory.mail import send_mail
+from directory.membership import application_for_existing_account, apply_for_membership
 from directory.models import Account
+from directory.passwords import (
+    ResetLinkUnusable,
+    change_password,
+    request_password_reset,
+    reset_password,
+    usable_reset,
+)
+from directory.throttle import Throttled, client_address
 
 
 def safe_next(target: str | None) -> str | None:
@@ -41,16 +58,20 @@ async def apply_page(request: Request) -> Response:
     errors: dict[str, str] = {}
     status_code = 200
     if request.method == "POST":
+        settings = request.app.state.settings
         values = form_values(await read_form(request))
         try:
-            _organization, new_account = await apply_for_membership(
-                values, request.app.state.settings
-            )
+            organization = await apply_for_membership(values, settings, client_address(request))
         except ValidationError as error:
             errors, values, status_code = error.errors, kept_values(values), 422
         else:
-            start_session(request, new_account)
-            return request.app.state.urls.redirect("directory:dashboard")
+            # The same answer whether or not the address already had an account.
+            email = normalized_email(values["email"])
+            response = render(request, "directory/apply_received.html", {"email": email})
+            if organization is None:
+                subject, body = application_for_existing_account(settings, email)
+                response.background = BackgroundTask(send_mail, settings, email, subject, body)
+            return response
     return render(
         request,
         "directory/apply.html",
@@ -71,32 +92,32 @@ async def sign_in_page(request: Request) -> Response:
     email = strip_control_characters(email)[:EMAIL_MAX]
     password = values.get("password") if isinstance(values.get("password"), str) else ""
     context.update(values={"email": email}, next=next_path)
-    result = await authenticate(email, password)
-    if result.retry_after_seconds:
+    try:
+        account = await authenticate(email, password, client_address(request))
+    except Throttled as error:
         context["problem"] = _(
-            "Too many failed attempts for this e-mail address. Wait %(seconds)d seconds "
-            "and try again."
-        ) % {"seconds": result.retry_after_seconds}
+            "Too many sign-in attempts. Wait %(seconds)d seconds and try again."
+        ) % {"seconds": error.retry_after_seconds}
         return render(
             request,
             "directory/sign_in.html",
             context,
             status_code=429,
-            headers={"Retry-After": str(result.retry_after_seconds)},
+            headers={"Retry-After": str(error.retry_after_seconds)},
         )
-    if result.account is None:
+    if account is None:
         context["problem"] = _("The e-mail address or the password is not right.")
         return render(request, "directory/sign_in.html", context, status_code=400)
-    start_session(request, result.account)
-    await record_sign_in(result.account)
+    start_session(request, account)
+    await record_sign_in(account)
     if next_path:
         return RedirectResponse(next_path, status_code=303)
-    return request.app.state.urls.redirect(home_route_for(result.account))
+    return request.app.state.urls.redirect(home_route_for(account))
 
 
 async def sign_out(request: Request) -> Response:
     await read_form(request)
-    end_session(request)
+    await sign_out_everywhere(request)
     return request.app.state.urls.redirect("directory:home")
 
 
@@ -113,7 +134,7 @@ async def invitation_page(request: Request) -> Response:
     if form is not None:
         values = form_values(form)
         try:
-            new_account = await accept_invitation(invitation, values)
+            new_account = await accept_invitation(invitation, values, client_address(request))
         except InvitationUnusable as error:
             raise HTTPException(404, str(error)) from error
         except ValidationError as error:
@@ -126,4 +147,71 @@ async def invitation_page(request: Request) -> Response:
         "directory/invitation.html",
         {"invitation": invitation, "values": values, "errors": errors},
         status_code=status_code,
+    )
+
+
+async def password_change_page(request: Request) -> Response:
+    account = await require_account(request)
+    errors: dict[str, str] = {}
+    status_code = 200
+    if request.method == "POST":
+        values = form_values(await read_form(request))
+        try:
+            await change_password(account, values)
+        except ValidationError as error:
+            errors, status_code = error.errors, 422
+        else:
+            # Every other session has ended; this browser goes on in a new one.
+            start_session(request, account)
+            request.session[NOTICE_KEY] = _(
+                "Your password has been changed, and you were signed out everywhere else."
+            )
+            return request.app.state.urls.redirect(home_route_for(account))
+    return render(
+        request, "directory/password_change.html", {"errors": errors}, status_code=status_code
+    )
+
+
+async def password_reset_request_page(request: Request) -> Response:
+    await current_account(request)
+    context: dict[str, Any] = {"values": {}, "errors": {}, "sent_to": ""}
+    if request.method == "GET":
+        return render(request, "directory/password_reset_request.html", context)
+    values = form_values(await read_form(request))
+    try:
+        send = await request_password_reset(
+            values, request.app.state.settings, client_address(request)
+        )
+    except ValidationError as error:
+        context.update(values=kept_values(values), errors=error.errors)
+        return render(request, "directory/password_reset_request.html", context, status_code=422)
+    context["sent_to"] = normalized_email(values["email"])
+    response = render(request, "directory/password_reset_request.html", context)
+    if send is not None:
+        # After the response, so that its timing does not tell whether an account exists.
+        response.background = BackgroundTask(send)
+    return response
+
+
+async def password_reset_page(request: Request) -> Response:
+    await current_account(request)
+    form = await read_form(request) if request.method == "POST" else None
+    try:
+        reset = await usable_reset(request.path_params["token"])
+    except ResetLinkUnusable as error:
+        raise HTTPException(404, str(error)) from error
+    errors: dict[str, str] = {}
+    status_code = 200
+    if form is not None:
+        try:
+            account = await reset_password(reset, form_values(form))
+        except ResetLinkUnusable as error:
+            raise HTTPException(404, str(error)) from error
+        except ValidationError as error:
+            errors, status_code = error.errors, 422
+        else:
+            start_session(request, account)
+            return request.app.state.urls.redirect(home_route_for(account))
+    return render(
+        request, "directory/password_reset.html", {"errors": errors}, status_code=status_code
     )

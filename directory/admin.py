@@ -11,7 +11,7 @@ from starlette.responses import Response
 from core.i18n import gettext as _
 from core.pagination import paginate
 from core.templating import render
-from core.validation import ValidationError
+from core.validation import LARGEST_ROW_ID, ValidationError
 from core.web import form_values, query_int, read_form
 from directory.auth import require_admin
 from directory.membership import (
@@ -23,6 +23,7 @@ from directory.membership import (
 )
 from directory.models import Account, Organization, OrganizationStatus
 from directory.pages import display_helpers
+from directory.people import ACCOUNT_ACTIONS, set_account_active
 from directory.profile import organization_by_slug
 from directory.search import InvalidQuery, parse_query, text_matches
 
@@ -136,3 +137,22 @@ async def organization_action(request: Request) -> Response:
             request, errors={f"{action}_reason": error.errors["reason"]}, status_code=422
         )
     return request.app.state.urls.redirect("directory:admin_organization", slug=organization.slug)
+
+
+async def account_action(request: Request) -> Response:
+    admin = await require_admin(request)
+    await read_form(request)
+    action = request.path_params["action"]
+    account_id = request.path_params["account_id"]
+    account = None
+    if action in ACCOUNT_ACTIONS and account_id <= LARGEST_ROW_ID:
+        account = await Account.get_or_none(id=account_id).prefetch_related("organization")
+    if account is None or account.organization is None:
+        raise HTTPException(404, _("There is no account or action at this address."))
+    try:
+        await set_account_active(account, action, admin)
+    except TransitionRefused as error:
+        raise HTTPException(409, str(error)) from error
+    return request.app.state.urls.redirect(
+        "directory:admin_organization", slug=account.organization.slug
+    )

@@ -1,4 +1,10 @@
-"""Who is asking: the signed-in account (session cookie) and what it may do."""
+"""Who is asking: the signed-in account (session cookie) and what it may do.
+
+The session cookie is signed, not stored, so on its own it would stay valid until it expires.
+It also carries the account's session generation, compared with the database's on every
+request: ending an account's sessions moves the generation on, and every cookie issued
+before then (on any device, in any process) is refused at once.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,13 @@ from datetime import UTC, datetime
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from tortoise.expressions import F
 
 from core.i18n import gettext as _
 from directory.models import Account, Organization, OrganizationStatus, Role
 
 SESSION_ACCOUNT_KEY = "account_id"
+SESSION_GENERATION_KEY = "generation"
 
 
 async def current_account(request: Request) -> Account | None:
@@ -19,10 +27,16 @@ async def current_account(request: Request) -> Account | None:
         return request.state.account
     account = None
     account_id = request.session.get(SESSION_ACCOUNT_KEY)
-    if isinstance(account_id, int):
-        account = await Account.get_or_none(id=account_id, active=True).prefetch_related(
-            "organization"
-        )
+    generation = request.session.get(SESSION_GENERATION_KEY)
+    if isinstance(account_id, int) and isinstance(generation, int):
+        account = await Account.get_or_none(
+            id=account_id, active=True, session_generation=generation
+        ).prefetch_related("organization")
+    if account is None and account_id is not None:
+        # Ended elsewhere: forget it rather than check it again. The CSRF token stays, so a
+        # form already open (such as sign-in) can still be sent.
+        request.session.pop(SESSION_ACCOUNT_KEY, None)
+        request.session.pop(SESSION_GENERATION_KEY, None)
     request.state.account = account
     return account
 
@@ -31,10 +45,28 @@ def start_session(request: Request, account: Account) -> None:
     # A fresh session on sign-in, so nothing from before it (like a planted CSRF token) survives.
     request.session.clear()
     request.session[SESSION_ACCOUNT_KEY] = account.id
+    request.session[SESSION_GENERATION_KEY] = account.session_generation
     request.state.account = account
 
 
-def end_session(request: Request) -> None:
+async def end_all_sessions(*accounts: Account) -> None:
+    """Every session of these accounts ends, on every device, at their next request."""
+    for account in accounts:
+        await Account.filter(id=account.id).update(session_generation=F("session_generation") + 1)
+        await account.refresh_from_db(fields=["session_generation"])
+
+
+async def end_organization_sessions(organization_id: int) -> None:
+    await Account.filter(organization_id=organization_id).update(
+        session_generation=F("session_generation") + 1
+    )
+
+
+async def sign_out_everywhere(request: Request) -> None:
+    """Ends this account's sessions everywhere, not only the cookie in this browser."""
+    account = await current_account(request)
+    if account is not None:
+        await end_all_sessions(account)
     request.session.clear()
     request.state.account = None
 

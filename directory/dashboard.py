@@ -13,7 +13,7 @@ from core.i18n import gettext as _
 from core.templating import render
 from core.validation import LARGEST_ROW_ID, Cleaner, ValidationError
 from core.web import form_values, read_form
-from directory.auth import can_post_for, require_account
+from directory.auth import require_account
 from directory.forms import kept_values, profile_form_context
 from directory.invitations import invite_editor
 from directory.membership import status_label
@@ -25,8 +25,16 @@ from directory.models import (
     OrganizationStatus,
     Role,
 )
+from directory.people import remove_editor
 from directory.profile import profile_form_values, update_profile
-from directory.tokens import create_token, revoke_token
+from directory.throttle import client_address
+from directory.tokens import (
+    DEFAULT_TOKEN_LIFETIME,
+    TOKEN_LIFETIMES,
+    create_token,
+    revoke_token,
+    token_lifetime_choices,
+)
 
 NOTICE_KEY = "notice"
 # Ids are 32-bit integers; a longer number in a URL names nothing (and must not reach the driver).
@@ -42,17 +50,19 @@ def may_edit_profile(account: Account, organization: Organization) -> bool:
     )
 
 
-def may_manage_tokens(account: Account, organization: Organization) -> bool:
-    """API tokens post jobs, so only members of an active organization hold them."""
-    return can_post_for(account, organization)
-
-
-def may_invite(account: Account, organization: Organization) -> bool:
+def may_manage_editors(account: Account, organization: Organization) -> bool:
+    """Owners of an active organization invite and remove its editors."""
     return (
         account.organization_id == organization.id
         and account.role == Role.OWNER
         and organization.status == OrganizationStatus.ACTIVE
     )
+
+
+def may_manage_tokens(account: Account, organization: Organization) -> bool:
+    """API tokens are credentials that outlive a session, so only owners of an active
+    organization create and revoke them; editors post through the dashboard."""
+    return may_manage_editors(account, organization)
 
 
 async def member_organization(account: Account) -> Organization:
@@ -75,7 +85,7 @@ async def render_dashboard(
     invitations: list[Invitation] = []
     if may_manage_tokens(account, organization):
         tokens = await ApiToken.filter(organization=organization).order_by("-created_at", "-id")
-    if may_invite(account, organization):
+    if may_manage_editors(account, organization):
         invitations = await Invitation.filter(
             organization=organization, accepted_at=None, expires_at__gt=datetime.now(UTC)
         ).order_by("-created_at")
@@ -84,7 +94,7 @@ async def render_dashboard(
         "status_label": status_label(organization.status),
         "may_edit": may_edit_profile(account, organization),
         "may_manage_tokens": may_manage_tokens(account, organization),
-        "may_invite": may_invite(account, organization),
+        "may_manage_editors": may_manage_editors(account, organization),
         "values": values if values is not None else profile_form_values(organization),
         "errors": errors or {},
         "tokens": tokens,
@@ -92,6 +102,9 @@ async def render_dashboard(
         "editors": await Account.filter(organization=organization).order_by("id"),
         "notice": request.session.pop(NOTICE_KEY, ""),
         "token_errors": {},
+        "token_values": {"token_lifetime": DEFAULT_TOKEN_LIFETIME},
+        "token_lifetimes": token_lifetime_choices(),
+        "now": datetime.now(UTC),
         "invitation_errors": {},
         **profile_form_context(),
         **extra,
@@ -132,9 +145,12 @@ async def create_token_view(request: Request) -> Response:
     values = form_values(await read_form(request))
     organization = await member_organization(account)
     if not may_manage_tokens(account, organization):
-        raise HTTPException(403, _("Only members of an active organization can create API tokens."))
+        raise HTTPException(403, _("Only owners of an active organization can create API tokens."))
     cleaner = Cleaner(values)
-    name = cleaner.text("token_name", max_length=100, required=True)
+    name = cleaner.line("token_name", max_length=100, required=True)
+    lifetime_key = cleaner.text("token_lifetime", max_length=10) or DEFAULT_TOKEN_LIFETIME
+    if lifetime_key not in TOKEN_LIFETIMES:
+        cleaner.fail("token_lifetime", _("Choose one of the lifetimes offered."))
     if cleaner.errors:
         return await render_dashboard(
             request,
@@ -144,7 +160,7 @@ async def create_token_view(request: Request) -> Response:
             token_errors=cleaner.errors,
             token_values=kept_values(values),
         )
-    token, secret = await create_token(organization, name, account)
+    token, secret = await create_token(organization, name, account, TOKEN_LIFETIMES[lifetime_key])
     return await render_dashboard(
         request, account, organization, new_token=token, new_secret=secret
     )
@@ -155,7 +171,7 @@ async def revoke_token_view(request: Request) -> Response:
     await read_form(request)
     organization = await member_organization(account)
     if not may_manage_tokens(account, organization):
-        raise HTTPException(403, _("Only members of an active organization can manage API tokens."))
+        raise HTTPException(403, _("Only owners of an active organization can manage API tokens."))
     token_id = request.path_params["token_id"]
     token = None
     if token_id <= LARGEST_ROW_ID:
@@ -173,13 +189,18 @@ async def create_invitation_view(request: Request) -> Response:
     account = await require_account(request)
     values = form_values(await read_form(request))
     organization = await member_organization(account)
-    if not may_invite(account, organization):
+    if not may_manage_editors(account, organization):
         raise HTTPException(
             403, _("Only owners of an active member organization can invite editors.")
         )
     try:
         _invitation, link = await invite_editor(
-            organization, account, values, request.app.state.settings, request.app.state.urls
+            organization,
+            account,
+            values,
+            request.app.state.settings,
+            request.app.state.urls,
+            client_address(request),
         )
     except ValidationError as error:
         return await render_dashboard(
@@ -191,3 +212,26 @@ async def create_invitation_view(request: Request) -> Response:
             invitation_values=kept_values(values),
         )
     return await render_dashboard(request, account, organization, invitation_link=link)
+
+
+async def remove_editor_view(request: Request) -> Response:
+    account = await require_account(request)
+    await read_form(request)
+    organization = await member_organization(account)
+    if not may_manage_editors(account, organization):
+        raise HTTPException(
+            403, _("Only owners of an active member organization can remove editors.")
+        )
+    editor_id = request.path_params["account_id"]
+    editor = None
+    if editor_id <= LARGEST_ROW_ID:
+        editor = await Account.get_or_none(
+            id=editor_id, organization_id=organization.id, role=Role.EDITOR
+        )
+    if editor is None:
+        raise HTTPException(404, _("There is no such editor in your organization."))
+    await remove_editor(organization, editor, account)
+    request.session[NOTICE_KEY] = _("%(name)s is no longer an editor.") % {
+        "name": editor.display_name
+    }
+    return request.app.state.urls.redirect("directory:dashboard")

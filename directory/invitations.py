@@ -13,9 +13,11 @@ from core.security import hash_password, new_secret, sha256_hex
 from core.settings import Settings
 from core.urls import Urls
 from core.validation import Cleaner, ValidationError
+from directory import throttle
 from directory.accounts import check_password, ensure_email_is_free
 from directory.mail import send_mail
 from directory.models import Account, Invitation, Organization, Role
+from directory.throttle import ACCEPT_INVITATION_PER_CLIENT, INVITE_PER_ACCOUNT, INVITE_PER_CLIENT
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -30,12 +32,15 @@ async def invite_editor(
     data: dict[str, Any],
     settings: Settings,
     urls: Urls,
+    client: str,
 ) -> tuple[Invitation, str]:
-    """The invitation and its link; the link is e-mailed when SMTP is configured."""
+    """The invitation and its link; the link is e-mailed when SMTP is configured. Throttled
+    when the owner or the client has sent too many (each one is an e-mail to a stranger)."""
     cleaner = Cleaner(data)
     email = cleaner.email("email", required=True)
     await ensure_email_is_free(cleaner, email)
     cleaner.raise_if_invalid()
+    await throttle.check((INVITE_PER_CLIENT, client), (INVITE_PER_ACCOUNT, str(invited_by.id)))
     token = new_secret(32)
     invitation = await Invitation.create(
         organization=organization,
@@ -77,13 +82,16 @@ async def usable_invitation(token: str) -> Invitation:
     return invitation
 
 
-async def accept_invitation(invitation: Invitation, data: dict[str, Any]) -> Account:
+async def accept_invitation(invitation: Invitation, data: dict[str, Any], client: str) -> Account:
     """Creates the invited account and spends the invitation, both or neither."""
     cleaner = Cleaner(data)
-    display_name = cleaner.text("display_name", max_length=100, required=True)
-    password = check_password(cleaner)
+    display_name = cleaner.line("display_name", max_length=100, required=True)
+    password = check_password(cleaner, personal=(invitation.email, display_name))
     await ensure_email_is_free(cleaner, invitation.email, name="display_name")
     cleaner.raise_if_invalid()
+    await throttle.check((ACCEPT_INVITATION_PER_CLIENT, client))
+    # Hashed before the transaction, which must not hold the write lock that long.
+    password_hash = await hash_password(password)
     try:
         async with in_transaction():
             spent = await Invitation.filter(id=invitation.id, accepted_at=None).update(
@@ -93,7 +101,7 @@ async def accept_invitation(invitation: Invitation, data: dict[str, Any]) -> Acc
                 raise InvitationUnusable(_("This invitation has already been used."))
             return await Account.create(
                 email=invitation.email,
-                password_hash=hash_password(password),
+                password_hash=password_hash,
                 display_name=display_name,
                 organization_id=invitation.organization_id,
                 role=invitation.role,

@@ -17,11 +17,18 @@ from core.i18n import gettext as _
 from core.security import hash_password
 from core.settings import Settings
 from core.validation import Cleaner, ValidationError
-from directory import audit
-from directory.accounts import check_password, ensure_email_is_free
+from directory import audit, throttle
+from directory.accounts import check_password
 from directory.audit import Actor
+from directory.auth import end_organization_sessions
 from directory.models import Account, AuditEvent, Organization, OrganizationStatus, Role
-from directory.profile import available_slug, clean_profile, slug_is_taken
+from directory.profile import (
+    available_slug,
+    clean_profile,
+    refuse_look_alike_names,
+    slug_is_taken,
+)
+from directory.throttle import APPLY_PER_CLIENT, APPLY_PER_EMAIL
 
 REASON_MAX = 2000
 
@@ -66,19 +73,29 @@ async def organization_history(organization: Organization) -> list[AuditEvent]:
 
 
 async def apply_for_membership(
-    data: dict[str, Any], settings: Settings
-) -> tuple[Organization, Account]:
-    """Creates the organization (applied) and its owner account together, or neither."""
+    data: dict[str, Any], settings: Settings, client: str
+) -> Organization | None:
+    """Creates the organization (applied) and its owner account together, or neither.
+
+    None when the e-mail address already has an account: the applicant is answered exactly
+    as for a new application (the password is hashed all the same), so the form does not
+    tell who is a member; application_for_existing_account tells the account's holder.
+    Throttled when the client or the e-mail address has applied too often."""
     cleaner = Cleaner(data)
     profile = clean_profile(cleaner)
     slug = cleaner.slug("slug", required=False)
-    applicant_name = cleaner.text("applicant_name", max_length=100, required=True)
+    applicant_name = cleaner.line("applicant_name", max_length=100, required=True)
     email = cleaner.email("email", required=True)
-    password = check_password(cleaner)
-    await ensure_email_is_free(cleaner, email)
+    password = check_password(cleaner, personal=(email, applicant_name, profile.get("name", "")))
     if slug and await slug_is_taken(slug):
         cleaner.fail("slug", _("Another organization already uses this address."))
+    await refuse_look_alike_names(cleaner, profile)
     cleaner.raise_if_invalid()
+    await throttle.check((APPLY_PER_CLIENT, client), (APPLY_PER_EMAIL, email))
+    # Hashed before the transaction, which must not hold the write lock that long.
+    password_hash = await hash_password(password)
+    if await Account.filter(email=email).exists():
+        return None
     try:
         async with in_transaction():
             organization = await Organization.create(
@@ -89,7 +106,7 @@ async def apply_for_membership(
             )
             account = await Account.create(
                 email=email,
-                password_hash=hash_password(password),
+                password_hash=password_hash,
                 display_name=applicant_name,
                 organization=organization,
                 role=Role.OWNER,
@@ -104,11 +121,32 @@ async def apply_for_membership(
     except IntegrityError as error:
         # Someone took the e-mail or the slug between our checks and our insert.
         if await Account.filter(email=email).exists():
-            taken = {"email": _("An account with this e-mail address already exists.")}
-        else:
-            taken = {"slug": _("Another organization already uses this address.")}
+            return None
+        taken = {"slug": _("Another organization already uses this address.")}
         raise ValidationError(taken) from error
-    return organization, account
+    return organization
+
+
+def application_for_existing_account(settings: Settings, email: str) -> tuple[str, str]:
+    """The e-mail (subject, body) telling an account's holder that their address was used to
+    apply: they may have forgotten they have an account."""
+    # directory.routes imports the views that import this module: read the map when used.
+    from directory.routes import directory_urls
+
+    urls = directory_urls(settings.base_url)
+    subject = _("An application with your e-mail address on Amicus")
+    body = _(
+        "Someone applied for membership of the %(network)s directory with %(email)s, which "
+        "already has an account, so no application was made.\n\nIf it was you, sign in at "
+        "%(sign_in)s or choose a new password at %(reset)s. If not, you can ignore this "
+        "e-mail.\n"
+    ) % {
+        "network": settings.network_name,
+        "email": email,
+        "sign_in": urls.url("directory:sign_in"),
+        "reset": urls.url("directory:password_reset_request"),
+    }
+    return subject, body
 
 
 async def change_status(
@@ -141,6 +179,8 @@ async def change_status(
             to_state=change.to.value,
             reason=reason,
         )
+        if change.to == OrganizationStatus.SUSPENDED:
+            await end_organization_sessions(organization.id)
     await organization.refresh_from_db()
     return organization
 

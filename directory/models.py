@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -119,6 +120,9 @@ class Account(Model):
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_sign_in_at = fields.DatetimeField(null=True)
+    # Every session cookie carries the generation it was started in; moving the number on
+    # (sign-out, a new password, suspension) ends every session of the account at once.
+    session_generation = fields.IntField(default=0)
 
     class Meta:
         table = "account"
@@ -131,17 +135,19 @@ class Account(Model):
         return self.role == Role.ADMIN
 
 
-class SignInThrottle(Model):
-    """Failed sign-ins per e-mail address, kept in the database so every process sees them."""
+class Throttle(Model):
+    """Attempts at one rate-limited action by one subject (an e-mail, a client address) in the
+    current window. Kept in the database so every process and machine counts the same
+    attempts; the key is a SHA-256 so no address or e-mail is stored in clear."""
 
     id = fields.IntField(primary_key=True)
     key = fields.CharField(max_length=64, unique=True)
-    failures = fields.IntField(default=0)
-    blocked_until = fields.DatetimeField(null=True)
-    updated_at = fields.DatetimeField(auto_now=True)
+    hits = fields.IntField(default=0)
+    # Unix time in whole seconds: compared in SQL the same way on SQLite and PostgreSQL.
+    window_ends = fields.BigIntField(db_index=True)
 
     class Meta:
-        table = "sign_in_throttle"
+        table = "throttle"
 
 
 class Invitation(Model):
@@ -163,6 +169,22 @@ class Invitation(Model):
         table = "invitation"
 
 
+class PasswordReset(Model):
+    """A link that sets a new password once, before it expires. Only its hash is kept."""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "directory.Account", related_name="password_resets", on_delete=fields.CASCADE
+    )
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "password_reset"
+
+
 class ApiToken(Model):
     id = fields.IntField(primary_key=True)
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
@@ -172,13 +194,14 @@ class ApiToken(Model):
     # Only a SHA-256 of the secret is kept; the secret itself is shown once, at creation.
     secret_hash = fields.CharField(max_length=64, unique=True)
     prefix = fields.CharField(max_length=16)
-    scopes = fields.CharField(max_length=200, default="jobs:write")
     created_by: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "directory.Account", related_name="api_tokens", null=True, on_delete=fields.SET_NULL
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
+    # None: valid until revoked.
+    expires_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "api_token"
@@ -186,6 +209,9 @@ class ApiToken(Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
 
 class AuditEvent(Model):

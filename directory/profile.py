@@ -7,6 +7,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.support import LazyProxy
 
+from core.confusables import confusable
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext
 from core.i18n import locale as current_locale
@@ -65,14 +66,14 @@ def clean_profile(cleaner: Cleaner) -> dict[str, Any]:
     if len(stored_languages) > LANGUAGES_MAX_STORED:
         cleaner.fail("languages", _("Too many languages."))
     profile = {
-        "name": cleaner.text("name", max_length=200, required=True),
-        "short_name": cleaner.text("short_name", max_length=60),
+        "name": cleaner.line("name", max_length=200, required=True),
+        "short_name": cleaner.line("short_name", max_length=60),
         "kind": cleaner.choice("kind", OrganizationKind),
         "description": cleaner.text("description", max_length=DESCRIPTION_MAX),
         "website": cleaner.url("website"),
         "contact_email": cleaner.email("contact_email", required=True),
-        "city": cleaner.text("city", max_length=100),
-        "region": cleaner.text("region", max_length=100),
+        "city": cleaner.line("city", max_length=100),
+        "region": cleaner.line("region", max_length=100),
         "country": cleaner.country("country"),
         "languages": stored_languages,
         "focus_areas": encode_tag_list(cleaner.tags("focus_areas", FOCUS_AREAS)),
@@ -147,10 +148,42 @@ async def available_slug(name: str) -> str:
     return candidate
 
 
+async def refuse_look_alike_names(
+    cleaner: Cleaner, profile: dict[str, Any], organization: Organization | None = None
+) -> None:
+    """Fails the name or short name when it is confusable (UTS #39) with another
+    organization's name or short name, so that nobody appears as "Ιnnocence Project" (with
+    a Greek capital iota). A name the organization already has is not checked again."""
+    wanted = {
+        field: profile.get(field, "")
+        for field in ("name", "short_name")
+        if profile.get(field)
+        and (organization is None or profile[field] != getattr(organization, field))
+    }
+    if not wanted:
+        return
+    others = Organization.all()
+    if organization is not None:
+        others = others.exclude(id=organization.id)
+    known = [
+        name for pair in await others.values_list("name", "short_name") for name in pair if name
+    ]
+    for field, value in wanted.items():
+        if any(confusable(value, name) for name in known):
+            cleaner.fail(
+                field,
+                _(
+                    "This name looks the same as that of an organization already in the "
+                    "directory. If it is yours, ask the network's administrators."
+                ),
+            )
+
+
 async def update_profile(organization: Organization, data: dict[str, Any]) -> Organization:
     """Saves a member's edit of the profile; a new jobs feed URL needs approval again."""
     cleaner = Cleaner(data)
     profile = clean_profile(cleaner)
+    await refuse_look_alike_names(cleaner, profile, organization)
     cleaner.raise_if_invalid()
     if profile["jobs_feed_url"] != organization.jobs_feed_url:
         organization.jobs_feed_approved = False

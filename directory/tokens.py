@@ -1,8 +1,10 @@
-"""Organization API tokens: created with a secret shown once, stored hashed, revocable."""
+"""Organization API tokens: created with a secret shown once, stored hashed, revocable, and
+optionally expiring. Every request looks the token up again, so a revoked or expired token
+fails at once, in every process."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 
@@ -12,10 +14,30 @@ from core.web import ApiError
 from directory.models import Account, ApiToken, Organization
 
 TOKEN_PREFIX = "amt_"
+# The lifetimes offered when a token is made, by form value; None never expires.
+TOKEN_LIFETIMES: dict[str, timedelta | None] = {
+    "30": timedelta(days=30),
+    "90": timedelta(days=90),
+    "365": timedelta(days=365),
+    "never": None,
+}
+DEFAULT_TOKEN_LIFETIME = "90"
+
+
+def token_lifetime_choices() -> list[tuple[str, str]]:
+    return [
+        ("30", _("30 days")),
+        ("90", _("90 days")),
+        ("365", _("a year")),
+        ("never", _("until revoked")),
+    ]
 
 
 async def create_token(
-    organization: Organization, name: str, created_by: Account | None
+    organization: Organization,
+    name: str,
+    created_by: Account | None,
+    lifetime: timedelta | None = None,
 ) -> tuple[ApiToken, str]:
     """The new token and its secret; the secret is never stored and cannot be shown again."""
     secret = TOKEN_PREFIX + new_secret(32)
@@ -25,6 +47,7 @@ async def create_token(
         secret_hash=sha256_hex(secret),
         prefix=secret[: len(TOKEN_PREFIX) + 6],
         created_by=created_by,
+        expires_at=datetime.now(UTC) + lifetime if lifetime else None,
     )
     return token, secret
 
@@ -50,13 +73,14 @@ async def authenticate_bearer(request: Request) -> ApiToken:
     token = await ApiToken.get_or_none(secret_hash=sha256_hex(secret.strip())).prefetch_related(
         "organization"
     )
-    if token is None or token.is_revoked:
+    now = datetime.now(UTC)
+    if token is None or token.is_revoked or token.is_expired(now):
         raise ApiError(
             401,
             "invalid_token",
-            _("This API token is unknown or has been revoked."),
+            _("This API token is unknown, expired or revoked."),
             headers=challenge,
         )
-    token.last_used_at = datetime.now(UTC)
+    token.last_used_at = now
     await token.save(update_fields=["last_used_at"])
     return token

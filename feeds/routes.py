@@ -15,6 +15,8 @@ from core.i18n import gettext as _
 from core.settings import Settings
 from core.templating import render
 from core.urls import Urls
+from directory import throttle
+from directory.throttle import HUB_PER_CLIENT, Throttled, client_address
 from feeds import openapi
 from feeds.aggregate import admin_api as feed_api
 from feeds.aggregate import admin_pages as feed_admin
@@ -68,10 +70,18 @@ async def websub_hub(request: Request) -> Response:
     values = {key: form.getlist(key) for key in form}
     single = {key: items[0] if len(items) == 1 else items for key, items in values.items()}
     try:
+        await throttle.check((HUB_PER_CLIENT, client_address(request)))
         await store_intent(
             await parse_hub_request(
                 single, settings, request.app.state.urls, request.app.state.feed_cache
             )
+        )
+    except Throttled as error:
+        retry = {"Retry-After": str(error.retry_after_seconds)}
+        return PlainTextResponse(
+            _("Too many requests from this address; try again later."),
+            status_code=429,
+            headers=retry,
         )
     except HubBusy as error:
         retry = {"Retry-After": str(error.retry_after_seconds)}

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from core.i18n import gettext as _
+from core.security import sha256_hex
 from core.urls import Urls
 from core.validation import ValidationError
 from core.web import ApiError, read_json_object
@@ -25,9 +29,12 @@ from jobs.lifecycle import (
     update_job,
 )
 from jobs.lifecycle import utc_now as now
-from jobs.models import UID_MAX_LENGTH, Job
+from jobs.models import UID_MAX_LENGTH, IdempotencyKey, Job
 
 REQUESTABLE_STATUSES = ("draft", "published")
+IDEMPOTENCY_HEADER = "idempotency-key"
+IDEMPOTENCY_KEY_MAX = 200
+IDEMPOTENCY_KEPT = timedelta(days=1)
 API_ACTIONS = {action.value: action for action in (Action.PUBLISH, Action.CLOSE, Action.RENEW)}
 
 
@@ -98,25 +105,79 @@ def _conflict(error: TransitionError) -> ApiError:
     return ApiError(409, "conflict", str(error))
 
 
+def _idempotency_key(request: Request) -> str:
+    """The Idempotency-Key header: "" when absent, 400 when it is not 1-200 visible ASCII."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return ""
+    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX or not all(" " < char < "\x7f" for char in key):
+        raise ApiError(
+            400,
+            "invalid_idempotency_key",
+            _("The Idempotency-Key header must be 1 to 200 visible ASCII characters."),
+        )
+    return key
+
+
+async def _replay(request: Request, token: ApiToken, key: str, request_hash: str) -> Response:
+    """The answer to the request that first used the key, or 422 if it was another request."""
+    earlier = await IdempotencyKey.get(organization_id=token.organization_id, key=key)
+    if earlier.request_hash != request_hash:
+        raise ApiError(
+            422,
+            "idempotency_key_reused",
+            _("This Idempotency-Key was already used for a different request."),
+        )
+    job = await Job.get(id=earlier.job_id)
+    job.organization = token.organization
+    response = _answer(request, job, status_code=201)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
 async def create_job_endpoint(request: Request) -> Response:
     token = await _writer(request)
+    key = _idempotency_key(request)
+    body = await request.body()
     data = await read_json_object(request)
+    request_hash = sha256_hex(body.decode("utf-8", "replace"))
+    if key:
+        # Keys are remembered for a day: long enough for any client's retries.
+        await IdempotencyKey.filter(
+            organization_id=token.organization_id, created_at__lt=now() - IDEMPOTENCY_KEPT
+        ).delete()
+        if await IdempotencyKey.exists(organization_id=token.organization_id, key=key):
+            return await _replay(request, token, key, request_hash)
     _reject_unknown_fields(data, {*INPUT_FIELDS, "status"})
     status = data.pop("status", "published")
     if status not in REQUESTABLE_STATUSES:
         raise ValidationError({"status": _("Must be “draft” or “published”.")})
     values = clean_job(data, today=now().date())
     try:
-        job = await create_job(
-            token.organization,
-            values,
-            Actor.api_token(token),
-            request.app.state.settings,
-            now=now(),
-            publish=status == "published",
-        )
+        # The key is committed with the job, so a job that exists always has its key.
+        async with in_transaction():
+            job = await create_job(
+                token.organization,
+                values,
+                Actor.api_token(token),
+                request.app.state.settings,
+                now=now(),
+                publish=status == "published",
+            )
+            if key:
+                await IdempotencyKey.create(
+                    organization_id=token.organization_id,
+                    key=key,
+                    request_hash=request_hash,
+                    job=job,
+                )
     except TransitionError as error:
         raise _conflict(error) from error
+    except IntegrityError:
+        # The same key arrived twice at once and the other request committed first.
+        if key:
+            return await _replay(request, token, key, request_hash)
+        raise
     job.organization = token.organization
     return _answer(request, job, status_code=201)
 

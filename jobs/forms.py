@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,9 +15,10 @@ TITLE_MAX = 200
 DESCRIPTION_MAX = 50_000
 INSTRUCTIONS_MAX = 5_000
 SALARY_NOTE_MAX = 300
+# A job open for longer is a typo (9999-12-31) or a listing nobody will keep current.
+MAX_CLOSING_AHEAD = timedelta(days=730)
 # The salary columns hold 12 digits, two after the point.
 SALARY_MAX_AMOUNT = Decimal("9999999999.99")
-_WHITESPACE = re.compile(r"\s+")
 
 # The fields a poster sends, by their names in forms and in the API.
 INPUT_FIELDS = (
@@ -53,7 +53,7 @@ def clean_job(
     already has (editing an older posting must not force a new date on it).
     """
     cleaner = Cleaner(data)
-    title = _WHITESPACE.sub(" ", cleaner.text("title", max_length=TITLE_MAX, required=True))
+    title = cleaner.line("title", max_length=TITLE_MAX, required=True)
     description = cleaner.text("description", max_length=DESCRIPTION_MAX, required=True)
     values: dict[str, Any] = {
         "title": title,
@@ -62,8 +62,8 @@ def clean_job(
         "employment_type": cleaner.choice("employment_type", EmploymentType),
         "category": cleaner.choice("category", Category),
         "language": cleaner.language("language"),
-        "city": cleaner.text("city", max_length=100),
-        "region": cleaner.text("region", max_length=100),
+        "city": cleaner.line("city", max_length=100),
+        "region": cleaner.line("region", max_length=100),
         "work_mode": cleaner.choice("work_mode", WorkMode),
         "apply_instructions": cleaner.text("apply_instructions", max_length=INSTRUCTIONS_MAX),
         "valid_through": _closing_date(cleaner, today, kept_closing_date),
@@ -92,7 +92,7 @@ def _salary(cleaner: Cleaner) -> dict[str, Any]:
     maximum = _amount(cleaner, "salary_max")
     currency = cleaner.text("salary_currency", max_length=3).upper()
     unit = cleaner.choice("salary_unit", SalaryUnit, required=False)
-    note = cleaner.text("salary_note", max_length=SALARY_NOTE_MAX)
+    note = cleaner.line("salary_note", max_length=SALARY_NOTE_MAX)
     if currency and currency not in currencies():
         cleaner.fail("salary_currency", _("Enter an ISO 4217 currency code, such as USD or EUR."))
     if minimum is not None and maximum is not None and minimum > maximum:
@@ -159,6 +159,13 @@ def _closing_date(cleaner: Cleaner, today: date, kept: date | None) -> datetime 
         return None
     if closing < today and closing != kept:
         cleaner.fail("closing_date", _("The closing date must not be in the past."))
+        return None
+    if closing > today + MAX_CLOSING_AHEAD and closing != kept:
+        cleaner.fail(
+            "closing_date",
+            _("The closing date must be within two years, by %(latest)s.")
+            % {"latest": (today + MAX_CLOSING_AHEAD).isoformat()},
+        )
         return None
     return closing_datetime(closing)
 

@@ -160,3 +160,24 @@ class JobDataGeneration(Model):
 
     class Meta:
         table = "job_data_generation"
+
+
+class IdempotencyKey(Model):
+    """An Idempotency-Key an organization sent with POST /api/jobs and the job it created,
+    committed with the job: a retry after a lost answer gets that job instead of a second."""
+
+    id = fields.IntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "directory.Organization", related_name="idempotency_keys", on_delete=fields.CASCADE
+    )
+    key = fields.CharField(max_length=200)
+    # SHA-256 of the request body, so that one key reused for another job is refused.
+    request_hash = fields.CharField(max_length=64)
+    job: fields.ForeignKeyRelation[Job] = fields.ForeignKeyField(
+        "jobs.Job", related_name="idempotency_keys", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "idempotency_key"
+        unique_together = (("organization", "key"),)

@@ -117,6 +117,18 @@ PATHS = {
             "description": "status 'published' (default) publishes at once or sends the job "
             "to review, as the network's review policy says; 'draft' keeps it unpublished.",
             "security": _TOKEN,
+            "parameters": [
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "description": "Any 1-200 visible ASCII characters. A retry with the same "
+                    "key and body within a day returns the job made the first time (with "
+                    "'Idempotent-Replayed: true') instead of creating another; the same key "
+                    "with another body is refused with 422.",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                }
+            ],
             "requestBody": _json_body(
                 {
                     "allOf": [
@@ -125,7 +137,11 @@ PATHS = {
                     ]
                 }
             ),
-            "responses": {"201": _job_response("Created"), **_WRITE_ERRORS},
+            "responses": {
+                "201": _job_response("Created"),
+                **_WRITE_ERRORS,
+                **error_responses(400),
+            },
         }
     },
     "/api/jobs/{uid}": {

@@ -32,7 +32,7 @@ async def make_account(
 ) -> Account:
     return await Account.create(
         email=email,
-        password_hash=hash_password(PASSWORD),
+        password_hash=await hash_password(PASSWORD),
         display_name=email.split("@")[0].title(),
         organization=organization,
         role=role,

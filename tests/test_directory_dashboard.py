@@ -130,8 +130,8 @@ async def test_a_new_token_secret_is_shown_once_stored_hashed_and_revocable(
     new_browser, live_server
 ):
     organization = await make_organization("ipx")
-    await make_account("editor@ipx.example.org", organization, Role.EDITOR)
-    browser = await signed_in(new_browser, "editor@ipx.example.org")
+    await make_account("owner@ipx.example.org", organization)
+    browser = await signed_in(new_browser, "owner@ipx.example.org")
     created = await browser.submit(
         "/dashboard/tokens", {"token_name": "website"}, form_page="/dashboard"
     )
@@ -198,16 +198,27 @@ async def test_suspended_members_can_no_longer_edit_or_create_tokens(new_browser
     assert edited.status_code == token.status_code == 403
 
 
-async def test_editors_cannot_invite(new_browser, live_server):
+async def test_editors_cannot_invite_or_hold_api_tokens(new_browser, live_server):
     organization = await make_organization("ipx")
     await make_account("editor@ipx.example.org", organization, Role.EDITOR)
+    token, _secret = await create_token(organization, "ATS", None)
     browser = await signed_in(new_browser, "editor@ipx.example.org")
-    assert 'action="/dashboard/invitations"' not in (await browser.get("/dashboard")).text
+    page = (await browser.get("/dashboard")).text
+    assert 'action="/dashboard/invitations"' not in page
+    assert 'action="/dashboard/tokens"' not in page
     response = await browser.submit(
         "/dashboard/invitations", {"email": "a@b.example.org"}, form_page="/dashboard"
     )
     assert response.status_code == 403
     assert not await Invitation.exists()
+    created = await browser.submit(
+        "/dashboard/tokens", {"token_name": "mine"}, form_page="/dashboard"
+    )
+    revoked = await browser.submit(
+        f"/dashboard/tokens/{token.id}/revoke", {}, form_page="/dashboard"
+    )
+    assert created.status_code == revoked.status_code == 403
+    assert await ApiToken.filter(revoked_at=None).count() == 1
 
 
 async def test_anonymous_visitors_are_sent_to_sign_in(api):

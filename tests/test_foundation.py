@@ -25,7 +25,7 @@ def test_settings_come_from_amicus_environment_variables():
             "AMICUS_DATABASE_URL": "postgres://db/amicus",
             "AMICUS_BASE_URL": "https://jobs.example.org/",
             "AMICUS_ENV": "production",
-            "AMICUS_SECRET_KEY": "x" * 40,
+            "AMICUS_SECRET_KEY": "q3Zt8Kp2Vw6Xn4Lr1Bc9Hd5Fg7Js0MyTa2Ue8Wi",
             "AMICUS_ALLOW_PRIVATE_ADDRESSES": "on",
             "AMICUS_AGGREGATOR": "off",
         }

@@ -19,7 +19,8 @@ async def test_an_application_is_listed_only_once_approved_and_every_step_is_aud
     browser, new_browser, api
 ):
     applied = await browser.submit("/apply", application_form(slug="dpp"))
-    assert applied.status_code == 303
+    assert applied.status_code == 200
+    await sign_in(browser, application_form()["email"])
     assert "dpp" not in await listed_slugs(api)
     assert "Defensoría" not in (await api.get("/directory")).text
     assert (await api.get("/orgs/dpp")).status_code == 404
@@ -45,6 +46,9 @@ async def test_an_application_is_listed_only_once_approved_and_every_step_is_aud
     assert suspended.status_code == 303
     assert "dpp" not in await listed_slugs(api)
     assert (await api.get("/api/organizations/dpp")).status_code == 404
+    # Suspension ends the members' sessions; signing in again shows them why.
+    assert (await browser.get("/dashboard")).status_code == 303
+    await sign_in(browser, application_form()["email"])
     assert "Unpaid dues" in (await browser.get("/dashboard")).text
 
     await admin.submit("/admin/orgs/dpp/reinstate", {}, form_page="/admin/orgs/dpp")
@@ -67,6 +71,7 @@ async def test_a_declined_application_is_never_listed_and_the_applicant_reads_th
     browser, new_browser, api
 ):
     await browser.submit("/apply", application_form(slug="dpp"))
+    await sign_in(browser, application_form()["email"])
     await make_admin()
     admin = new_browser()
     await sign_in(admin, "admin@network.example.org")
