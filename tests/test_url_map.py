@@ -249,7 +249,12 @@ async def test_urls_written_outside_pages_resolve_to_their_routes(live_server, a
     member = await make_organization("inviting-member")
     owner = await make_account("owner@inviting.example.org", member)
     _invitation, link = await invite_editor(
-        member, owner, {"email": "editor@inviting.example.org"}, live_server.settings, urls
+        member,
+        owner,
+        {"email": "editor@inviting.example.org"},
+        live_server.settings,
+        urls,
+        "127.0.0.1",
     )
     name, params = urls.match(link)
     assert name == "directory:invitation"
