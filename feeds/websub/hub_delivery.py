@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from starlette.applications import Starlette
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 
+from core import work_queue
 from core.background import BackgroundWorker, lifetime_task, repeat
 from core.outbound import OutboundError, outbound_client
 from core.settings import Settings
@@ -47,18 +47,7 @@ def signature(secret: str, body: bytes) -> str:
 
 def retry_delay(attempts: int, base_seconds: float = RETRY_BASE_SECONDS) -> timedelta:
     """Exponential backoff: base, 2x base, 4x base ... capped at six hours."""
-    return timedelta(seconds=min(base_seconds * 2 ** (attempts - 1), MAX_RETRY_SECONDS))
-
-
-def _claimable(now: datetime) -> Q:
-    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-
-
-async def _claim(model: type[HubIntent] | type[HubDelivery], item_id: int, now: datetime) -> bool:
-    claimed = await model.filter(_claimable(now), id=item_id).update(
-        claimed_until=now + timedelta(seconds=CLAIM_SECONDS)
-    )
-    return claimed == 1
+    return work_queue.retry_delay(attempts, base_seconds, MAX_RETRY_SECONDS)
 
 
 async def _topic_feed(
@@ -94,8 +83,8 @@ class HubWorker:
         await self.deliver_due(client, now)
 
     async def verify_intents(self, client: httpx.AsyncClient, now: datetime) -> None:
-        for intent in await HubIntent.filter(_claimable(now)).limit(50):
-            if not await _claim(HubIntent, intent.id, now):
+        for intent in await HubIntent.filter(work_queue.claimable(now)).limit(50):
+            if not await work_queue.claim(HubIntent, intent.id, now, CLAIM_SECONDS):
                 continue
             if await intent_is_confirmed(intent, client):
                 await apply_intent(intent, self.settings, self.urls, now, self.feed_cache)
@@ -125,12 +114,12 @@ class HubWorker:
 
     async def deliver_due(self, client: httpx.AsyncClient, now: datetime) -> None:
         due = (
-            await HubDelivery.filter(_claimable(now), next_attempt_at__lte=now)
+            await HubDelivery.filter(work_queue.claimable(now), next_attempt_at__lte=now)
             .select_related("subscription")
             .limit(100)
         )
         for delivery in due:
-            if await _claim(HubDelivery, delivery.id, now):
+            if await work_queue.claim(HubDelivery, delivery.id, now, CLAIM_SECONDS):
                 await self.deliver(delivery, client, now)
 
     async def deliver(self, delivery: HubDelivery, client: httpx.AsyncClient, now: datetime):
