@@ -63,6 +63,13 @@ def job_resource(job: Job, organization: Organization, urls: Urls) -> dict[str, 
             "feed_url": job.source_feed_url,
             "name": job.source_name,
             "origin_url": job.origin_url,
+            "origin_updated_at": timestamp(job.origin_updated_at),
+            "source_feed": {
+                "id": job.source_id,
+                "title": job.source_title,
+                "url": job.source_link,
+                "updated": timestamp(job.source_updated_at),
+            },
         }
     return resource
 

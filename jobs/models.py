@@ -123,6 +123,14 @@ class Job(Model):
     source_feed_url = fields.CharField(max_length=1000, default="", db_index=True)
     source_name = fields.CharField(max_length=200, default="")
     origin_url = fields.CharField(max_length=1000, default="")
+    # The feed the job first appeared in (RFC 4287 4.2.11 <source>), carried along every hop:
+    # its id, title, link and last update as the origin wrote them; and when the origin last
+    # changed the job, which a copy republishes as its own updated date.
+    source_id = fields.CharField(max_length=1000, default="")
+    source_title = fields.CharField(max_length=500, default="")
+    source_link = fields.CharField(max_length=1000, default="")
+    source_updated_at = fields.DatetimeField(null=True)
+    origin_updated_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "job"

@@ -88,6 +88,17 @@ JOB = {
                 "feed_url": {"type": "string"},
                 "name": {"type": "string"},
                 "origin_url": {"type": "string"},
+                "origin_updated_at": _DATE_TIME,
+                "source_feed": {
+                    "type": "object",
+                    "description": "The feed the job first appeared in, as its origin named it",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "title": {"type": "string"},
+                        "url": {"type": "string"},
+                        "updated": _DATE_TIME,
+                    },
+                },
             },
         },
     },

@@ -242,6 +242,33 @@ def job_values(
     }
 
 
+def _past_moment(moment: datetime | None, now: datetime) -> datetime | None:
+    """A date a feed gives, unless it is in the future: then none (the fetch time would
+    change at every poll, and make the job look changed each time)."""
+    return None if _in_future(moment, now) else moment
+
+
+def origin_values(
+    entry: ParsedEntry, feed: ParsedFeed, subscription: FeedSubscription, now: datetime
+) -> dict[str, Any]:
+    """Where a copied job first appeared (RFC 4287 4.2.11): the entry's own <source> when the
+    feed re-publishes it from elsewhere, else the feed itself; and when its origin last
+    changed it."""
+    source = entry.source if entry.source and (entry.source.id or entry.source.link) else None
+    if source is not None:
+        identity, title, link, updated = source.id, source.title, source.link, source.updated
+    else:
+        link = feed.self_url or subscription.url
+        identity, title, updated = feed.id or link, feed.title, feed.updated
+    return {
+        "source_id": _text(identity, 1000),
+        "source_title": _text(title, 500),
+        "source_link": _http_url(link),
+        "source_updated_at": _past_moment(updated, now),
+        "origin_updated_at": _past_moment(entry.updated or entry_date(entry), now),
+    }
+
+
 def source_name(subscription: FeedSubscription, feed: ParsedFeed) -> str:
     return _text(subscription.name or subscription.network or feed.title, 200) or _text(
         urlsplit(subscription.url).netloc, 200
@@ -422,8 +449,17 @@ def _expired(values: dict[str, Any], settings: Settings, now: datetime) -> bool:
     return ends is not None and ends <= now
 
 
+# A feed's own updated date moves whenever any of its entries changes: on its own it is no
+# change to a job (it is written with the job's next real change).
+_FOLLOWS_CHANGES = frozenset({"source_updated_at"})
+
+
 def _changed(job: Job, values: dict[str, Any]) -> bool:
-    return any(getattr(job, name) != value for name, value in values.items())
+    return any(
+        getattr(job, name) != value
+        for name, value in values.items()
+        if name not in _FOLLOWS_CHANGES
+    )
 
 
 @dataclass
@@ -487,6 +523,7 @@ def _prepare(
         return prepared
     values["source_feed_url"] = subscription.url[:1000]
     values["source_name"] = source_name(subscription, feed)
+    values.update(origin_values(entry, feed, subscription, now))
     prepared.job = _new_job(prepared.uid, values, now)
     prepared.description_text = clean_html_text(values["description_html"])
     if subscription.organization_id is None:

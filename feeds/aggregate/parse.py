@@ -244,6 +244,7 @@ def _entry_source(element: Any, url: str) -> EntrySource | None:
         if source.find(f"{{{ATOM}}}title") is not None
         else "",
         link=_join(url, link) if link else "",
+        updated=_xml_moment(source.findtext(f"{{{ATOM}}}updated")),
     )
 
 
@@ -420,8 +421,24 @@ def _json_item(item: dict[str, Any], feed: dict[str, Any], url: str) -> ParsedEn
         language=_json_text(item.get("language")) or _json_text(feed.get("language")),
     )
     entry.job_fields = _mapped_fields(entry, job_fields_from_json, item)
+    entry.source = _json_source(amicus.get("source"), url)
     entry.closed = deleted or _is_closed_status(entry.job_fields.get("status"))
     return entry
+
+
+def _json_source(source: Any, url: str) -> EntrySource | None:
+    """The feed a re-published item first appeared in, as json_feed writes it under _amicus
+    (JSON Feed has no element of its own for it)."""
+    if not isinstance(source, dict):
+        return None
+    link = _json_text(source.get("url"))
+    found = EntrySource(
+        id=_json_text(source.get("id")),
+        title=_json_text(source.get("title")),
+        link=_join(url, link) if link else "",
+        updated=_xml_moment(_json_text(source.get("updated"))),
+    )
+    return found if (found.id or found.link) else None
 
 
 def _json_hub(feed: dict[str, Any]) -> str:
@@ -459,6 +476,8 @@ def parse_json_feed(body: bytes, url: str) -> ParsedFeed:
     )
     amicus = document.get("_amicus")
     parsed.complete = isinstance(amicus, dict) and amicus.get("complete") is True
+    if isinstance(amicus, dict):
+        parsed.updated = _xml_moment(_json_text(amicus.get("updated")))
     items = document.get("items")
     if not isinstance(items, list):
         parsed.problems.append(_("The JSON Feed has no list of items."))

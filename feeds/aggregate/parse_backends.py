@@ -102,7 +102,12 @@ def _source(entry: Any, base: str) -> EntrySource | None:
     link = _link_with_rel(_get(source, "links", []), "self", base) or _absolute(
         base, _text(source, "href") or _text(source, "link")
     )
-    found = EntrySource(id=_text(source, "id"), title=_text(source, "title"), link=link)
+    found = EntrySource(
+        id=_text(source, "id"),
+        title=_text(source, "title"),
+        link=link,
+        updated=_moment(_get(source, "updated_parsed")),
+    )
     return found if (found.id or found.title or found.link) else None
 
 
@@ -147,6 +152,8 @@ def from_result(result: Any, url: str, parser: str, *, trusted_types: bool) -> P
         _entry(entry, url, language, trusted_types) for entry in _get(result, "entries", []) or []
     ]
     parsed = ParsedFeed(
+        id=_text(feed, "id"),
+        updated=_moment(_get(feed, "updated_parsed")),
         title=_plain_title(feed, trusted_types),
         link=_absolute(url, _text(feed, "link")),
         self_url=_link_with_rel(links, "self", url),

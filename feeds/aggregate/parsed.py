@@ -20,6 +20,7 @@ class EntrySource:
     id: str = ""
     title: str = ""
     link: str = ""
+    updated: datetime | None = None
 
 
 @dataclass
@@ -59,6 +60,9 @@ class ParsedEntry:
 
 @dataclass
 class ParsedFeed:
+    # The feed's own id (Atom <id>; RSS and JSON Feed have none) and when it last changed.
+    id: str = ""
+    updated: datetime | None = None
     title: str = ""
     link: str = ""
     self_url: str = ""

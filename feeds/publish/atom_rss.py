@@ -120,15 +120,19 @@ def _job_elements(job: FeedJob, urls: Urls) -> Callable[[etree._Element, str], N
             etree.SubElement(entry, f"{{{DC_NS}}}creator").text = xml_text(job.organization.name)
         if not job.is_imported:
             return
-        feed_url = xml_text(job.source_feed_url)
-        name = xml_text(job.source_name or job.source_feed_url)
+        # The feed the job first appeared in, as its origin described it; a copy imported
+        # before those were kept names the feed it was read from.
+        feed_url = xml_text(job.source_link or job.source_feed_url)
+        name = xml_text(job.source_title or job.source_name or feed_url)
         if format_ == "rss":
             etree.SubElement(entry, "source", url=feed_url).text = name
             return
-        # RFC 4287 4.2.11: a copied entry names the feed it came from.
+        # RFC 4287 4.2.11: a copied entry keeps the metadata of the feed it came from.
         source = etree.SubElement(entry, "source")
-        etree.SubElement(source, "id").text = feed_url
+        etree.SubElement(source, "id").text = xml_text(job.source_id) or feed_url
         etree.SubElement(source, "title").text = name
+        if job.source_updated_at is not None:
+            etree.SubElement(source, "updated").text = rfc3339(job.source_updated_at)
         etree.SubElement(source, "link", rel="self", href=feed_url)
 
     return append
@@ -176,7 +180,7 @@ def _generator(feed: JobFeed, format_: str, publisher: str) -> FeedGenerator:
         if job.description_html:  # an empty <content/> says nothing (RFC 4287 §4.1.3)
             entry.content(xml_text(job.description_html), type="html")
         entry.author({"name": xml_text(job.organization.name)})
-        entry.updated(job.updated_at)
+        entry.updated(job.republished_updated)
         if job.posted_at is not None:
             entry.published(job.posted_at)
     return generator

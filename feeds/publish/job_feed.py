@@ -94,11 +94,22 @@ class FeedJob:
     source_feed_url: str
     source_name: str
     origin_url: str
+    source_id: str
+    source_title: str
+    source_link: str
+    source_updated_at: datetime | None
+    origin_updated_at: datetime | None
     organization: FeedOrganization
 
     @property
     def is_imported(self) -> bool:
         return bool(self.source_feed_url)
+
+    @property
+    def republished_updated(self) -> datetime:
+        """The entry's updated date: a copy keeps its origin's (RFC 4287 4.2.15 says when the
+        entry changed, and the copy did not change it)."""
+        return self.origin_updated_at or self.updated_at
 
     @classmethod
     def of(cls, job: Job) -> FeedJob:
@@ -119,6 +130,8 @@ _DATE_COLUMNS = frozenset(
         "posted_at",
         "created_at",
         "updated_at",
+        "source_updated_at",
+        "origin_updated_at",
         "status_changed_at",
         "organization__updated_at",
     }

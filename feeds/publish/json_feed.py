@@ -29,7 +29,7 @@ def _item(job: FeedJob, urls: Urls) -> dict[str, Any]:
         "url": entry_link(job, urls),
         "title": job.title,
         "content_html": job.description_html,
-        "date_modified": rfc3339(job.updated_at),
+        "date_modified": rfc3339(job.republished_updated),
         "authors": [{"name": job.organization.name}],
     }
     if job.posted_at is not None:
@@ -39,6 +39,14 @@ def _item(job: FeedJob, urls: Urls) -> dict[str, Any]:
     if job.is_imported:
         item["external_url"] = job.source_feed_url
     item.update(json_extensions(job, urls))
+    if job.is_imported:
+        # JSON Feed has no <source>: the same metadata, read back by the aggregator.
+        item["_amicus"]["source"] = {
+            "id": job.source_id or job.source_link or job.source_feed_url,
+            "title": job.source_title or job.source_name,
+            "url": job.source_link or job.source_feed_url,
+            **({"updated": rfc3339(job.source_updated_at)} if job.source_updated_at else {}),
+        }
     return item
 
 
