@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.convertors import Convertor, register_url_convertor
-from starlette.routing import Route
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 from core.background import BackgroundWorker, lifetime_task, repeat
 from core.settings import Settings
@@ -22,21 +22,18 @@ logger = logging.getLogger("amicus.jobs")
 EXPIRY_INTERVAL_SECONDS = 300
 
 
-class JobKeyConvertor(Convertor[str]):
-    """A job's slug or urn:uuid id: never a dot, so /jobs/{key} and the feeds' /jobs/feed.atom
-    are disjoint and the order in which packages list their routes does not matter."""
+class JobPageRoute(Route):
+    """/jobs/{key}, where a key (a job's slug or urn:uuid id) never holds a dot, so this route
+    and the feeds' /jobs/feed.atom are disjoint and the order in which packages list their
+    routes does not matter. (A path convertor would do the same, but Starlette keeps those in
+    a process-wide registry that would have to be written at import.)"""
 
-    regex = "[^/.]+"
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child_scope = super().matches(scope)
+        if match != Match.NONE and "." in child_scope["path_params"]["key"]:
+            return Match.NONE, {}
+        return match, child_scope
 
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-# Starlette reads convertors when a route is built, so this precedes the routes below.
-register_url_convertor("job_key", JobKeyConvertor())
 
 routes = [
     *search_routes.routes,
@@ -70,7 +67,7 @@ routes = [
         methods=["POST"],
         name="jobs:moderate",
     ),
-    Route("/jobs/{key:job_key}", pages.job_page, name="jobs:job"),
+    JobPageRoute("/jobs/{key}", pages.job_page, name="jobs:job"),
 ]
 
 
