@@ -117,7 +117,11 @@ class FeedSubscription(Model):
     last_success_at = fields.DatetimeField(null=True)
     last_status = fields.IntField(null=True)
     consecutive_failures = fields.IntField(default=0)
+    # Why the last fetch or import failed; "" once one succeeds.
     last_error = fields.TextField(default="")
+    # What was wrong in the document parsed last (entries skipped, dates clamped...): kept
+    # until a new parse replaces it, so a 304 or a failed fetch leaves it standing.
+    parse_warnings = fields.TextField(default="")
     items_imported_total = fields.IntField(default=0)
     items_imported_last = fields.IntField(default=0)
     hub_url = fields.CharField(max_length=1000, default="")

@@ -12,7 +12,7 @@ from feeds.aggregate.passes import run_pass
 from feeds.models import FeedSubscription
 from jobs.models import Job, JobStatus
 from tests.helpers_federation import ServedFeed, atom_entry, atom_feed, make_due, subscribe
-from tests.helpers_hostile_servers import raw_server
+from tests.helpers_hostile_servers import raw_server, replying
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 FUTURE_WARNING = "dated in the future"
@@ -78,7 +78,7 @@ async def test_a_job_dated_in_the_future_is_dated_when_first_fetched(live_server
             "Slightly ahead": NOW + CLOCK_SKEW / 2,
         }
         subscription = await FeedSubscription.get(id=subscription.id)
-        assert FUTURE_WARNING in subscription.last_error
+        assert FUTURE_WARNING in subscription.parse_warnings
 
         # Fetched again later, still in the future: it keeps its first date, not a new "now".
         served.body = served.body.replace(b"Pinned", b"Pinned again")
@@ -110,15 +110,27 @@ async def test_an_unchanged_feed_keeps_the_warnings_of_its_last_parse(live_serve
     async with raw_server({"/w.atom": served}) as server:
         subscription = await subscribe(f"{server.url}/w.atom")
         await run_pass(live_server.settings, now=NOW)
-        first = (await FeedSubscription.get(id=subscription.id)).last_error
+        first = (await FeedSubscription.get(id=subscription.id)).parse_warnings
         assert "without a title" in first
         await make_due(subscription)
         again = await run_pass(live_server.settings, now=NOW + timedelta(hours=1))
         assert again.not_modified == 1
-        assert (await FeedSubscription.get(id=subscription.id)).last_error == first
+        assert (await FeedSubscription.get(id=subscription.id)).parse_warnings == first
+
+        # A failed fetch is recorded beside them, and once over leaves them standing.
+        server.routes["/w.atom"] = replying(500)
+        await make_due(subscription)
+        await run_pass(live_server.settings, now=NOW + timedelta(hours=2))
+        failed = await FeedSubscription.get(id=subscription.id)
+        assert "500" in failed.last_error and failed.parse_warnings == first
+        server.routes["/w.atom"] = served
+        await make_due(subscription)
+        await run_pass(live_server.settings, now=NOW + timedelta(hours=3))
+        recovered = await FeedSubscription.get(id=subscription.id)
+        assert (recovered.last_error, recovered.parse_warnings) == ("", first)
 
         # A new parse replaces them.
         served.body = atom_feed(atom_entry("tag:w,1", "Attorney", link="https://w.example/1"))
         await make_due(subscription)
-        await run_pass(live_server.settings, now=NOW + timedelta(hours=2))
-    assert (await FeedSubscription.get(id=subscription.id)).last_error == ""
+        await run_pass(live_server.settings, now=NOW + timedelta(hours=4))
+    assert (await FeedSubscription.get(id=subscription.id)).parse_warnings == ""

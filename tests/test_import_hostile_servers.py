@@ -129,4 +129,4 @@ async def test_invalid_utf8_is_imported_as_far_as_it_reads_and_the_problem_recor
         summary = await run_pass(live_server.settings)
     subscription = await FeedSubscription.get(id=subscription.id)
     assert summary.errors == 0
-    assert "not valid UTF-8" in subscription.last_error
+    assert "not valid UTF-8" in subscription.parse_warnings

@@ -42,6 +42,7 @@ def subscription_json(subscription: FeedSubscription) -> dict[str, Any]:
         "items_imported_total": subscription.items_imported_total,
         "consecutive_failures": subscription.consecutive_failures,
         "last_error": subscription.last_error,
+        "parse_warnings": subscription.parse_warnings,
         "next_poll_at": _moment(subscription.next_poll_at),
         "hub_url": subscription.hub_url,
     }
@@ -174,6 +175,7 @@ OPENAPI = {
                 "items_imported_total": {"type": "integer"},
                 "consecutive_failures": {"type": "integer"},
                 "last_error": {"type": "string"},
+                "parse_warnings": {"type": "string"},
                 "next_poll_at": {"type": ["string", "null"], "format": "date-time"},
             },
         }

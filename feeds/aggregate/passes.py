@@ -208,10 +208,9 @@ async def process(
             body_hash=result.body_hash,
             hub_url=subscription.hub_url,
         )
+        changes["last_error"] = ""  # the failure recorded last, if any, is over
         if summary is not None:
-            changes["last_error"] = plain_words(summary.problems)[:2000]
-        elif subscription.consecutive_failures:
-            changes["last_error"] = ""  # the failure recorded last is over
+            changes["parse_warnings"] = plain_words(summary.problems)[:2000]
         # Else unchanged since its last parse: the warnings recorded then still hold.
     if summary is not None:
         totals.imported += summary.imported
