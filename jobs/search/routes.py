@@ -228,8 +228,8 @@ SEARCH_PARAMETERS = [
     ),
     _parameter(
         "closing_after",
-        "Still open after this day (YYYY-MM-DD)",
-        {"type": "string", "format": "date"},
+        "Still open after this day (YYYY-MM-DD); empty, as a search form sends it, is no limit",
+        {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]},
     ),
     _parameter("salary_given", "Only jobs with (or without) a salary", {"type": "boolean"}),
     _parameter(
