@@ -1,4 +1,5 @@
-"""The `amicus` command: serve, migrate, demo, create-admin, check, fetch, peers."""
+"""The `amicus` command: serve, migrate, demo, create-admin, check, fetch, peers, backup,
+restore."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
-from core.database import apply_migrations, close_database, database_problem, open_database
+from core.database import (
+    SchemaTooNew,
+    apply_migrations,
+    close_database,
+    database_problem,
+    open_database,
+)
 from core.settings import Settings
 
 
@@ -192,6 +200,35 @@ def command_peers_list(args: argparse.Namespace) -> int:
     return asyncio.run(_with_database(settings, show))
 
 
+def command_backup(args: argparse.Namespace) -> int:
+    from operations.backup import OperationError, backup
+
+    settings = _settings_or_exit()
+    try:
+        asyncio.run(backup(settings.database_url, args.file))
+    except OperationError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"Backup written to {args.file}.")
+    return 0
+
+
+def command_restore(args: argparse.Namespace) -> int:
+    from operations.backup import OperationError, restore
+
+    settings = _settings_or_exit()
+    try:
+        problems = asyncio.run(restore(settings.database_url, args.file))
+    except OperationError as error:
+        print(error, file=sys.stderr)
+        return 1
+    if problems:
+        print("Restored, but the check found problems:", *problems, sep="\n- ", file=sys.stderr)
+        return 1
+    print(f"Restored {args.file}; the integrity check passed. Start with `amicus serve`.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amicus", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -232,6 +269,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fetch.set_defaults(handler=command_fetch)
 
+    backup = commands.add_parser("backup", help="write a consistent backup while the site runs")
+    backup.add_argument("file", type=Path)
+    backup.set_defaults(handler=command_backup)
+    restore = commands.add_parser("restore", help="restore a backup into an empty database")
+    restore.add_argument("file", type=Path)
+    restore.set_defaults(handler=command_restore)
+
     peers = commands.add_parser("peers", help="feed subscriptions (sister networks, members)")
     peer_commands = peers.add_subparsers(dest="peers_command", required=True)
     add = peer_commands.add_parser("add", help="subscribe to a feed, or to a page linking one")
@@ -248,7 +292,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except SchemaTooNew as error:
+        print(f"Amicus refuses to start: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
