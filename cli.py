@@ -1,5 +1,5 @@
 """The `amicus` command: serve, migrate, demo, create-admin, check, fetch, peers, backup,
-restore."""
+restore, export, import."""
 
 from __future__ import annotations
 
@@ -229,6 +229,48 @@ def command_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_export(args: argparse.Namespace) -> int:
+    from operations.backup import OperationError
+    from operations.transfer import export
+
+    settings = _settings_or_exit()
+
+    async def write() -> int:
+        if args.file == "-":
+            count = await export(sys.stdout, with_password_hashes=args.with_password_hashes)
+        else:
+            with open(args.file, "w", encoding="utf-8") as out:  # noqa: ASYNC230 (one writer)
+                count = await export(out, with_password_hashes=args.with_password_hashes)
+        print(f"Exported {count} rows.", file=sys.stderr)
+        return 0
+
+    try:
+        return asyncio.run(_with_database(settings, write))
+    except OperationError as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
+def command_import(args: argparse.Namespace) -> int:
+    from operations.backup import OperationError
+    from operations.transfer import import_
+
+    settings = _settings_or_exit()
+    asyncio.run(apply_migrations(settings.database_url))
+
+    async def read() -> int:
+        with open(args.file, encoding="utf-8") as lines:  # noqa: ASYNC230 (streamed by line)
+            count = await import_(lines)
+        print(f"Imported {count} rows.")
+        return 0
+
+    try:
+        return asyncio.run(_with_database(settings, read))
+    except OperationError as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amicus", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -275,6 +317,18 @@ def build_parser() -> argparse.ArgumentParser:
     restore = commands.add_parser("restore", help="restore a backup into an empty database")
     restore.add_argument("file", type=Path)
     restore.set_defaults(handler=command_restore)
+
+    export = commands.add_parser("export", help="write every row as versioned JSON Lines")
+    export.add_argument("file", nargs="?", default="-", help="default: standard output")
+    export.add_argument(
+        "--with-password-hashes",
+        action="store_true",
+        help="keep account password hashes (left out by default)",
+    )
+    export.set_defaults(handler=command_export)
+    load = commands.add_parser("import", help="load an export into an empty database")
+    load.add_argument("file")
+    load.set_defaults(handler=command_import)
 
     peers = commands.add_parser("peers", help="feed subscriptions (sister networks, members)")
     peer_commands = peers.add_subparsers(dest="peers_command", required=True)
