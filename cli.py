@@ -58,6 +58,9 @@ def command_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         proxy_headers=True,
+        # The app logs each request as a JSON line naming the route; uvicorn's access log
+        # would add the full path, which can carry invitation and reset tokens.
+        access_log=False,
     )
     return 0
 
