@@ -29,6 +29,7 @@ from core.background import BackgroundWorker
 from core.database import close_database, database_problem, open_database, schema_state
 from core.i18n import gettext as _
 from core.logs import RequestLogMiddleware, configure_logging
+from core.metrics import Metrics, metrics_endpoint
 from core.security import PasswordWorkBusy
 from core.settings import PROJECT_ROOT, Settings, SettingsError
 from core.templating import render
@@ -184,6 +185,7 @@ def site_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, name="healthz"),
         Route("/readyz", readyz, name="readyz"),
+        Route("/metrics", metrics_endpoint, name="metrics"),
         Route("/api/openapi.json", openapi_document, name="openapi"),
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "core" / "static"), name="static"),
     ]
@@ -220,8 +222,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await close_database()
 
     configure_logging()
+    metrics = Metrics()
     middleware = [
-        Middleware(RequestLogMiddleware, routes=urls.routes),
+        Middleware(RequestLogMiddleware, routes=urls.routes, observe=metrics.observe),
         Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
         Middleware(GZipMiddleware, minimum_size=1024),
         Middleware(
@@ -248,6 +251,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         },
     )
     app.state.settings = settings
+    app.state.metrics = metrics
     app.state.urls = urls
     app.state.search_caches = SearchCaches()
     app.state.feed_cache = FeedCache()

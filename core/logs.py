@@ -14,7 +14,7 @@ import re
 import secrets
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from starlette.routing import BaseRoute, Mount, Route
@@ -89,8 +89,14 @@ class RequestLogMiddleware:
     """Gives each request an id (the client's X-Request-Id when well formed, else a new one),
     sends it back, and logs one line when the response has started."""
 
-    def __init__(self, app: ASGIApp, routes: Iterable[BaseRoute]):
+    def __init__(
+        self,
+        app: ASGIApp,
+        routes: Iterable[BaseRoute],
+        observe: Callable[[str, str, int, float], None] | None = None,
+    ):
         self.app = app
+        self.observe = observe
         self.names = route_names(routes)
         self.logger = logging.getLogger(REQUEST_LOGGER)
 
@@ -126,3 +132,5 @@ class RequestLogMiddleware:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             }
             self.logger.info("request", extra={"fields": fields})
+            if self.observe is not None:
+                self.observe(scope["method"], route, status, fields["duration_ms"] / 1000)

@@ -77,3 +77,42 @@ async def test_readyz_is_ready_on_a_migrated_database_and_not_on_a_newer_one(api
     refused = await api.get("/readyz")
     assert refused.status_code == 503
     assert refused.json()["unknown"] == ["jobs.0099_from_a_newer_release"]
+
+
+async def test_metrics_parse_and_count_requests_per_route(database_url, server_socket):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from tests.conftest import server_settings, start_server, stop_server
+
+    settings = server_settings(database_url, server_socket).with_changes(metrics="127.0.0.1")
+    server, task = await start_server(settings, server_socket)
+    try:
+        async with httpx.AsyncClient(base_url=settings.base_url) as client:
+
+            async def healthz_count() -> float:
+                answer = await client.get("/metrics")
+                assert answer.status_code == 200
+                families = {f.name: f for f in text_string_to_metric_families(answer.text)}
+                assert "amicus_hub_delivery_queue" in families
+                assert "amicus_aggregator_lag_seconds" in families
+                return sum(
+                    sample.value
+                    for sample in families["amicus_requests"].samples
+                    if sample.name == "amicus_requests_total"
+                    and sample.labels["route"] == "healthz"
+                )
+
+            before = await healthz_count()
+            for _ in range(3):
+                await client.get("/healthz")
+            assert await healthz_count() == before + 3
+    finally:
+        await stop_server(server, task)
+
+
+async def test_metrics_are_off_by_default_and_refused_to_other_addresses(
+    api: httpx.AsyncClient, live_server
+):
+    assert (await api.get("/metrics")).status_code == 404
+    live_server.app.state.settings = live_server.settings.with_changes(metrics="10.0.0.0/8")
+    assert (await api.get("/metrics")).status_code == 403
