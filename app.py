@@ -26,8 +26,10 @@ import feeds.routes
 import jobs.routes
 from core import openapi
 from core.background import BackgroundWorker
-from core.database import close_database, database_problem, open_database
+from core.database import close_database, database_problem, open_database, schema_state
 from core.i18n import gettext as _
+from core.logs import RequestLogMiddleware, configure_logging
+from core.metrics import Metrics, metrics_endpoint
 from core.security import PasswordWorkBusy
 from core.settings import PROJECT_ROOT, Settings, SettingsError
 from core.templating import render
@@ -78,10 +80,22 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok", "version": VERSION})
 
 
+async def readyz(request: Request) -> JSONResponse:
+    """Ready for traffic: the database answers and its schema is the one this code expects."""
+    problem = await database_problem()
+    if problem:
+        return JSONResponse({"status": "error", "database": problem}, status_code=503)
+    state = await schema_state()
+    if state.pending or state.unknown:
+        body = {"status": "error", "pending": state.pending, "unknown": state.unknown}
+        return JSONResponse(body, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok", "migrations": "ok"})
+
+
 async def openapi_document(request: Request) -> JSONResponse:
     settings: Settings = request.app.state.settings
     parts = [getattr(module, "OPENAPI", {}) for module in DOMAIN_MODULES]
-    parts.append({"paths": {"/healthz": HEALTHZ_OPENAPI}})
+    parts.append({"paths": {"/healthz": HEALTHZ_OPENAPI, "/readyz": READYZ_OPENAPI}})
     return JSONResponse(openapi.build_document(settings.base_url, VERSION, parts))
 
 
@@ -91,6 +105,17 @@ HEALTHZ_OPENAPI = {
         "responses": {
             "200": {"description": "The database answers"},
             "503": {"description": "It does not"},
+        },
+    }
+}
+
+
+READYZ_OPENAPI = {
+    "get": {
+        "summary": "Readiness: the database answers and its migrations are the expected ones",
+        "responses": {
+            "200": {"description": "Ready"},
+            "503": {"description": "Not ready, and why"},
         },
     }
 }
@@ -159,6 +184,8 @@ def site_routes() -> list[BaseRoute]:
     """Every route of the site: the application's own, then each domain package's."""
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, name="healthz"),
+        Route("/readyz", readyz, name="readyz"),
+        Route("/metrics", metrics_endpoint, name="metrics"),
         Route("/api/openapi.json", openapi_document, name="openapi"),
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "core" / "static"), name="static"),
     ]
@@ -194,7 +221,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await close_database()
 
+    configure_logging()
+    metrics = Metrics()
     middleware = [
+        Middleware(RequestLogMiddleware, routes=urls.routes, observe=metrics.observe),
         Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
         Middleware(GZipMiddleware, minimum_size=1024),
         Middleware(
@@ -221,6 +251,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         },
     )
     app.state.settings = settings
+    app.state.metrics = metrics
     app.state.urls = urls
     app.state.search_caches = SearchCaches()
     app.state.feed_cache = FeedCache()

@@ -1,4 +1,5 @@
-"""The `amicus` command: serve, migrate, demo, create-admin, check, fetch, peers."""
+"""The `amicus` command: serve, migrate, demo, create-admin, check, fetch, peers, backup,
+restore, export, import."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
-from core.database import apply_migrations, close_database, database_problem, open_database
+from core.database import (
+    SchemaTooNew,
+    apply_migrations,
+    close_database,
+    database_problem,
+    open_database,
+)
 from core.settings import Settings
 
 
@@ -50,6 +58,9 @@ def command_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         proxy_headers=True,
+        # The app logs each request as a JSON line naming the route; uvicorn's access log
+        # would add the full path, which can carry invitation and reset tokens.
+        access_log=False,
     )
     return 0
 
@@ -192,6 +203,77 @@ def command_peers_list(args: argparse.Namespace) -> int:
     return asyncio.run(_with_database(settings, show))
 
 
+def command_backup(args: argparse.Namespace) -> int:
+    from operations.backup import OperationError, backup
+
+    settings = _settings_or_exit()
+    try:
+        asyncio.run(backup(settings.database_url, args.file))
+    except OperationError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"Backup written to {args.file}.")
+    return 0
+
+
+def command_restore(args: argparse.Namespace) -> int:
+    from operations.backup import OperationError, restore
+
+    settings = _settings_or_exit()
+    try:
+        problems = asyncio.run(restore(settings.database_url, args.file))
+    except OperationError as error:
+        print(error, file=sys.stderr)
+        return 1
+    if problems:
+        print("Restored, but the check found problems:", *problems, sep="\n- ", file=sys.stderr)
+        return 1
+    print(f"Restored {args.file}; the integrity check passed. Start with `amicus serve`.")
+    return 0
+
+
+def command_export(args: argparse.Namespace) -> int:
+    from operations.backup import OperationError
+    from operations.transfer import export
+
+    settings = _settings_or_exit()
+
+    async def write() -> int:
+        if args.file == "-":
+            count = await export(sys.stdout, with_password_hashes=args.with_password_hashes)
+        else:
+            with open(args.file, "w", encoding="utf-8") as out:  # noqa: ASYNC230 (one writer)
+                count = await export(out, with_password_hashes=args.with_password_hashes)
+        print(f"Exported {count} rows.", file=sys.stderr)
+        return 0
+
+    try:
+        return asyncio.run(_with_database(settings, write))
+    except OperationError as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
+def command_import(args: argparse.Namespace) -> int:
+    from operations.backup import OperationError
+    from operations.transfer import import_
+
+    settings = _settings_or_exit()
+    asyncio.run(apply_migrations(settings.database_url))
+
+    async def read() -> int:
+        with open(args.file, encoding="utf-8") as lines:  # noqa: ASYNC230 (streamed by line)
+            count = await import_(lines)
+        print(f"Imported {count} rows.")
+        return 0
+
+    try:
+        return asyncio.run(_with_database(settings, read))
+    except OperationError as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amicus", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -232,6 +314,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fetch.set_defaults(handler=command_fetch)
 
+    backup = commands.add_parser("backup", help="write a consistent backup while the site runs")
+    backup.add_argument("file", type=Path)
+    backup.set_defaults(handler=command_backup)
+    restore = commands.add_parser("restore", help="restore a backup into an empty database")
+    restore.add_argument("file", type=Path)
+    restore.set_defaults(handler=command_restore)
+
+    export = commands.add_parser("export", help="write every row as versioned JSON Lines")
+    export.add_argument("file", nargs="?", default="-", help="default: standard output")
+    export.add_argument(
+        "--with-password-hashes",
+        action="store_true",
+        help="keep account password hashes (left out by default)",
+    )
+    export.set_defaults(handler=command_export)
+    load = commands.add_parser("import", help="load an export into an empty database")
+    load.add_argument("file")
+    load.set_defaults(handler=command_import)
+
     peers = commands.add_parser("peers", help="feed subscriptions (sister networks, members)")
     peer_commands = peers.add_subparsers(dest="peers_command", required=True)
     add = peer_commands.add_parser("add", help="subscribe to a feed, or to a page linking one")
@@ -248,7 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except SchemaTooNew as error:
+        print(f"Amicus refuses to start: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate
+from tortoise.migrations.loader import MigrationLoader
+from tortoise.migrations.recorder import MigrationRecorder
 
 # The domain packages that own models, in dependency order (feeds -> jobs -> directory).
 MODEL_APPS = ("directory", "jobs", "feeds")
@@ -57,8 +60,53 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
+class SchemaTooNew(RuntimeError):
+    """The database has migrations this version of Amicus does not know: a newer release
+    migrated it, and running this one against it could corrupt data."""
+
+    def __init__(self, unknown: list[str]):
+        self.unknown = unknown
+        super().__init__(
+            "The database was migrated by a newer version of Amicus (migrations unknown to "
+            f"this version: {', '.join(unknown)}). Run the newer version, or restore a backup "
+            "taken before the upgrade (see docs/production.md, Upgrades)."
+        )
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """How the database's applied migrations compare with the ones this code has."""
+
+    pending: list[str]
+    unknown: list[str]
+
+
+async def schema_state() -> SchemaState:
+    """Compare the open default connection's migration records with the migrations on disk."""
+    apps = tortoise_config("sqlite://:memory:")["apps"]
+    recorder = MigrationRecorder(connections.get("default"))
+    loader = MigrationLoader(apps, recorder)
+    loader.load_disk()
+    known = {f"{key.app_label}.{key.name}" for key in loader.disk_migrations}
+    applied = {f"{key.app_label}.{key.name}" for key in await recorder.applied_migrations()}
+    return SchemaState(pending=sorted(known - applied), unknown=sorted(applied - known))
+
+
+async def refuse_newer_schema(database_url: str) -> None:
+    """Raise SchemaTooNew when the database has migrations this code does not know."""
+    await Tortoise.init(config=tortoise_config(database_url))
+    try:
+        unknown = (await schema_state()).unknown
+    finally:
+        await Tortoise.close_connections()
+    if unknown:
+        raise SchemaTooNew(unknown)
+
+
 async def apply_migrations(database_url: str) -> None:
-    """Bring the schema up to date; safe to run on every start."""
+    """Bring the schema up to date; safe to run on every start. A database migrated by a
+    newer version is refused (SchemaTooNew) before anything is changed."""
+    await refuse_newer_schema(database_url)
     await migrate(config=tortoise_config(database_url))
     await Tortoise.close_connections()
 

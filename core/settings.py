@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from core.metrics import metrics_readers
+
 DEVELOPMENT_SECRET_KEY = "amicus-development-key-do-not-use-in-production"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite://data/amicus.sqlite3"
@@ -68,6 +70,8 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     smtp_url: str = ""
     mail_from: str = "amicus@localhost"
+    # Who may read /metrics: off, on, or a comma-separated list of addresses/networks.
+    metrics: str = "off"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -94,6 +98,7 @@ class Settings:
             max_body_bytes=_number(get("MAX_BODY_BYTES", str(cls.max_body_bytes))),
             smtp_url=get("SMTP_URL", ""),
             mail_from=get("MAIL_FROM", cls.mail_from),
+            metrics=get("METRICS", cls.metrics),
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -152,6 +157,13 @@ class Settings:
         if not 1 <= self.fetch_per_host <= MAX_FETCHES_IN_FLIGHT:
             found.append(
                 f"AMICUS_FETCH_PER_HOST must be a whole number from 1 to {MAX_FETCHES_IN_FLIGHT}."
+            )
+        try:
+            metrics_readers(self.metrics)
+        except ValueError:
+            found.append(
+                "AMICUS_METRICS must be off, on, or a comma-separated list of addresses "
+                "or networks (e.g. 127.0.0.1,10.0.0.0/8)."
             )
         return found
 

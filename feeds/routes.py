@@ -22,6 +22,7 @@ from feeds.aggregate import admin_api as feed_api
 from feeds.aggregate import admin_pages as feed_admin
 from feeds.aggregate.events import FeedEvents
 from feeds.aggregate.passes import aggregator_worker
+from feeds.metrics import add_gauges
 from feeds.publish.catalog import FEED_ROUTES, FeedNotFound, FeedParameterError, resolve
 from feeds.publish.rendered_cache import feed_response, rendered_feed
 from feeds.schema_fields import AMICUS_NS, HISTORY_NS, SCHEMA_NS, TOMBSTONES_NS
@@ -168,6 +169,7 @@ FEED_EVENTS = FeedEvents(
 
 def set_up(app: Starlette) -> None:
     app.state.feed_events = FEED_EVENTS
+    add_gauges(app.state.metrics)
 
 
 def background_workers(settings: Settings, urls: Urls) -> list[BackgroundWorker]:

@@ -108,6 +108,11 @@ def server_socket() -> Iterator[socket.socket]:
 
 @pytest.fixture
 def settings(database_url: str, server_socket: socket.socket) -> Settings:
+    return server_settings(database_url, server_socket)
+
+
+def server_settings(database_url: str, server_socket: socket.socket) -> Settings:
+    """The settings of a test server on this socket and database."""
     port = server_socket.getsockname()[1]
     return Settings(
         database_url=database_url,

@@ -14,12 +14,14 @@ from core.settings import PROJECT_ROOT
 
 # package -> the application packages it must never import.
 FORBIDDEN = {
-    "core": ("directory", "jobs", "feeds", "app", "cli"),
-    "directory": ("jobs", "feeds", "app", "cli"),
-    "jobs": ("feeds", "app", "cli"),
-    "feeds/publish": ("feeds.aggregate", "feeds.websub", "app", "cli"),
-    "feeds/aggregate": ("feeds.publish", "feeds.websub", "app", "cli"),
-    "feeds/websub": ("app", "cli"),
+    "core": ("directory", "jobs", "feeds", "operations", "app", "cli"),
+    "directory": ("jobs", "feeds", "operations", "app", "cli"),
+    "jobs": ("feeds", "operations", "app", "cli"),
+    "feeds/publish": ("feeds.aggregate", "feeds.websub", "operations", "app", "cli"),
+    "feeds/aggregate": ("feeds.publish", "feeds.websub", "operations", "app", "cli"),
+    "feeds/websub": ("operations", "app", "cli"),
+    # Running an instance (backups, export) may use every domain package.
+    "operations": ("app", "cli"),
 }
 
 
