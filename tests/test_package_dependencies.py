@@ -20,6 +20,7 @@ FORBIDDEN = {
     "feeds/publish": ("feeds.aggregate", "feeds.websub", "app", "cli"),
     "feeds/aggregate": ("feeds.publish", "feeds.websub", "app", "cli"),
     "feeds/websub": ("app", "cli"),
+    "hsds": ("jobs", "feeds", "app", "cli"),
 }
 
 
