@@ -170,8 +170,72 @@ OPENAPI: dict[str, Any] = {
                 },
             }
         },
+        "/api/find-help": {
+            "get": {
+                "summary": "Members that take a case from a jurisdiction, most specific first",
+                "tags": ["directory"],
+                "parameters": [
+                    {
+                        "name": "country",
+                        "in": "query",
+                        "required": True,
+                        "description": "ISO 3166-1 code of the country of the conviction",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "subdivision",
+                        "in": "query",
+                        "description": "ISO 3166-2 code of the state or province (US-TX)",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "case_type",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["dna", "non_dna"]},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The members covering it, and the nearest when none",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/HelpAnswer"}
+                            }
+                        },
+                    },
+                    **error_responses(400),
+                },
+            }
+        },
     },
     "schemas": {
+        "HelpAnswer": {
+            "type": "object",
+            "required": ["query", "results", "nearest"],
+            "properties": {
+                "query": {"type": "object"},
+                "results": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["slug", "name", "url", "scope", "how_to_apply"],
+                        "properties": {
+                            "slug": {"type": "string"},
+                            "name": {"type": "string"},
+                            "url": {"type": "string", "format": "uri"},
+                            "scope": {
+                                "type": "string",
+                                "enum": ["subdivision", "national", "international"],
+                            },
+                            "service_areas": {"type": "array", "items": {"type": "string"}},
+                            "how_to_apply": {"type": "object"},
+                            "screened_by": {"type": ["object", "null"]},
+                        },
+                    },
+                },
+                "nearest": {"type": "array", "items": {"type": "object"}},
+            },
+        },
         "Organization": {
             "type": "object",
             "required": ["slug", "name", "kind", "country", "network", "url"],
