@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 
 from directory.models import Organization
+from feeds.aggregate.passes import run_pass
+from feeds.models import FeedSubscription
 from tests.helpers_directory import make_account, make_organization, sign_in
+from tests.helpers_federation import SisterInstance, copy_database, drop_database
 
 
 async def members() -> dict[str, Organization]:
@@ -232,3 +235,35 @@ async def test_the_owner_edits_service_areas_and_criteria_and_the_page_shows_the
     assert refused.status_code == 422
     assert 'aria-describedby="e-service_areas"' in refused.text
     assert (await Organization.get(id=organization.id)).service_areas == ",US-TX,US-OK,"
+
+
+async def test_a_sister_networks_members_appear_in_find_help_after_federation(
+    migrated_template, tmp_path, live_server, browser
+):
+    """B's member, with its jurisdictions and postal address, reaches A through B's directory
+    feed, and A's Find help answers with it."""
+    sister = SisterInstance(
+        "B", await copy_database(migrated_template, tmp_path, "b"), "Red Inocente"
+    )
+    try:
+        code, output = await sister.command("demo")
+        assert code == 0, output
+        await sister.execute(
+            "UPDATE organization SET accepts_cases = TRUE, case_application_info = 'Write.',"
+            " apply_postal_address = 'PO Box 1 (test), Salt Lake City UT'"
+            " WHERE slug = 'rocky-mountain-innocence-center'"
+        )
+        await sister.start()
+        await FeedSubscription.create(
+            url=f"{sister.url}/directory/feed.atom", name="Sister", kind="directory"
+        )
+        assert (await run_pass(live_server.settings)).errors == 0
+        answer = await api(browser, country="US", subdivision="US-NV")
+        assert [item["name"] for item in answer["results"]] == ["Rocky Mountain Innocence Center"]
+        found = answer["results"][0]
+        assert found["service_areas"] == ["US-UT", "US-NV", "US-WY"]
+        assert found["how_to_apply"]["postal_address"] == "PO Box 1 (test), Salt Lake City UT"
+        assert (await api(browser, country="US", subdivision="US-TX"))["results"] == []
+    finally:
+        await sister.stop()
+        await drop_database(sister.database_url)
