@@ -60,7 +60,7 @@ class HelpAnswer:
     query: HelpQuery
     # (member, scope), most specific first.
     matches: list[tuple[Organization, str]] = field(default_factory=list)
-    # When nobody covers the place: members based in that country, else the network itself.
+    # When nobody covers the place: members based in that country and the network itself.
     nearest: list[Organization] = field(default_factory=list)
 
 
@@ -97,10 +97,14 @@ async def find_help(query: HelpQuery) -> HelpAnswer:
     )
     answer.matches = ranked
     if not ranked:
-        active = Organization.filter(status=OrganizationStatus.ACTIVE)
-        answer.nearest = await active.filter(country=query.country) or await active.filter(
-            kind=OrganizationKind.NETWORK
+        # The members based in that country, then the network itself, which can ask around.
+        answer.nearest = list(
+            await Organization.filter(
+                Q(country=query.country) | Q(kind=OrganizationKind.NETWORK),
+                status=OrganizationStatus.ACTIVE,
+            )
         )
+        answer.nearest.sort(key=lambda member: member.country != query.country)
     return answer
 
 

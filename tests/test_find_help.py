@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from directory.models import Organization
+from directory.models import Organization, OrganizationKind
 from feeds.aggregate.passes import run_pass
 from feeds.models import FeedSubscription
 from tests.helpers_directory import make_account, make_organization, sign_in
@@ -109,9 +109,11 @@ async def test_a_place_nobody_covers_gets_a_clear_answer_and_the_nearest_members
 ):
     await members()
     await make_organization("tokyo-clinic", name="Tokyo Clinic", country="JP")
+    await make_organization("the-network", name="A Network", kind=OrganizationKind.NETWORK)
     answer = await api(browser, country="JP")
     assert answer["results"] == []
-    assert [item["slug"] for item in answer["nearest"]] == ["tokyo-clinic"]
+    # The members based there first, then the network's own contact.
+    assert [item["slug"] for item in answer["nearest"]] == ["tokyo-clinic", "the-network"]
     page = (await browser.get("/find-help", params={"country": "JP"})).text
     assert "No member says that it takes cases from there." in page
     assert "Tokyo Clinic" in page
