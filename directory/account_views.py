@@ -54,7 +54,8 @@ def home_route_for(account: Account) -> str:
 
 async def apply_page(request: Request) -> Response:
     await current_account(request)
-    values: dict[str, Any] = {"focus_areas": []}
+    # A new profile starts open to applications, as the model does.
+    values: dict[str, Any] = {"focus_areas": [], "accepting_applications": "yes"}
     errors: dict[str, str] = {}
     status_code = 200
     if request.method == "POST":

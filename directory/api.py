@@ -40,6 +40,17 @@ def organization_json(organization: Organization, urls: Urls) -> dict[str, Any]:
         "case_application_info": organization.case_application_info,
         "logo_url": organization.logo_url,
         "jobs_feed_url": organization.jobs_feed_url,
+        "service_areas": decode_tag_list(organization.service_areas),
+        "court_systems": decode_tag_list(organization.court_systems),
+        "case_types": decode_tag_list(organization.case_types),
+        "minimum_sentence_years": organization.minimum_sentence_years,
+        "in_custody_only": organization.in_custody_only,
+        "eligibility": organization.eligibility,
+        "apply_postal_address": organization.apply_postal_address,
+        "apply_url": organization.apply_url,
+        "apply_phone": organization.apply_phone,
+        "apply_email": organization.apply_email,
+        "accepting_applications": organization.accepting_applications,
         "member_since": (
             organization.member_since.isoformat() if organization.member_since else None
         ),
@@ -159,8 +170,72 @@ OPENAPI: dict[str, Any] = {
                 },
             }
         },
+        "/api/find-help": {
+            "get": {
+                "summary": "Members that take a case from a jurisdiction, most specific first",
+                "tags": ["directory"],
+                "parameters": [
+                    {
+                        "name": "country",
+                        "in": "query",
+                        "required": True,
+                        "description": "ISO 3166-1 code of the country of the conviction",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "subdivision",
+                        "in": "query",
+                        "description": "ISO 3166-2 code of the state or province (US-TX)",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "case_type",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["dna", "non_dna"]},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The members covering it, and the nearest when none",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/HelpAnswer"}
+                            }
+                        },
+                    },
+                    **error_responses(400),
+                },
+            }
+        },
     },
     "schemas": {
+        "HelpAnswer": {
+            "type": "object",
+            "required": ["query", "results", "nearest"],
+            "properties": {
+                "query": {"type": "object"},
+                "results": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["slug", "name", "url", "scope", "how_to_apply"],
+                        "properties": {
+                            "slug": {"type": "string"},
+                            "name": {"type": "string"},
+                            "url": {"type": "string", "format": "uri"},
+                            "scope": {
+                                "type": "string",
+                                "enum": ["subdivision", "national", "international"],
+                            },
+                            "service_areas": {"type": "array", "items": {"type": "string"}},
+                            "how_to_apply": {"type": "object"},
+                            "screened_by": {"type": ["object", "null"]},
+                        },
+                    },
+                },
+                "nearest": {"type": "array", "items": {"type": "object"}},
+            },
+        },
         "Organization": {
             "type": "object",
             "required": ["slug", "name", "kind", "country", "network", "url"],
@@ -190,6 +265,21 @@ OPENAPI: dict[str, Any] = {
                 "case_application_info": {"type": "string"},
                 "logo_url": {"type": "string"},
                 "jobs_feed_url": {"type": "string"},
+                "service_areas": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "ISO 3166-1 countries and ISO 3166-2 subdivisions (US-TX)",
+                },
+                "court_systems": {"type": "array", "items": {"type": "string"}},
+                "case_types": {"type": "array", "items": {"type": "string"}},
+                "minimum_sentence_years": {"type": ["integer", "null"]},
+                "in_custody_only": {"type": "boolean"},
+                "eligibility": {"type": "string"},
+                "apply_postal_address": {"type": "string"},
+                "apply_url": {"type": "string"},
+                "apply_phone": {"type": "string"},
+                "apply_email": {"type": "string"},
+                "accepting_applications": {"type": "boolean"},
                 "member_since": {"type": ["string", "null"], "format": "date"},
                 "network": {"type": "string"},
                 "url": {"type": "string", "format": "uri"},

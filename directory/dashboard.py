@@ -89,7 +89,9 @@ async def render_dashboard(
         invitations = await Invitation.filter(
             organization=organization, accepted_at=None, expires_at__gt=datetime.now(UTC)
         ).order_by("-created_at")
+    await organization.fetch_related("screening_organization", "parent_organization")
     context = {
+        "referrals": True,
         "organization": organization,
         "status_label": status_label(organization.status),
         "may_edit": may_edit_profile(account, organization),

@@ -43,6 +43,8 @@ def demo_rows(path: Path = MEMBERS_FILE) -> list[dict[str, Any]]:
             "languages": encode_tag_list(_split(record["languages"])),
             "network": record["network"],
             "focus_areas": encode_tag_list(_split(record["focus_areas"])),
+            # Only where the sources name the jurisdictions served; empty means unknown.
+            "service_areas": encode_tag_list(_split(record["service_areas"])),
             "member_since": (
                 date.fromisoformat(record["member_since"])
                 if record["member_since"]

@@ -6,6 +6,7 @@ from typing import Any
 
 from directory.pages import display_helpers
 from directory.profile import FOCUS_AREAS, as_list, country_options, kind_options
+from directory.service_areas import CASE_TYPES, COURT_SYSTEMS
 
 SECRET_FIELDS = ("password", "csrf_token")
 EMAIL_MAX = 254
@@ -14,7 +15,8 @@ EMAIL_MAX = 254
 def kept_values(values: dict[str, Any]) -> dict[str, Any]:
     """What a form shows again after an error: everything typed except secrets."""
     kept = {name: value for name, value in values.items() if name not in SECRET_FIELDS}
-    kept["focus_areas"] = as_list(kept.get("focus_areas"))
+    for name in ("focus_areas", "court_systems", "case_types"):
+        kept[name] = as_list(kept.get(name))
     return kept
 
 
@@ -23,5 +25,7 @@ def profile_form_context() -> dict[str, Any]:
         "kind_options": kind_options(),
         "country_options": country_options(),
         "focus_areas": FOCUS_AREAS,
+        "court_systems": COURT_SYSTEMS,
+        "case_types": CASE_TYPES,
         **display_helpers(),
     }

@@ -73,6 +73,39 @@ class Organization(Model):
     focus_areas = fields.CharField(max_length=500, default="")
     accepts_cases = fields.BooleanField(default=False)
     case_application_info = fields.TextField(default="")
+    # Where and which cases it takes (see directory/service_areas.py): jurisdictions as ISO
+    # 3166-1 country codes (the whole country) and ISO 3166-2 first-level subdivision codes
+    # (US-TX), court systems and case types, each a stored tag list like `languages`.
+    service_areas = fields.CharField(max_length=1000, default="")
+    court_systems = fields.CharField(max_length=100, default="")
+    case_types = fields.CharField(max_length=200, default="")
+    # Structured where applicants' eligibility is structured; the rest is in words.
+    minimum_sentence_years = fields.SmallIntField(null=True)
+    in_custody_only = fields.BooleanField(default=False)
+    eligibility = fields.TextField(default="")
+    # How to apply. Many applicants are in prison and can only write a letter, so the postal
+    # address is shown first.
+    apply_postal_address = fields.TextField(default="")
+    apply_url = fields.CharField(max_length=500, default="")
+    apply_phone = fields.CharField(max_length=40, default="")
+    apply_email = fields.CharField(max_length=254, default="")
+    # Off while a member's intake is closed: it leaves "Find help", not the directory.
+    accepting_applications = fields.BooleanField(default=True)
+    # Applications to this member go through a screening organization, which refers them on.
+    screening_organization: fields.ForeignKeyNullableRelation[Organization] = (
+        fields.ForeignKeyField(
+            "directory.Organization",
+            related_name="screened_members",
+            null=True,
+            on_delete=fields.SET_NULL,
+        )
+    )
+    parent_organization: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
+        "directory.Organization",
+        related_name="child_organizations",
+        null=True,
+        on_delete=fields.SET_NULL,
+    )
     logo_url = fields.CharField(max_length=500, default="")
     jobs_feed_url = fields.CharField(max_length=500, default="")
     jobs_feed_approved = fields.BooleanField(default=False)

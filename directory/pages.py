@@ -30,6 +30,7 @@ from directory.search import (
     parse_query,
 )
 from directory.sections import sections
+from directory.service_areas import CASE_TYPES, COURT_SYSTEMS, area_name
 
 DIRECTORY_PAGE_SIZE = 20
 MAX_PAGE = 10_000
@@ -44,6 +45,9 @@ def display_helpers() -> dict:
         "status_label": status_label,
         "tag_list": decode_tag_list,
         "language_name": language_name,
+        "area_name": area_name,
+        "COURT_SYSTEMS": COURT_SYSTEMS,
+        "CASE_TYPES": CASE_TYPES,
     }
 
 
@@ -110,11 +114,15 @@ async def organization_page(request: Request) -> Response:
         organization.is_public or can_manage_organization(account, organization)
     ):
         raise HTTPException(404, _("There is no member organization at this address."))
+    await organization.fetch_related("screening_organization", "parent_organization")
     return render(
         request,
         "directory/organization.html",
         {
             "organization": organization,
+            "screened_members": await Organization.filter(
+                screening_organization=organization, status=OrganizationStatus.ACTIVE
+            ),
             "sections": await sections("organization", request, organization=organization),
             # An organization that is not active has no feed (the feed answers 404).
             "feed_links": feed_links(

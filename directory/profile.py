@@ -12,7 +12,12 @@ from core.i18n import gettext as _
 from core.i18n import lazy_gettext
 from core.i18n import locale as current_locale
 from core.validation import Cleaner, countries, decode_tag_list, encode_tag_list, is_slug, slugify
-from directory.models import Organization, OrganizationKind
+from directory.models import Organization, OrganizationKind, OrganizationStatus
+from directory.service_areas import (
+    SERVICE_AREA_FIELDS,
+    clean_service_areas,
+    service_area_form_values,
+)
 
 FOCUS_AREAS: dict[str, LazyProxy] = {
     "dna": lazy_gettext("DNA cases"),
@@ -56,7 +61,10 @@ EDITABLE_FIELDS = (
     "case_application_info",
     "logo_url",
     "jobs_feed_url",
+    *SERVICE_AREA_FIELDS,
 )
+# Links to other organizations, given by their slug; edited on the dashboard.
+REFERRAL_FIELDS = ("screening_organization", "parent_organization")
 
 
 def clean_profile(cleaner: Cleaner) -> dict[str, Any]:
@@ -81,6 +89,7 @@ def clean_profile(cleaner: Cleaner) -> dict[str, Any]:
         "case_application_info": cleaner.text("case_application_info", max_length=CASE_INFO_MAX),
         "logo_url": cleaner.url("logo_url"),
         "jobs_feed_url": cleaner.url("jobs_feed_url"),
+        **clean_service_areas(cleaner),
     }
     if profile["accepts_cases"] and not profile["case_application_info"]:
         cleaner.fail(
@@ -96,7 +105,26 @@ def profile_form_values(organization: Organization) -> dict[str, Any]:
     values["kind"] = organization.kind.value
     values["languages"] = ", ".join(decode_tag_list(organization.languages))
     values["focus_areas"] = decode_tag_list(organization.focus_areas)
+    values.update(service_area_form_values(values))
+    for name in REFERRAL_FIELDS:
+        linked = getattr(organization, name)
+        values[name] = linked.slug if isinstance(linked, Organization) else ""
     return values
+
+
+async def clean_referrals(cleaner: Cleaner, organization: Organization) -> dict[str, Any]:
+    """The screening and parent organizations named by slug: other active members."""
+    found: dict[str, Any] = {}
+    for name in REFERRAL_FIELDS:
+        slug = cleaner.slug(name, required=False)
+        if not slug:
+            found[name] = None
+            continue
+        linked = await organization_by_slug(slug, status=OrganizationStatus.ACTIVE)
+        if linked is None or linked.id == organization.id:
+            cleaner.fail(name, _("Give the address name (slug) of another member organization."))
+        found[name] = linked
+    return found
 
 
 def as_list(value: Any) -> list[str]:
@@ -183,6 +211,7 @@ async def update_profile(organization: Organization, data: dict[str, Any]) -> Or
     """Saves a member's edit of the profile; a new jobs feed URL needs approval again."""
     cleaner = Cleaner(data)
     profile = clean_profile(cleaner)
+    profile.update(await clean_referrals(cleaner, organization))
     await refuse_look_alike_names(cleaner, profile, organization)
     cleaner.raise_if_invalid()
     if profile["jobs_feed_url"] != organization.jobs_feed_url:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from core.urls import Urls
-from directory import account_views, admin, api, dashboard, pages
+from directory import account_views, admin, api, dashboard, find_help, pages
 from directory.api import OPENAPI
 
 routes = [
     Route("/", pages.home, name="directory:home"),
     Route("/directory", pages.directory_page, name="directory:directory"),
     Route("/orgs/{slug}", pages.organization_page, name="directory:organization"),
+    Route("/find-help", find_help.find_help_page, name="directory:find_help"),
+    Route("/api/find-help", find_help.find_help_api, name="directory:api_find_help"),
     Route("/apply", account_views.apply_page, methods=["GET", "POST"], name="directory:apply"),
     Route(
         "/sign-in", account_views.sign_in_page, methods=["GET", "POST"], name="directory:sign_in"

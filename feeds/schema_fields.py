@@ -314,12 +314,27 @@ ORGANIZATION_TEXT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("kind", AMICUS_NS, "kind"),
     ("network", AMICUS_NS, "network"),
     ("case_application_info", AMICUS_NS, "caseApplicationInfo"),
+    ("eligibility", AMICUS_NS, "eligibility"),
+    ("apply_postal_address", AMICUS_NS, "applyPostalAddress"),
+    ("apply_url", AMICUS_NS, "applyUrl"),
+    ("apply_phone", AMICUS_NS, "applyPhone"),
+    ("apply_email", AMICUS_NS, "applyEmail"),
+    ("minimum_sentence_years", AMICUS_NS, "minimumSentenceYears"),
 )
 ORGANIZATION_LIST_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("languages", SCHEMA_NS, "knowsLanguage"),
     ("focus_areas", SCHEMA_NS, "knowsAbout"),
+    # ISO 3166-1 and 3166-2 codes, which schema.org's areaServed accepts as text.
+    ("service_areas", SCHEMA_NS, "areaServed"),
+    ("court_systems", AMICUS_NS, "courtSystems"),
+    ("case_types", AMICUS_NS, "caseTypes"),
 )
-ACCEPTS_CASES = "acceptsCases"
+# Yes/no fields, written "true" or "false".
+ORGANIZATION_FLAG_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("accepts_cases", AMICUS_NS, "acceptsCases"),
+    ("in_custody_only", AMICUS_NS, "inCustodyOnly"),
+    ("accepting_applications", AMICUS_NS, "acceptingApplications"),
+)
 MEMBER_SINCE = "memberSince"
 JOBS_FEED = "jobsFeed"
 
@@ -336,7 +351,8 @@ def append_organization_fields(
     for attribute, namespace, name in ORGANIZATION_LIST_FIELDS:
         codes = decode_tag_list(getattr(organization, attribute))
         _add(entry, namespace, name, xml_text(" ".join(codes)))
-    _add(entry, AMICUS_NS, ACCEPTS_CASES, "true" if organization.accepts_cases else "false")
+    for attribute, namespace, name in ORGANIZATION_FLAG_FIELDS:
+        _add(entry, namespace, name, "true" if getattr(organization, attribute) else "false")
     if organization.member_since is not None:
         _add(entry, AMICUS_NS, MEMBER_SINCE, organization.member_since.isoformat())
     _add(entry, AMICUS_NS, JOBS_FEED, organization_jobs_feed_url(urls, organization))
@@ -358,9 +374,10 @@ def organization_fields_from_xml(entry: etree._Element) -> dict[str, Any]:
         value = text(namespace, name)
         if value is not None:
             fields[attribute] = value.split()
-    accepts = text(AMICUS_NS, ACCEPTS_CASES)
-    if accepts is not None:
-        fields["accepts_cases"] = accepts == "true"
+    for attribute, namespace, name in ORGANIZATION_FLAG_FIELDS:
+        flag = text(namespace, name)
+        if flag is not None:
+            fields[attribute] = flag == "true"
     since = text(AMICUS_NS, MEMBER_SINCE)
     if since:
         with contextlib.suppress(ValueError):

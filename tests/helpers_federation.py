@@ -202,6 +202,19 @@ class SisterInstance:
         with sqlite3.connect(self.database_url.removeprefix("sqlite://")) as connection:
             return int(connection.execute(query).fetchone()[0])
 
+    async def execute(self, statement: str) -> None:
+        """One SQL statement on this instance's database (to set up data no page edits)."""
+        if uses_postgres():
+            address = self.database_url.replace("postgres://", "postgresql://", 1)
+            connection = await asyncpg.connect(address)
+            try:
+                await connection.execute(statement)
+            finally:
+                await connection.close()
+            return
+        with sqlite3.connect(self.database_url.removeprefix("sqlite://")) as connection:
+            connection.execute(statement)
+
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,

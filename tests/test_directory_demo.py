@@ -8,6 +8,7 @@ from core.settings import PROJECT_ROOT
 from directory.demo import MEMBERS_FILE, load_demo_directory
 from directory.models import Organization, OrganizationStatus
 from directory.search import DirectoryQuery, find_organizations
+from directory.service_areas import is_area_code, subdivision_name
 
 
 async def test_loading_the_demo_directory_twice_changes_nothing(live_server):
@@ -51,3 +52,15 @@ def test_demo_data_ships_inside_the_repository_with_a_source_for_every_row():
         records = list(csv.DictReader(handle))
     assert len(records) >= 40
     assert all(record["source"].startswith("http") for record in records)
+
+
+def test_demo_jurisdictions_are_iso_codes_named_by_the_rows_own_description():
+    with MEMBERS_FILE.open(encoding="utf-8", newline="") as handle:
+        records = [record for record in csv.DictReader(handle) if record["service_areas"]]
+    assert records, "no demo member names the jurisdictions it serves"
+    for record in records:
+        codes = [code.strip() for code in record["service_areas"].split(",")]
+        assert all(is_area_code(code) for code in codes), record["slug"]
+        # Each state or province given is one the row's sourced description names.
+        for code in codes:
+            assert subdivision_name(code).split(" ")[-1] in record["description"], code

@@ -14,9 +14,11 @@ from core.settings import PROJECT_ROOT
 
 # package -> the application packages it must never import.
 FORBIDDEN = {
-    "core": ("directory", "jobs", "feeds", "operations", "app", "cli"),
-    "directory": ("jobs", "feeds", "operations", "app", "cli"),
-    "jobs": ("feeds", "operations", "app", "cli"),
+    "core": ("directory", "jobs", "feeds", "hsds", "operations", "app", "cli"),
+    "directory": ("jobs", "feeds", "hsds", "operations", "app", "cli"),
+    # Open Referral HSDS: the directory spoken in another shape.
+    "hsds": ("jobs", "feeds", "operations", "app", "cli"),
+    "jobs": ("feeds", "hsds", "operations", "app", "cli"),
     "feeds/publish": ("feeds.aggregate", "feeds.websub", "operations", "app", "cli"),
     "feeds/aggregate": ("feeds.publish", "feeds.websub", "operations", "app", "cli"),
     "feeds/websub": ("operations", "app", "cli"),

@@ -28,9 +28,11 @@ from jobs.demo import load_demo_jobs
 from jobs.models import Job, JobStatus
 from tests.helpers_directory import make_account, make_admin, make_organization, sign_in
 
-NAME = re.compile(r"^(?:(?:directory|jobs|feeds):[a-z_]+|healthz|readyz|metrics|openapi|static)$")
+NAME = re.compile(
+    r"^(?:(?:directory|jobs|feeds|hsds):[a-z_]+|healthz|readyz|metrics|openapi|static)$"
+)
 # A value for each convertor the routes use, to build a concrete path for every route.
-SAMPLES = {"IntegerConvertor": 7, "StringConvertor": "sample-slug", "JobKeyConvertor": "a-job"}
+SAMPLES = {"IntegerConvertor": 7, "StringConvertor": "sample-slug"}
 CRAWL_CAP = 600
 PER_ROUTE = 40
 # Signed-in pages are few; beyond them a crawl only walks the public site again.

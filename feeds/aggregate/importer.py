@@ -47,6 +47,7 @@ from directory.models import (
 )
 from directory.profile import FOCUS_AREAS
 from directory.routes import directory_urls
+from directory.service_areas import CASE_TYPES, COURT_SYSTEMS, is_area_code
 from feeds.aggregate.parsed import ParsedEntry, ParsedFeed
 from feeds.aggregate.sanitize import clean_html, clean_html_text, clean_text, html_to_text
 from feeds.models import FeedSubscription, SubscriptionKind
@@ -706,6 +707,7 @@ def organization_values(
         ),
         "accepts_cases": fields.get("accepts_cases") is True,
         "case_application_info": _text(fields.get("case_application_info"), 5000),
+        **_service_area_values(fields),
         "member_since": since if isinstance(since, date) else None,
         "network": _text(fields.get("network"), 200)
         or _text(subscription.network or subscription.name or feed.title, 200),
@@ -714,6 +716,40 @@ def organization_values(
         # Logos are remote images: a federated record never makes visitors fetch them.
         "logo_url": "",
         "status": OrganizationStatus.ACTIVE,
+    }
+
+
+# Enough for every subdivision of a large country and still within the stored column.
+MAX_CODES = 140
+
+
+def _codes(value: Any, allowed: Callable[[str], bool]) -> str:
+    """A stored tag list of the codes a profile form would accept; others are dropped."""
+    found = value[:MAX_CODES] if isinstance(value, list) else []
+    return encode_tag_list(
+        dict.fromkeys(code for code in (_text(v, 40) for v in found) if code and allowed(code))
+    )
+
+
+def _service_area_values(fields: dict[str, Any]) -> dict[str, Any]:
+    """Where a sister's member takes cases from and how to apply, so that Find help here
+    covers it too."""
+    years = fields.get("minimum_sentence_years")
+    return {
+        "service_areas": _codes(fields.get("service_areas"), is_area_code),
+        "court_systems": _codes(fields.get("court_systems"), COURT_SYSTEMS.__contains__),
+        "case_types": _codes(fields.get("case_types"), CASE_TYPES.__contains__),
+        "minimum_sentence_years": int(years)
+        if isinstance(years, str) and years.isdigit() and int(years) <= 99
+        else None,
+        "in_custody_only": fields.get("in_custody_only") is True,
+        "eligibility": _text(fields.get("eligibility"), 2000),
+        "apply_postal_address": _text(fields.get("apply_postal_address"), 500),
+        "apply_url": _http_url(fields.get("apply_url"), 500),
+        "apply_phone": _text(fields.get("apply_phone"), 40),
+        "apply_email": _email(fields.get("apply_email")),
+        # A sister that does not say is taken to be open, as a new profile is.
+        "accepting_applications": fields.get("accepting_applications") is not False,
     }
 
 
