@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 import directory.routes
 import feeds.routes
 import jobs.routes
+import mail.routes
 from core import openapi
 from core.background import BackgroundWorker
 from core.database import close_database, database_problem, open_database
@@ -54,7 +55,7 @@ logger = logging.getLogger("amicus")
 # OpenAPI paths, background workers and its set-up (set_up(app): page sections,
 # listeners). No two packages' paths overlap, so the order of this tuple does not change
 # which route answers a URL (tests/test_url_map.py proves it).
-DOMAIN_MODULES = (directory.routes, jobs.routes, feeds.routes)
+DOMAIN_MODULES = (directory.routes, jobs.routes, feeds.routes, mail.routes)
 
 ERROR_CODES = {
     400: "bad_request",

@@ -1,4 +1,4 @@
-"""The `amicus` command: serve, migrate, demo, create-admin, check, fetch, peers."""
+"""The `amicus` command: serve, migrate, demo, create-admin, check, fetch, peers, mail."""
 
 from __future__ import annotations
 
@@ -192,6 +192,19 @@ def command_peers_list(args: argparse.Namespace) -> int:
     return asyncio.run(_with_database(settings, show))
 
 
+def command_mail_send(args: argparse.Namespace) -> int:
+    from mail.delivery import send_due
+
+    settings = _settings_or_exit()
+
+    async def send() -> int:
+        outcomes = await send_due(settings, limit=args.limit)
+        print(", ".join(f"{state.value} {count}" for state, count in outcomes.items()))
+        return 0
+
+    return _run_event_loop(_with_database(settings, send))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amicus", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -243,6 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
     peer_commands.add_parser("list", help="list subscriptions and their health").set_defaults(
         handler=command_peers_list
     )
+
+    mail = commands.add_parser("mail", help="the e-mail outbox")
+    mail_commands = mail.add_subparsers(dest="mail_command", required=True)
+    send = mail_commands.add_parser("send", help="deliver every e-mail that is due, then exit")
+    send.add_argument("--limit", type=int, help="stop after this many messages")
+    send.set_defaults(handler=command_mail_send)
     return parser
 
 

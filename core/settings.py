@@ -68,6 +68,8 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     smtp_url: str = ""
     mail_from: str = "amicus@localhost"
+    # Without AMICUS_SMTP_URL, mail is written here (relative to the project) and to the log.
+    mail_dir: str = "data/mail"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -94,6 +96,7 @@ class Settings:
             max_body_bytes=_number(get("MAX_BODY_BYTES", str(cls.max_body_bytes))),
             smtp_url=get("SMTP_URL", ""),
             mail_from=get("MAIL_FROM", cls.mail_from),
+            mail_dir=get("MAIL_DIR", cls.mail_dir),
         )
 
     def with_changes(self, **changes: object) -> Settings:

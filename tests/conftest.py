@@ -107,10 +107,11 @@ def server_socket() -> Iterator[socket.socket]:
 
 
 @pytest.fixture
-def settings(database_url: str, server_socket: socket.socket) -> Settings:
+def settings(database_url: str, server_socket: socket.socket, tmp_path: Path) -> Settings:
     port = server_socket.getsockname()[1]
     return Settings(
         database_url=database_url,
+        mail_dir=str(tmp_path / "mail"),
         base_url=f"http://127.0.0.1:{port}",
         secret_key=TEST_SECRET_KEY,
         allow_private_addresses=True,
