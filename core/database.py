@@ -14,7 +14,7 @@ from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate
 
 # The domain packages that own models, in dependency order (feeds -> jobs -> directory).
-MODEL_APPS = ("directory", "jobs", "feeds", "mail")
+MODEL_APPS = ("directory", "jobs", "feeds", "mail", "alerts")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 

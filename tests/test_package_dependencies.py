@@ -1,4 +1,4 @@
-"""Dependencies point one way (feeds -> jobs -> directory -> mail -> core; within feeds, websub may
+"""Dependencies point one way (feeds, alerts -> jobs -> directory -> mail -> core; within feeds, websub may
 use publish and aggregate, which use neither): what each package's docstring says it may
 import is all it imports when it runs, at module level or inside a function. A cycle, once
 back, fails here by name."""
@@ -14,10 +14,11 @@ from core.settings import PROJECT_ROOT
 
 # package -> the application packages it must never import.
 FORBIDDEN = {
-    "core": ("directory", "jobs", "feeds", "mail", "app", "cli"),
-    "mail": ("directory", "jobs", "feeds", "app", "cli"),
-    "directory": ("jobs", "feeds", "app", "cli"),
-    "jobs": ("feeds", "app", "cli"),
+    "core": ("directory", "jobs", "feeds", "mail", "alerts", "app", "cli"),
+    "mail": ("directory", "jobs", "feeds", "alerts", "app", "cli"),
+    "alerts": ("feeds", "app", "cli"),
+    "directory": ("jobs", "feeds", "alerts", "app", "cli"),
+    "jobs": ("feeds", "alerts", "app", "cli"),
     "feeds/publish": ("feeds.aggregate", "feeds.websub", "app", "cli"),
     "feeds/aggregate": ("feeds.publish", "feeds.websub", "app", "cli"),
     "feeds/websub": ("app", "cli"),
