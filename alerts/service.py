@@ -9,6 +9,7 @@ the record of the jobs it carries commit together.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -161,6 +162,38 @@ async def unsubscribe(settings: Settings, token: str) -> None:
     await Alert.filter(id=alert_from_token(settings, token)).delete()
 
 
+class RunMemo:
+    """What one alert run computes once for many alerts: each saved search's results and
+    each job's lines per language. Bounded (least recently used go first), so memory does
+    not grow with the number of alerts."""
+
+    def __init__(self, size: int = 500) -> None:
+        self.size = size
+        self.searches: OrderedDict[str, list[Job]] = OrderedDict()
+        self.lines: OrderedDict[tuple[int, str], tuple[str, str]] = OrderedDict()
+
+    @staticmethod
+    def _keep(memo: OrderedDict, key: Any, value: Any, size: int) -> Any:
+        memo[key] = value
+        if len(memo) > size:
+            memo.popitem(last=False)
+        return value
+
+    async def search(self, query: str, settings: Settings, now: datetime) -> list[Job]:
+        if query in self.searches:
+            self.searches.move_to_end(query)
+            return self.searches[query]
+        found = await matching_now(query, settings, now)
+        return self._keep(self.searches, query, found, self.size)
+
+    def job_lines(self, job: Job, urls: Urls) -> tuple[str, str]:
+        key = (job.id, current_language.get())
+        if key in self.lines:
+            self.lines.move_to_end(key)
+            return self.lines[key]
+        return self._keep(self.lines, key, _job_lines(job, urls), 20 * self.size)
+
+
 def _job_lines(job: Job, urls: Urls) -> tuple[str, str]:
     """One job in the text and in the HTML part of an alert mail."""
     details = [job.organization.name]
@@ -182,13 +215,24 @@ def _job_lines(job: Job, urls: Urls) -> tuple[str, str]:
     return text, html
 
 
-async def news_for(alert: Alert, settings: Settings) -> list[Job]:
-    """The jobs this alert would mail now, newest first."""
-    params = {**_grouped(parse_qsl(alert.query)), "sort": "newest", "per_page": str(MAX_PER_PAGE)}
+async def matching_now(query: str, settings: Settings, now: datetime) -> list[Job]:
+    """The newest visible jobs matching a saved search, at this moment."""
+    params = {**_grouped(parse_qsl(query)), "sort": "newest", "per_page": str(MAX_PER_PAGE)}
     result = await search_jobs(
-        parse_job_query(params), facets=False, default_days=settings.job_default_days
+        parse_job_query(params), now=now, facets=False, default_days=settings.job_default_days
     )
-    fresh = [job for job in result.jobs if job.posted_at and job.posted_at >= alert.since]
+    return result.jobs
+
+
+async def news_for(alert: Alert, settings: Settings, now: datetime, memo: RunMemo) -> list[Job]:
+    """The jobs this alert would mail now, newest first (alerts saving the same search
+    share one search through the run's memo)."""
+    since = alert.since
+    fresh = [
+        job
+        for job in await memo.search(alert.query, settings, now)
+        if job.posted_at and since and job.posted_at >= since
+    ]
     if not fresh:
         return []
     sent = set(
@@ -199,21 +243,28 @@ async def news_for(alert: Alert, settings: Settings) -> list[Job]:
     return [job for job in fresh if job.id not in sent]
 
 
-async def run_alert(alert: Alert, settings: Settings, urls: Urls, now: datetime) -> bool:
+async def run_alert(
+    alert: Alert,
+    settings: Settings,
+    urls: Urls,
+    now: datetime,
+    memo: RunMemo | None = None,
+) -> bool:
     """Mails one due alert its news, if any; True when a mail was queued."""
     if alert.last_mail_id is not None:
         last = await OutboxMessage.get_or_none(id=alert.last_mail_id)
         if last is not None and last.state == MailState.FAILED and last.failure_code:
             await Alert.filter(id=alert.id).update(state=AlertState.PAUSED)
             return False
-    jobs = await news_for(alert, settings)
+    memo = memo or RunMemo()
+    jobs = await news_for(alert, settings, now, memo)
     next_run = now + RUN_INTERVAL[alert.frequency]
     if not jobs:
         await Alert.filter(id=alert.id).update(next_run_at=next_run)
         return False
     unsubscribe_url = urls.url("alerts:unsubscribe", token=unsubscribe_token(settings, alert))
     with in_language(alert.language):
-        lines = [_job_lines(job, urls) for job in jobs]
+        lines = [memo.job_lines(job, urls) for job in jobs]
         subject = _("%(count)s new jobs on %(network)s") % {
             "count": len(jobs),
             "network": settings.network_name,
@@ -243,6 +294,7 @@ async def run_due_alerts(settings: Settings, urls: Urls, now: datetime | None = 
     number of alerts); the number of mails queued."""
     now = now or datetime.now(UTC)
     queued, last_id = 0, 0
+    memo = RunMemo()
     while True:
         batch = (
             await Alert.filter(state=AlertState.ACTIVE, next_run_at__lte=now, id__gt=last_id)
@@ -253,4 +305,4 @@ async def run_due_alerts(settings: Settings, urls: Urls, now: datetime | None = 
             return queued
         for alert in batch:
             last_id = alert.id
-            queued += await run_alert(alert, settings, urls, now)
+            queued += await run_alert(alert, settings, urls, now, memo)
