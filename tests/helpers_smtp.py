@@ -28,6 +28,7 @@ class RecordingHandler:
         self.release = threading.Event()
         self.holding = threading.Event()
         self.lock = threading.Lock()
+        self.taken = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.answers:
@@ -44,6 +45,12 @@ class RecordingHandler:
         with self.lock:
             self.received.append(message)
         return "250 Message accepted for delivery"
+
+    def take_new(self) -> list[EmailMessage]:
+        """What arrived since the last call (whoever sent it: a test, or the app's worker)."""
+        with self.lock:
+            new, self.taken = self.received[self.taken :], len(self.received)
+        return new
 
     def message_ids(self) -> list[str]:
         with self.lock:

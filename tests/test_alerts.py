@@ -34,9 +34,8 @@ def settings(settings: Settings, smtp: tuple[str, RecordingHandler]) -> Settings
 
 async def deliver(settings: Settings, handler: RecordingHandler) -> list:
     """Send what is due and return what the server received since the last call."""
-    before = len(handler.received)
     await send_due(settings)
-    return handler.received[before:]
+    return handler.take_new()
 
 
 async def make_due() -> None:
