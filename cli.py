@@ -205,6 +205,19 @@ def command_mail_send(args: argparse.Namespace) -> int:
     return _run_event_loop(_with_database(settings, send))
 
 
+def command_mail_status(args: argparse.Namespace) -> int:
+    from mail.delivery import outbox_health
+
+    settings = _settings_or_exit()
+
+    async def show() -> int:
+        health = await outbox_health()
+        print(", ".join(f"{name} {count}" for name, count in health.items()))
+        return 0
+
+    return _run_event_loop(_with_database(settings, show))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amicus", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -262,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     send = mail_commands.add_parser("send", help="deliver every e-mail that is due, then exit")
     send.add_argument("--limit", type=int, help="stop after this many messages")
     send.set_defaults(handler=command_mail_send)
+    mail_commands.add_parser(
+        "status", help="messages waiting, being retried, sent and failed"
+    ).set_defaults(handler=command_mail_status)
     return parser
 
 

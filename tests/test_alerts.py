@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from alerts.models import Alert, AlertState, Frequency
-from alerts.service import run_due_alerts
+from alerts.service import CONFIRM_PER_EMAIL, MAX_ALERTS_PER_ADDRESS, run_due_alerts
 from core.settings import Settings
 from jobs.models import Category, JobStatus
 from mail.delivery import send_due
@@ -153,3 +153,33 @@ async def test_a_malformed_subscription_is_refused_and_makes_nothing(live_server
     )
     assert bad_email.status_code == 422 and bad_search.status_code == 400
     assert not await Alert.exists() and not await OutboxMessage.exists()
+
+
+async def test_confirmation_mails_are_limited_per_address(live_server, new_browser):
+    form = {"search": "q=attorney", "email": "many@example.org", "frequency": "daily"}
+    for _attempt in range(CONFIRM_PER_EMAIL.max_hits):
+        answer = await new_browser().submit("/jobs/alerts", form, form_page="/jobs")
+        assert answer.status_code == 200
+    refused = await new_browser().submit("/jobs/alerts", form, form_page="/jobs")
+    assert refused.status_code == 429
+    assert await Alert.filter(email="many@example.org").count() == CONFIRM_PER_EMAIL.max_hits
+
+
+async def test_an_address_at_its_cap_gets_the_same_answer_and_no_new_alert(
+    live_server, new_browser
+):
+    for number in range(MAX_ALERTS_PER_ADDRESS):
+        await Alert.create(
+            email="full@example.org", query=f"q=w{number}", frequency=Frequency.DAILY, language="en"
+        )
+    form = {"search": "q=attorney", "frequency": "weekly"}
+    full = await new_browser().submit(
+        "/jobs/alerts", {**form, "email": "full@example.org"}, form_page="/jobs"
+    )
+    fresh = await new_browser().submit(
+        "/jobs/alerts", {**form, "email": "fresh@example.org"}, form_page="/jobs"
+    )
+    assert full.status_code == fresh.status_code == 200
+    assert full.text.replace("full@", "X@") == fresh.text.replace("fresh@", "X@")
+    assert await Alert.filter(email="full@example.org").count() == MAX_ALERTS_PER_ADDRESS
+    assert not await OutboxMessage.filter(recipient="full@example.org").exists()

@@ -189,3 +189,23 @@ async def test_a_sender_killed_mid_batch_loses_no_mail_and_resends_none(database
     assert len(before_kill) == 5
     assert delivered == Counter({message.message_id: 1 for message in queued})
     assert await OutboxMessage.filter(state=MailState.SENT).count() == 12
+
+
+async def test_the_outbox_health_counts_each_state(database: Settings):
+    with smtp_server() as (url, server):
+        server.answers["person0@example.org"] = "550 5.1.1 no such mailbox"
+        server.answers["person1@example.org"] = "451 4.7.1 try later"
+        await queue(database, 3)
+        await send_due(database.with_changes(smtp_url=url))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cli",
+        "mail",
+        "status",
+        cwd=PROJECT_ROOT,
+        env=_sender_env(database, ""),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    output, _ = await process.communicate()
+    assert output.decode().strip() == "pending 1, retrying 1, sent 1, failed 1"
