@@ -1,0 +1,65 @@
+"""A job's mail, delivered to a real SMTP server on loopback: administrators hear of a job
+waiting for review, its poster of its approval and of its expiry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from core.settings import Settings
+from directory.audit import Actor
+from jobs.forms import clean_job
+from jobs.lifecycle import Action, create_job, expire_due_jobs, perform
+from jobs.models import Job
+from mail.delivery import send_due
+from tests.helpers_directory import make_account, make_admin, make_organization
+from tests.helpers_jobs import job_input
+from tests.helpers_smtp import RecordingHandler, smtp_server
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[str, RecordingHandler]]:
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(settings: Settings, smtp: tuple[str, RecordingHandler]) -> Settings:
+    return settings.with_changes(smtp_url=smtp[0], review_policy="all")
+
+
+async def delivered(settings: Settings, handler: RecordingHandler) -> list:
+    await send_due(settings)
+    return handler.take_new()
+
+
+def text(message) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+async def test_review_approval_and_expiry_each_send_their_mail(live_server, smtp):
+    settings, handler = live_server.settings, smtp[1]
+    organization = await make_organization("ipx")
+    poster = await make_account("poster@ipx.example.org", organization)
+    admin = await make_admin()
+    now = datetime.now(UTC)
+    values = clean_job(job_input(title="Staff Attorney"), today=now.date())
+    job = await create_job(
+        organization, values, Actor.person(poster), settings, now=now, publish=True
+    )
+    [review] = await delivered(settings, handler)
+    assert review["To"] == admin.email and "Staff Attorney" in review["Subject"]
+    assert f"{live_server.url}/admin/jobs" in text(review)
+
+    await perform(job, Action.APPROVE, Actor.person(admin), settings, now=now)
+    [approved] = await delivered(settings, handler)
+    assert approved["To"] == "poster@ipx.example.org"
+    assert "published" in approved["Subject"]
+    assert f"{live_server.url}/jobs/" in text(approved)
+
+    await Job.filter(id=job.id).update(valid_through=now - timedelta(minutes=1))
+    assert await expire_due_jobs(settings, now) == 1
+    [expired] = await delivered(settings, handler)
+    assert expired["To"] == "poster@ipx.example.org" and "expired" in expired["Subject"]
