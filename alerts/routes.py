@@ -11,10 +11,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from alerts.models import Alert, Frequency
 from alerts.service import (
     AlertLinkUnusable,
     alert_from_token,
+    change_alert,
     confirm,
+    email_from_token,
     run_due_alerts,
     subscribe,
     unsubscribe,
@@ -91,6 +94,30 @@ async def unsubscribe_page(request: Request) -> Response:
     return _notice(request, _("Unsubscribed"), _("This alert is stopped; nothing more is sent."))
 
 
+async def manage_page(request: Request) -> Response:
+    """Every alert of the address the signed link names, to change or stop each."""
+    settings = request.app.state.settings
+    token = request.path_params["token"]
+    try:
+        email = email_from_token(settings, token)
+        if request.method == "POST":
+            await change_alert(settings, token, form_values(await read_form(request)))
+    except AlertLinkUnusable as error:
+        raise HTTPException(404, str(error)) from error
+    except ValidationError as error:
+        raise HTTPException(422, " ".join(error.errors.values())) from error
+    urls = request.app.state.urls
+    alerts = [
+        (alert, urls.path("jobs:search", query=parse_qsl(alert.query)))
+        for alert in await Alert.filter(email=email).order_by("id")
+    ]
+    return render(
+        request,
+        "alerts/manage.html",
+        {"email": email, "alerts": alerts, "token": token, "frequencies": list(Frequency)},
+    )
+
+
 routes: list[BaseRoute] = [
     Route("/jobs/alerts", subscribe_page, methods=["POST"], name="alerts:subscribe"),
     Route("/alerts/confirm/{token}", confirm_page, methods=["GET", "POST"], name="alerts:confirm"),
@@ -100,6 +127,7 @@ routes: list[BaseRoute] = [
         methods=["GET", "POST"],
         name="alerts:unsubscribe",
     ),
+    Route("/alerts/of/{token}", manage_page, methods=["GET", "POST"], name="alerts:manage"),
 ]
 
 

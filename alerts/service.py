@@ -73,6 +73,37 @@ def unsubscribe_token(settings: Settings, alert: Alert) -> str:
     return _signer(settings).dumps(alert.id)
 
 
+def manage_token(settings: Settings, email: str) -> str:
+    return URLSafeSerializer(settings.secret_key, salt="amicus-alerts-of").dumps(email)
+
+
+def email_from_token(settings: Settings, token: str) -> str:
+    try:
+        email = URLSafeSerializer(settings.secret_key, salt="amicus-alerts-of").loads(token)
+    except BadSignature as error:
+        raise AlertLinkUnusable(_("This link is not valid.")) from error
+    if not isinstance(email, str):
+        raise AlertLinkUnusable(_("This link is not valid."))
+    return email
+
+
+async def change_alert(settings: Settings, token: str, data: dict[str, Any]) -> None:
+    """From the manage page: a new frequency for one of the address's alerts, or its end."""
+    email = email_from_token(settings, token)
+    cleaner = Cleaner(data)
+    alert_id = cleaner.text("alert", max_length=19, required=True)
+    action = cleaner.text("action", max_length=20, required=True)
+    frequency = cleaner.choice("frequency", Frequency, required=False)
+    if alert_id and not alert_id.isdigit():
+        cleaner.fail("alert", _("This link is not valid."))
+    cleaner.raise_if_invalid()
+    alerts = Alert.filter(id=int(alert_id), email=email)
+    if action == "delete":
+        await alerts.delete()
+    elif frequency is not None:
+        await alerts.update(frequency=frequency)
+
+
 def alert_from_token(settings: Settings, token: str) -> int:
     try:
         alert_id = _signer(settings).loads(token)
@@ -125,6 +156,8 @@ async def subscribe(
             "by e-mail at this address.\n\nConfirm within two days: %(link)s\n\n"
             "If it was not you, ignore this e-mail: nothing will be sent.\n"
         ) % {"network": settings.network_name, "link": link}
+        manage_url = urls.url("alerts:manage", token=manage_token(settings, email))
+        body += "\n" + _("All your alerts: %(link)s") % {"link": manage_url} + "\n"
     async with in_transaction():
         await Alert.create(
             email=email,
@@ -270,10 +303,13 @@ async def run_alert(
             "network": settings.network_name,
         }
         footer = _("Stop this alert: %(link)s") % {"link": unsubscribe_url}
-    text = "".join(line for line, _html in lines) + f"\n{footer}\n"
+        manage_url = urls.url("alerts:manage", token=manage_token(settings, alert.email))
+        manage = _("All your alerts: %(link)s") % {"link": manage_url}
+    text = "".join(line for line, _html in lines) + f"\n{footer}\n{manage}\n"
     html = (
         "<ul>" + "".join(item for _text, item in lines) + "</ul>"
-        f'<p><a href="{escape(unsubscribe_url)}">{escape(footer)}</a></p>'
+        f'<p><a href="{escape(unsubscribe_url)}">{escape(footer)}</a><br>'
+        f'<a href="{escape(manage_url)}">{escape(manage)}</a></p>'
     )
     try:
         async with in_transaction():

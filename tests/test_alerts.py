@@ -12,7 +12,12 @@ import httpx
 import pytest
 
 from alerts.models import Alert, AlertState, Frequency
-from alerts.service import CONFIRM_PER_EMAIL, MAX_ALERTS_PER_ADDRESS, run_due_alerts
+from alerts.service import (
+    CONFIRM_PER_EMAIL,
+    MAX_ALERTS_PER_ADDRESS,
+    manage_token,
+    run_due_alerts,
+)
 from core.settings import Settings
 from jobs.models import Category, JobStatus
 from mail.delivery import send_due
@@ -98,6 +103,8 @@ async def test_an_alert_from_subscription_to_one_click_unsubscribe(live_server, 
     assert "already posted" not in text
     assert text.index("Imported Attorney") < text.index("Staff Attorney")  # newest first
     assert "Staff Attorney" in news.get_body(("html",)).get_content()
+    manage = re.search(r"https?://\S+/alerts/of/\S+", text).group(0)
+    assert f'id="alert-{alert.id}"' in (await browser.get(manage)).text
 
     await make_due()
     assert await run_due_alerts(settings, live_server.app.state.urls) == 0  # nothing new
@@ -183,3 +190,31 @@ async def test_an_address_at_its_cap_gets_the_same_answer_and_no_new_alert(
     assert full.text.replace("full@", "X@") == fresh.text.replace("fresh@", "X@")
     assert await Alert.filter(email="full@example.org").count() == MAX_ALERTS_PER_ADDRESS
     assert not await OutboxMessage.filter(recipient="full@example.org").exists()
+
+
+async def test_the_signed_page_of_an_address_lists_changes_and_stops_its_alerts(
+    live_server, new_browser
+):
+    settings = live_server.settings
+    mine = [
+        await Alert.create(
+            email="me@example.org", query=query, frequency=Frequency.DAILY, language="en"
+        )
+        for query in ("q=attorney", "country=US")
+    ]
+    other = await Alert.create(
+        email="other@example.org", query="q=policy", frequency=Frequency.DAILY, language="en"
+    )
+    path = f"/alerts/of/{manage_token(settings, 'me@example.org')}"
+    browser = new_browser()
+    page = await browser.get(path)
+    assert page.status_code == 200
+    assert f'id="alert-{mine[0].id}"' in page.text and f'id="alert-{mine[1].id}"' in page.text
+    assert f'id="alert-{other.id}"' not in page.text
+    await browser.submit(path, {"alert": mine[0].id, "action": "save", "frequency": "weekly"})
+    assert (await Alert.get(id=mine[0].id)).frequency == Frequency.WEEKLY
+    await browser.submit(path, {"alert": other.id, "action": "delete"})  # not this address's
+    assert await Alert.exists(id=other.id)
+    await browser.submit(path, {"alert": mine[1].id, "action": "delete"})
+    assert not await Alert.exists(id=mine[1].id)
+    assert (await browser.get("/alerts/of/forged")).status_code == 404
