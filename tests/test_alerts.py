@@ -60,7 +60,12 @@ async def test_an_alert_from_subscription_to_one_click_unsubscribe(live_server, 
     assert 'id="alert-subscribe"' in page.text
     answer = await browser.submit(
         "/jobs/alerts",
-        {"search": "q=attorney", "email": "Seeker@Example.org", "frequency": "immediate"},
+        {
+            "search": "q=attorney",
+            "email": "Seeker@Example.org",
+            "frequency": "immediate",
+            "language": "es",
+        },
         form_page="/jobs?q=attorney",
     )
     assert answer.status_code == 200 and "seeker@example.org" in answer.text
@@ -69,6 +74,7 @@ async def test_an_alert_from_subscription_to_one_click_unsubscribe(live_server, 
     assert await run_due_alerts(settings, live_server.app.state.urls) == 0
 
     [confirmation] = await deliver(settings, handler)
+    assert confirmation["Subject"].startswith("Confirme su alerta")  # in the chosen language
     link = re.search(r"https?://\S+/alerts/confirm/\S+", body(confirmation)).group(0)
     path = link.removeprefix(live_server.url)
     assert 'method="post"' in (await browser.get(path)).text  # a scanner's GET confirms nothing
@@ -96,8 +102,9 @@ async def test_an_alert_from_subscription_to_one_click_unsubscribe(live_server, 
     [news] = await deliver(settings, handler)
     text = body(news)
     assert news["To"] == "seeker@example.org"
+    assert "empleos nuevos" in news["Subject"]
     assert "Staff Attorney" in text and "Imported Attorney" in text
-    assert "via Sister Network" in text
+    assert "vía Sister Network" in text
     assert "Filled Attorney" not in text
     assert "Investigator" not in text
     assert "already posted" not in text

@@ -19,9 +19,9 @@ FORBIDDEN = {
     "alerts": ("feeds", "app", "cli"),
     "directory": ("jobs", "feeds", "alerts", "app", "cli"),
     "jobs": ("feeds", "alerts", "app", "cli"),
-    "feeds/publish": ("feeds.aggregate", "feeds.websub", "app", "cli"),
-    "feeds/aggregate": ("feeds.publish", "feeds.websub", "app", "cli"),
-    "feeds/websub": ("app", "cli"),
+    "feeds/publish": ("feeds.aggregate", "feeds.websub", "alerts", "app", "cli"),
+    "feeds/aggregate": ("feeds.publish", "feeds.websub", "alerts", "app", "cli"),
+    "feeds/websub": ("alerts", "app", "cli"),
 }
 
 
