@@ -26,6 +26,7 @@ from directory.forms import EMAIL_MAX, kept_values, profile_form_context
 from directory.invitations import InvitationUnusable, accept_invitation, usable_invitation
 from directory.membership import application_for_existing_account, apply_for_membership
 from directory.models import Account
+from directory.notices import MAIL_KINDS
 from directory.passwords import (
     ResetLinkUnusable,
     change_password,
@@ -34,7 +35,7 @@ from directory.passwords import (
     usable_reset,
 )
 from directory.throttle import Throttled, client_address
-from mail.outbox import enqueue
+from mail.outbox import enqueue, set_turned_off, turned_off
 
 
 def safe_next(target: str | None) -> str | None:
@@ -168,6 +169,23 @@ async def password_change_page(request: Request) -> Response:
             return request.app.state.urls.redirect(home_route_for(account))
     return render(
         request, "directory/password_change.html", {"errors": errors}, status_code=status_code
+    )
+
+
+async def mail_preferences_page(request: Request) -> Response:
+    """Which notices the signed-in account receives; each kind can be turned off."""
+    account = await require_account(request)
+    saved = False
+    if request.method == "POST":
+        form = await read_form(request)
+        wanted = {kind for kind in form.getlist("on") if isinstance(kind, str)}
+        await set_turned_off(account.email, set(MAIL_KINDS) - wanted, set(MAIL_KINDS))
+        saved = True
+    off = await turned_off(account.email)
+    return render(
+        request,
+        "directory/mail_preferences.html",
+        {"kinds": MAIL_KINDS, "off": off, "saved": saved},
     )
 
 

@@ -4,9 +4,26 @@ causes it (an approval and its mail commit together or not at all)."""
 from __future__ import annotations
 
 from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.settings import Settings
 from directory.models import Account, Organization, Role
-from mail.outbox import enqueue
+from mail.outbox import enqueue_unless_turned_off
+
+# The notices an account may turn off on its mail preferences page (all on by default).
+# Mail that a person asked for or that protects the account (password reset, invitations)
+# is not among them.
+APPLICATION_RECEIVED = "application_received"
+APPLICATION_DECISION = "application_decision"
+JOB_REVIEW = "job_review"
+JOB_APPROVED = "job_approve"
+JOB_EXPIRED = "job_expire"
+MAIL_KINDS = {
+    APPLICATION_RECEIVED: lazy_gettext("A new membership application (administrators)"),
+    JOB_REVIEW: lazy_gettext("A job waiting for review (administrators)"),
+    APPLICATION_DECISION: lazy_gettext("My organization's application approved or declined"),
+    JOB_APPROVED: lazy_gettext("A job I posted approved"),
+    JOB_EXPIRED: lazy_gettext("A job I posted expired"),
+}
 
 
 def _urls(settings: Settings):
@@ -30,7 +47,7 @@ async def tell_administrators_of_application(settings: Settings, organization: O
         "link": link,
     }
     for email in await Account.filter(role=Role.ADMIN, active=True).values_list("email", flat=True):
-        await enqueue(settings, "application_received", email, subject, body)
+        await enqueue_unless_turned_off(settings, APPLICATION_RECEIVED, email, subject, body)
 
 
 async def tell_applicant_of_decision(
@@ -58,4 +75,6 @@ async def tell_applicant_of_decision(
     for email in await Account.filter(
         organization_id=organization.id, role=Role.OWNER, active=True
     ).values_list("email", flat=True):
-        await enqueue(settings, "application_decision", email, subject % values, body % values)
+        await enqueue_unless_turned_off(
+            settings, APPLICATION_DECISION, email, subject % values, body % values
+        )

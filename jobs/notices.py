@@ -8,8 +8,9 @@ from core.i18n import gettext as _
 from core.settings import Settings
 from core.urls import Urls
 from directory.models import Account, Role
+from directory.notices import JOB_APPROVED, JOB_EXPIRED, JOB_REVIEW
 from jobs.models import Job, JobStatus
-from mail.outbox import enqueue
+from mail.outbox import enqueue_unless_turned_off
 
 
 def _urls(settings: Settings) -> Urls:
@@ -39,12 +40,13 @@ async def after_change(job: Job, action: str, target: JobStatus, settings: Setti
         for email in await Account.filter(role=Role.ADMIN, active=True).values_list(
             "email", flat=True
         ):
-            await enqueue(settings, "job_review", email, subject, body)
+            await enqueue_unless_turned_off(settings, JOB_REVIEW, email, subject, body)
         return
     poster = await _poster(job)
     if poster is None:
         return
     link = job.page_url(urls)
+    kind = {"approve": JOB_APPROVED, "expire": JOB_EXPIRED}.get(action)
     if action == "approve":
         subject = _("Your job is published: %(title)s") % values
         body = _("An administrator approved “%(title)s”; it is now listed: %(link)s\n")
@@ -57,4 +59,6 @@ async def after_change(job: Job, action: str, target: JobStatus, settings: Setti
         link = urls.url("jobs:dashboard")
     else:
         return
-    await enqueue(settings, f"job_{action}", poster, subject, body % {**values, "link": link})
+    await enqueue_unless_turned_off(
+        settings, kind, poster, subject, body % {**values, "link": link}
+    )

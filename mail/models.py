@@ -38,3 +38,15 @@ class OutboxMessage(Model):
     class Meta:
         table = "mail_outbox"
         indexes = (("state", "next_attempt_at"),)
+
+
+class MailOptOut(Model):
+    """A kind of mail a recipient turned off (their account's mail preferences)."""
+
+    id = fields.BigIntField(primary_key=True)
+    recipient = fields.CharField(max_length=320)
+    kind = fields.CharField(max_length=40)
+
+    class Meta:
+        table = "mail_opt_out"
+        unique_together = (("recipient", "kind"),)

@@ -13,7 +13,7 @@ from email.utils import format_datetime
 from urllib.parse import urlsplit
 
 from core.settings import Settings
-from mail.models import OutboxMessage
+from mail.models import MailOptOut, OutboxMessage
 
 
 def new_message_id(settings: Settings) -> str:
@@ -42,6 +42,26 @@ async def enqueue(
         message_id=new_message_id(settings),
         next_attempt_at=datetime.now(UTC),
     )
+
+
+async def enqueue_unless_turned_off(
+    settings: Settings, kind: str, recipient: str, subject: str, text_body: str
+) -> OutboxMessage | None:
+    """Queue a notice the recipient may have turned off (see set_turned_off); None if so."""
+    if await MailOptOut.exists(recipient=recipient, kind=kind):
+        return None
+    return await enqueue(settings, kind, recipient, subject, text_body)
+
+
+async def turned_off(recipient: str) -> set[str]:
+    return set(await MailOptOut.filter(recipient=recipient).values_list("kind", flat=True))
+
+
+async def set_turned_off(recipient: str, kinds: set[str], among: set[str]) -> None:
+    """Of the kinds `among`, exactly `kinds` are off for this recipient from now on."""
+    await MailOptOut.filter(recipient=recipient, kind__in=among - kinds).delete()
+    for kind in kinds & among:
+        await MailOptOut.get_or_create(recipient=recipient, kind=kind)
 
 
 def build_message(settings: Settings, outgoing: OutboxMessage) -> EmailMessage:

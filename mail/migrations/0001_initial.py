@@ -9,6 +9,16 @@ class Migration(migrations.Migration):
 
     operations = [
         ops.CreateModel(
+            name='MailOptOut',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('recipient', fields.CharField(max_length=320)),
+                ('kind', fields.CharField(max_length=40)),
+            ],
+            options={'table': 'mail_opt_out', 'app': 'mail', 'unique_together': (('recipient', 'kind'),), 'pk_attr': 'id', 'table_description': "A kind of mail a recipient turned off (their account's mail preferences)."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='OutboxMessage',
             fields=[
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
