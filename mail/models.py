@@ -23,6 +23,8 @@ class OutboxMessage(Model):
     html_body = fields.TextField(default="")
     # Set for mail a recipient can stop (RFC 8058 one-click unsubscribe URL).
     unsubscribe_url = fields.CharField(max_length=1000, default="")
+    # A notice meant to go once (e.g. "job 12 closes on 5 May"): a second enqueue is dropped.
+    once_key = fields.CharField(max_length=200, null=True, unique=True)
     # Chosen at enqueue time, so a message delivered twice after a crash carries one id.
     message_id = fields.CharField(max_length=200, unique=True)
     state = fields.CharEnumField(MailState, max_length=10, default=MailState.PENDING)

@@ -45,12 +45,31 @@ async def enqueue(
 
 
 async def enqueue_unless_turned_off(
-    settings: Settings, kind: str, recipient: str, subject: str, text_body: str
+    settings: Settings,
+    kind: str,
+    recipient: str,
+    subject: str,
+    text_body: str,
+    once_key: str | None = None,
 ) -> OutboxMessage | None:
-    """Queue a notice the recipient may have turned off (see set_turned_off); None if so."""
+    """Queue a notice the recipient may have turned off (see set_turned_off); None if so,
+    or when a notice with the same once_key was queued before (by any process)."""
     if await MailOptOut.exists(recipient=recipient, kind=kind):
         return None
-    return await enqueue(settings, kind, recipient, subject, text_body)
+    if once_key is None:
+        return await enqueue(settings, kind, recipient, subject, text_body)
+    queued, created = await OutboxMessage.get_or_create(
+        once_key=once_key,
+        defaults={
+            "kind": kind,
+            "recipient": recipient,
+            "subject": subject,
+            "text_body": text_body,
+            "message_id": new_message_id(settings),
+            "next_attempt_at": datetime.now(UTC),
+        },
+    )
+    return queued if created else None
 
 
 async def turned_off(recipient: str) -> set[str]:

@@ -14,6 +14,7 @@ from directory.notices import JOB_APPROVED, MAIL_KINDS
 from jobs.forms import clean_job
 from jobs.lifecycle import Action, create_job, expire_due_jobs, perform
 from jobs.models import Job
+from jobs.notices import tell_posters_of_closing_jobs
 from mail.delivery import send_due
 from tests.helpers_directory import make_account, make_admin, make_organization, sign_in
 from tests.helpers_jobs import job_input
@@ -94,3 +95,28 @@ async def test_a_notice_turned_off_on_the_preferences_page_is_not_sent(
     assert [to for to, _subject in subjects].count("poster@ipx.example.org") == 1
     assert any("expired" in subject for _to, subject in subjects)
     assert not any("published" in subject for _to, subject in subjects)
+
+
+async def test_a_job_closing_within_seven_days_is_announced_once_per_closing_date(
+    live_server, smtp
+):
+    settings, handler = live_server.settings, smtp[1]
+    organization = await make_organization("ipx")
+    poster = await make_account("poster@ipx.example.org", organization)
+    now = datetime.now(UTC)
+    values = clean_job(job_input(title="Staff Attorney"), today=now.date())
+    job = await create_job(
+        organization,
+        values,
+        Actor.person(poster),
+        settings.with_changes(review_policy="none"),
+        now=now,
+        publish=True,
+    )
+    await Job.filter(id=job.id).update(valid_through=now + timedelta(days=5))
+    assert await tell_posters_of_closing_jobs(settings, now) == 1
+    assert await tell_posters_of_closing_jobs(settings, now + timedelta(hours=1)) == 0
+    [notice] = await delivered(settings, handler)
+    assert notice["To"] == "poster@ipx.example.org" and "closes on" in notice["Subject"]
+    await Job.filter(id=job.id).update(valid_through=now + timedelta(days=6))  # renewed
+    assert await tell_posters_of_closing_jobs(settings, now) == 1

@@ -28,6 +28,7 @@ class Migration(migrations.Migration):
                 ('text_body', fields.TextField(unique=False)),
                 ('html_body', fields.TextField(default='', unique=False)),
                 ('unsubscribe_url', fields.CharField(default='', max_length=1000)),
+                ('once_key', fields.CharField(null=True, unique=True, max_length=200)),
                 ('message_id', fields.CharField(unique=True, max_length=200)),
                 ('state', fields.CharEnumField(default=MailState.PENDING, description='PENDING: pending\nSENT: sent\nFAILED: failed', enum_type=MailState, max_length=10)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
