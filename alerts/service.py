@@ -145,6 +145,10 @@ async def subscribe(
         language = current_language.get()
     query = saved_query(search_params)  # SearchError (a 4xx) for a malformed search
     await throttle.check((CONFIRM_PER_CLIENT, client), (CONFIRM_PER_EMAIL, email))
+    # Unconfirmed alerts whose link has expired stop counting against the address's cap.
+    await Alert.filter(
+        email=email, state=AlertState.UNCONFIRMED, confirm_expires_at__lt=datetime.now(UTC)
+    ).delete()
     if await Alert.filter(email=email).count() >= MAX_ALERTS_PER_ADDRESS:
         return email
     token = new_secret(32)

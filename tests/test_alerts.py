@@ -198,6 +198,17 @@ async def test_an_address_at_its_cap_gets_the_same_answer_and_no_new_alert(
     assert await Alert.filter(email="full@example.org").count() == MAX_ALERTS_PER_ADDRESS
     assert not await OutboxMessage.filter(recipient="full@example.org").exists()
 
+    # Unconfirmed alerts whose link expired no longer hold the address's places.
+    await Alert.filter(email="full@example.org").update(
+        confirm_expires_at=datetime.now(UTC) - timedelta(seconds=1)
+    )
+    again = await new_browser().submit(
+        "/jobs/alerts", {**form, "email": "full@example.org"}, form_page="/jobs"
+    )
+    assert again.status_code == 200
+    assert await Alert.filter(email="full@example.org").count() == 1
+    assert await OutboxMessage.filter(recipient="full@example.org").count() == 1
+
 
 async def test_the_signed_page_of_an_address_lists_changes_and_stops_its_alerts(
     live_server, new_browser
