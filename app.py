@@ -21,10 +21,12 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+import alerts.routes
 import directory.routes
 import feeds.routes
 import hsds.api
 import jobs.routes
+import mail.routes
 from core import openapi
 from core.background import BackgroundWorker
 from core.database import close_database, database_problem, open_database, schema_state
@@ -57,7 +59,14 @@ logger = logging.getLogger("amicus")
 # OpenAPI paths, background workers and its set-up (set_up(app): page sections,
 # listeners). No two packages' paths overlap, so the order of this tuple does not change
 # which route answers a URL (tests/test_url_map.py proves it).
-DOMAIN_MODULES = (directory.routes, jobs.routes, feeds.routes, hsds.api)
+DOMAIN_MODULES = (
+    directory.routes,
+    jobs.routes,
+    feeds.routes,
+    hsds.api,
+    mail.routes,
+    alerts.routes,
+)
 
 ERROR_CODES = {
     400: "bad_request",

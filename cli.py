@@ -1,5 +1,5 @@
-"""The `amicus` command: serve, migrate, demo, create-admin, check, fetch, peers, backup,
-restore, export, import."""
+"""The `amicus` command: serve, migrate, demo, create-admin, check, fetch, peers, mail,
+backup, restore, export, import."""
 
 from __future__ import annotations
 
@@ -274,6 +274,32 @@ def command_import(args: argparse.Namespace) -> int:
         return 1
 
 
+def command_mail_send(args: argparse.Namespace) -> int:
+    from mail.delivery import send_due
+
+    settings = _settings_or_exit()
+
+    async def send() -> int:
+        outcomes = await send_due(settings, limit=args.limit)
+        print(", ".join(f"{state.value} {count}" for state, count in outcomes.items()))
+        return 0
+
+    return _run_event_loop(_with_database(settings, send))
+
+
+def command_mail_status(args: argparse.Namespace) -> int:
+    from mail.delivery import outbox_health
+
+    settings = _settings_or_exit()
+
+    async def show() -> int:
+        health = await outbox_health()
+        print(", ".join(f"{name} {count}" for name, count in health.items()))
+        return 0
+
+    return _run_event_loop(_with_database(settings, show))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amicus", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -344,6 +370,15 @@ def build_parser() -> argparse.ArgumentParser:
     peer_commands.add_parser("list", help="list subscriptions and their health").set_defaults(
         handler=command_peers_list
     )
+
+    mail = commands.add_parser("mail", help="the e-mail outbox")
+    mail_commands = mail.add_subparsers(dest="mail_command", required=True)
+    send = mail_commands.add_parser("send", help="deliver every e-mail that is due, then exit")
+    send.add_argument("--limit", type=int, help="stop after this many messages")
+    send.set_defaults(handler=command_mail_send)
+    mail_commands.add_parser(
+        "status", help="messages waiting, being retried, sent and failed"
+    ).set_defaults(handler=command_mail_status)
     return parser
 
 

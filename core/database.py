@@ -17,7 +17,7 @@ from tortoise.migrations.loader import MigrationLoader
 from tortoise.migrations.recorder import MigrationRecorder
 
 # The domain packages that own models, in dependency order (feeds -> jobs -> directory).
-MODEL_APPS = ("directory", "jobs", "feeds")
+MODEL_APPS = ("directory", "jobs", "feeds", "mail", "alerts")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 

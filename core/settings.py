@@ -72,6 +72,8 @@ class Settings:
     mail_from: str = "amicus@localhost"
     # Who may read /metrics: off, on, or a comma-separated list of addresses/networks.
     metrics: str = "off"
+    # Without AMICUS_SMTP_URL, mail is written here (relative to the project) and to the log.
+    mail_dir: str = "data/mail"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -99,6 +101,7 @@ class Settings:
             smtp_url=get("SMTP_URL", ""),
             mail_from=get("MAIL_FROM", cls.mail_from),
             metrics=get("METRICS", cls.metrics),
+            mail_dir=get("MAIL_DIR", cls.mail_dir),
         )
 
     def with_changes(self, **changes: object) -> Settings:

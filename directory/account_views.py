@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -25,9 +24,9 @@ from directory.auth import (
 from directory.dashboard import NOTICE_KEY
 from directory.forms import EMAIL_MAX, kept_values, profile_form_context
 from directory.invitations import InvitationUnusable, accept_invitation, usable_invitation
-from directory.mail import send_mail
 from directory.membership import application_for_existing_account, apply_for_membership
 from directory.models import Account
+from directory.notices import MAIL_KINDS
 from directory.passwords import (
     ResetLinkUnusable,
     change_password,
@@ -36,6 +35,7 @@ from directory.passwords import (
     usable_reset,
 )
 from directory.throttle import Throttled, client_address
+from mail.outbox import enqueue, set_turned_off, turned_off
 
 
 def safe_next(target: str | None) -> str | None:
@@ -71,7 +71,7 @@ async def apply_page(request: Request) -> Response:
             response = render(request, "directory/apply_received.html", {"email": email})
             if organization is None:
                 subject, body = application_for_existing_account(settings, email)
-                response.background = BackgroundTask(send_mail, settings, email, subject, body)
+                await enqueue(settings, "application_existing_account", email, subject, body)
             return response
     return render(
         request,
@@ -173,6 +173,23 @@ async def password_change_page(request: Request) -> Response:
     )
 
 
+async def mail_preferences_page(request: Request) -> Response:
+    """Which notices the signed-in account receives; each kind can be turned off."""
+    account = await require_account(request)
+    saved = False
+    if request.method == "POST":
+        form = await read_form(request)
+        wanted = {kind for kind in form.getlist("on") if isinstance(kind, str)}
+        await set_turned_off(account.email, set(MAIL_KINDS) - wanted, set(MAIL_KINDS))
+        saved = True
+    off = await turned_off(account.email)
+    return render(
+        request,
+        "directory/mail_preferences.html",
+        {"kinds": MAIL_KINDS, "off": off, "saved": saved},
+    )
+
+
 async def password_reset_request_page(request: Request) -> Response:
     await current_account(request)
     context: dict[str, Any] = {"values": {}, "errors": {}, "sent_to": ""}
@@ -180,18 +197,12 @@ async def password_reset_request_page(request: Request) -> Response:
         return render(request, "directory/password_reset_request.html", context)
     values = form_values(await read_form(request))
     try:
-        send = await request_password_reset(
-            values, request.app.state.settings, client_address(request)
-        )
+        await request_password_reset(values, request.app.state.settings, client_address(request))
     except ValidationError as error:
         context.update(values=kept_values(values), errors=error.errors)
         return render(request, "directory/password_reset_request.html", context, status_code=422)
     context["sent_to"] = normalized_email(values["email"])
-    response = render(request, "directory/password_reset_request.html", context)
-    if send is not None:
-        # After the response, so that its timing does not tell whether an account exists.
-        response.background = BackgroundTask(send)
-    return response
+    return render(request, "directory/password_reset_request.html", context)
 
 
 async def password_reset_page(request: Request) -> Response:

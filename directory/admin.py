@@ -129,7 +129,13 @@ async def organization_action(request: Request) -> Response:
         raise HTTPException(404, _("There is no organization or action at this address."))
     reason = values.get("reason", "")
     try:
-        await decide(organization, action, admin, reason if isinstance(reason, str) else "")
+        await decide(
+            organization,
+            action,
+            admin,
+            reason if isinstance(reason, str) else "",
+            settings=request.app.state.settings,
+        )
     except TransitionRefused as error:
         raise HTTPException(409, str(error)) from error
     except ValidationError as error:

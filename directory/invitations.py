@@ -15,9 +15,9 @@ from core.urls import Urls
 from core.validation import Cleaner, ValidationError
 from directory import throttle
 from directory.accounts import check_password, ensure_email_is_free
-from directory.mail import send_mail
 from directory.models import Account, Invitation, Organization, Role
 from directory.throttle import ACCEPT_INVITATION_PER_CLIENT, INVITE_PER_ACCOUNT, INVITE_PER_CLIENT
+from mail.outbox import enqueue
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -34,7 +34,7 @@ async def invite_editor(
     urls: Urls,
     client: str,
 ) -> tuple[Invitation, str]:
-    """The invitation and its link; the link is e-mailed when SMTP is configured. Throttled
+    """The invitation and its link, which is e-mailed through the outbox. Throttled
     when the owner or the client has sent too many (each one is an e-mail to a stranger)."""
     cleaner = Cleaner(data)
     email = cleaner.email("email", required=True)
@@ -42,14 +42,6 @@ async def invite_editor(
     cleaner.raise_if_invalid()
     await throttle.check((INVITE_PER_CLIENT, client), (INVITE_PER_ACCOUNT, str(invited_by.id)))
     token = new_secret(32)
-    invitation = await Invitation.create(
-        organization=organization,
-        email=email,
-        role=Role.EDITOR,
-        token_hash=sha256_hex(token),
-        invited_by=invited_by,
-        expires_at=datetime.now(UTC) + INVITATION_LIFETIME,
-    )
     link = urls.url("directory:invitation", token=token)
     subject = _("Invitation to edit %(organization)s on Amicus") % {
         "organization": organization.name
@@ -63,7 +55,16 @@ async def invite_editor(
         "network": settings.network_name,
         "link": link,
     }
-    await send_mail(settings, email, subject, body)
+    async with in_transaction():  # the invitation and its e-mail, or neither
+        invitation = await Invitation.create(
+            organization=organization,
+            email=email,
+            role=Role.EDITOR,
+            token_hash=sha256_hex(token),
+            invited_by=invited_by,
+            expires_at=datetime.now(UTC) + INVITATION_LIFETIME,
+        )
+        await enqueue(settings, "invitation", email, subject, body)
     return invitation, link
 
 

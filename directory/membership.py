@@ -22,6 +22,7 @@ from directory.accounts import check_password
 from directory.audit import Actor
 from directory.auth import end_organization_sessions
 from directory.models import Account, AuditEvent, Organization, OrganizationStatus, Role
+from directory.notices import tell_administrators_of_application, tell_applicant_of_decision
 from directory.profile import (
     available_slug,
     clean_profile,
@@ -118,6 +119,7 @@ async def apply_for_membership(
                 organization.id,
                 to_state=OrganizationStatus.APPLIED.value,
             )
+            await tell_administrators_of_application(settings, organization)
     except IntegrityError as error:
         # Someone took the e-mail or the slug between our checks and our insert.
         if await Account.filter(email=email).exists():
@@ -150,9 +152,15 @@ def application_for_existing_account(settings: Settings, email: str) -> tuple[st
 
 
 async def change_status(
-    organization: Organization, action: str, actor: Account, reason: str = ""
+    organization: Organization,
+    action: str,
+    actor: Account,
+    reason: str = "",
+    settings: Settings | None = None,
 ) -> Organization:
-    """Applies approve/decline/suspend/reinstate; TransitionRefused when it does not apply."""
+    """Applies approve/decline/suspend/reinstate; TransitionRefused when it does not apply.
+    With the site's settings, an approval or a decline also e-mails the applicant, in the
+    same transaction."""
     change = STATUS_CHANGES[action]
     cleaner = Cleaner({"reason": reason})
     reason = cleaner.text("reason", max_length=REASON_MAX, required=change.reason_required)
@@ -181,6 +189,8 @@ async def change_status(
         )
         if change.to == OrganizationStatus.SUSPENDED:
             await end_organization_sessions(organization.id)
+        if settings is not None and action in ("approve", "decline"):
+            await tell_applicant_of_decision(settings, organization, action == "approve", reason)
     await organization.refresh_from_db()
     return organization
 
@@ -216,12 +226,16 @@ async def set_trusted(organization: Organization, action: str, actor: Account) -
 
 
 async def decide(
-    organization: Organization, action: str, actor: Account, reason: str = ""
+    organization: Organization,
+    action: str,
+    actor: Account,
+    reason: str = "",
+    settings: Settings | None = None,
 ) -> Organization:
     """Any administrator action by name (see ACTIONS)."""
     if action in TRUST_CHANGES:
         return await set_trusted(organization, action, actor)
-    return await change_status(organization, action, actor, reason)
+    return await change_status(organization, action, actor, reason, settings)
 
 
 def _refusal(organization: Organization, action: str) -> str:

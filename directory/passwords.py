@@ -1,16 +1,17 @@
 """Changing a password, and resetting a forgotten one through a link sent by e-mail.
 
 A reset link works once and for an hour; only its SHA-256 is stored. Asking for one answers
-the same whether or not the address has an account (the e-mail goes out after the response),
+the same whether or not the address has an account (the e-mail is queued, sent later),
 so the form cannot be used to find out who is a member. Both a change and a reset end every
 other session of the account.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from tortoise.transactions import in_transaction
 
 from core.i18n import gettext as _
 from core.security import hash_password, new_secret, sha256_hex, verify_password
@@ -19,13 +20,13 @@ from core.validation import Cleaner, ValidationError
 from directory import throttle
 from directory.accounts import check_password, normalized_email
 from directory.auth import end_all_sessions
-from directory.mail import send_mail
 from directory.models import Account, PasswordReset
 from directory.throttle import (
     PASSWORD_RESET_PER_CLIENT,
     PASSWORD_RESET_PER_EMAIL,
     SIGN_IN_PER_ACCOUNT,
 )
+from mail.outbox import enqueue
 
 RESET_LIFETIME = timedelta(hours=1)
 
@@ -61,12 +62,9 @@ def reset_url(settings: Settings, token: str) -> str:
     return directory_urls(settings.base_url).url("directory:password_reset", token=token)
 
 
-async def request_password_reset(
-    data: dict[str, Any], settings: Settings, client: str
-) -> Callable[[], Awaitable[bool]] | None:
-    """Makes a reset link when the address has an active account. Returns the sending of
-    its e-mail, for the caller to run after answering, or None; Throttled when the address or
-    the client asked too often."""
+async def request_password_reset(data: dict[str, Any], settings: Settings, client: str) -> None:
+    """Makes a reset link when the address has an active account and queues its e-mail;
+    nothing when it has none. Throttled when the address or the client asked too often."""
     cleaner = Cleaner(data)
     email = normalized_email(cleaner.email("email", required=True))
     cleaner.raise_if_invalid()
@@ -75,24 +73,21 @@ async def request_password_reset(
     await PasswordReset.filter(expires_at__lt=now).delete()  # links that can no longer work
     account = await Account.get_or_none(email=email, active=True)
     if account is None:
-        return None
+        return
     token = new_secret(32)
-    await PasswordReset.create(
-        account=account,
-        token_hash=sha256_hex(token),
-        expires_at=now + RESET_LIFETIME,
-    )
     subject = _("Reset your password on Amicus")
     body = _(
         "Someone, probably you, asked to reset the password of %(email)s on the %(network)s "
         "directory.\n\nChoose a new password within an hour: %(link)s\n\n"
         "If it was not you, ignore this e-mail; your password stays as it is.\n"
     ) % {"email": email, "network": settings.network_name, "link": reset_url(settings, token)}
-
-    async def send() -> bool:
-        return await send_mail(settings, email, subject, body)
-
-    return send
+    async with in_transaction():  # the link and its e-mail, or neither
+        await PasswordReset.create(
+            account=account,
+            token_hash=sha256_hex(token),
+            expires_at=now + RESET_LIFETIME,
+        )
+        await enqueue(settings, "password_reset", email, subject, body)
 
 
 async def usable_reset(token: str) -> PasswordReset:

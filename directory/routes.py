@@ -26,6 +26,12 @@ routes = [
         name="directory:password_change",
     ),
     Route(
+        "/account/mail",
+        account_views.mail_preferences_page,
+        methods=["GET", "POST"],
+        name="directory:mail_preferences",
+    ),
+    Route(
         "/password-reset",
         account_views.password_reset_request_page,
         methods=["GET", "POST"],

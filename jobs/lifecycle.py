@@ -29,6 +29,7 @@ from directory.audit import SYSTEM, Actor
 from directory.models import Organization, OrganizationStatus
 from jobs.labels import STATUSES
 from jobs.models import ENDED_STATUSES, Job, JobStatus
+from jobs.notices import after_change
 
 CLOSING_SOON = timedelta(days=7)
 
@@ -237,6 +238,7 @@ async def perform(
         if not updated:
             raise TransitionError(_("This job was changed by someone else; reload and try again."))
         await _record(job, action, actor, source, target, changes["status_reason"])
+        await after_change(job, action.value, target, settings)
     job.update_from_dict(changes)
     job.updated_at = now
     return job

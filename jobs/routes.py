@@ -16,6 +16,7 @@ from core.urls import Urls
 from directory.sections import PageSections
 from jobs import api, openapi, pages, sections
 from jobs.lifecycle import expire_due_jobs
+from jobs.notices import tell_posters_of_closing_jobs
 from jobs.search import routes as search_routes
 
 logger = logging.getLogger("amicus.jobs")
@@ -96,9 +97,11 @@ def set_up(app: Starlette) -> None:
 
 def background_workers(settings: Settings, urls: Urls) -> list[BackgroundWorker]:
     async def expire() -> None:
-        expired = await expire_due_jobs(settings, datetime.now(UTC))
+        now = datetime.now(UTC)
+        expired = await expire_due_jobs(settings, now)
         if expired:
             logger.info("Expired %d jobs past their closing date", expired)
+        await tell_posters_of_closing_jobs(settings, now)
 
     async def expiry_rounds() -> None:
         await repeat(expire, EXPIRY_INTERVAL_SECONDS, logger, "Expiring jobs failed")

@@ -107,15 +107,17 @@ def server_socket() -> Iterator[socket.socket]:
 
 
 @pytest.fixture
-def settings(database_url: str, server_socket: socket.socket) -> Settings:
-    return server_settings(database_url, server_socket)
+def settings(database_url: str, server_socket: socket.socket, tmp_path: Path) -> Settings:
+    return server_settings(database_url, server_socket, tmp_path)
 
 
-def server_settings(database_url: str, server_socket: socket.socket) -> Settings:
-    """The settings of a test server on this socket and database."""
+def server_settings(database_url: str, server_socket: socket.socket, folder: Path) -> Settings:
+    """The settings of a test server on this socket and database; its development mail is
+    written under `folder`, never into the project."""
     port = server_socket.getsockname()[1]
     return Settings(
         database_url=database_url,
+        mail_dir=str(folder / "mail"),
         base_url=f"http://127.0.0.1:{port}",
         secret_key=TEST_SECRET_KEY,
         allow_private_addresses=True,

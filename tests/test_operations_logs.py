@@ -79,12 +79,14 @@ async def test_readyz_is_ready_on_a_migrated_database_and_not_on_a_newer_one(api
     assert refused.json()["unknown"] == ["jobs.0099_from_a_newer_release"]
 
 
-async def test_metrics_parse_and_count_requests_per_route(database_url, server_socket):
+async def test_metrics_parse_and_count_requests_per_route(database_url, server_socket, tmp_path):
     from prometheus_client.parser import text_string_to_metric_families
 
     from tests.conftest import server_settings, start_server, stop_server
 
-    settings = server_settings(database_url, server_socket).with_changes(metrics="127.0.0.1")
+    settings = server_settings(database_url, server_socket, tmp_path).with_changes(
+        metrics="127.0.0.1"
+    )
     server, task = await start_server(settings, server_socket)
     try:
         async with httpx.AsyncClient(base_url=settings.base_url) as client:

@@ -1,4 +1,4 @@
-"""Dependencies point one way (feeds -> jobs -> directory -> core; within feeds, websub may
+"""Dependencies point one way (feeds, alerts -> jobs -> directory -> mail -> core; within feeds, websub may
 use publish and aggregate, which use neither): what each package's docstring says it may
 import is all it imports when it runs, at module level or inside a function. A cycle, once
 back, fails here by name."""
@@ -14,14 +14,18 @@ from core.settings import PROJECT_ROOT
 
 # package -> the application packages it must never import.
 FORBIDDEN = {
-    "core": ("directory", "jobs", "feeds", "hsds", "operations", "app", "cli"),
-    "directory": ("jobs", "feeds", "hsds", "operations", "app", "cli"),
+    "core": ("mail", "directory", "hsds", "jobs", "alerts", "feeds", "operations", "app", "cli"),
+    # E-mail: the outbox that directory, jobs and alerts write to in their own transactions.
+    "mail": ("directory", "hsds", "jobs", "alerts", "feeds", "operations", "app", "cli"),
+    "directory": ("hsds", "jobs", "alerts", "feeds", "operations", "app", "cli"),
     # Open Referral HSDS: the directory spoken in another shape.
-    "hsds": ("jobs", "feeds", "operations", "app", "cli"),
-    "jobs": ("feeds", "hsds", "operations", "app", "cli"),
-    "feeds/publish": ("feeds.aggregate", "feeds.websub", "operations", "app", "cli"),
-    "feeds/aggregate": ("feeds.publish", "feeds.websub", "operations", "app", "cli"),
-    "feeds/websub": ("operations", "app", "cli"),
+    "hsds": ("jobs", "alerts", "feeds", "operations", "app", "cli"),
+    "jobs": ("hsds", "alerts", "feeds", "operations", "app", "cli"),
+    # Job alerts: saved searches e-mailed.
+    "alerts": ("hsds", "feeds", "operations", "app", "cli"),
+    "feeds/publish": ("feeds.aggregate", "feeds.websub", "alerts", "operations", "app", "cli"),
+    "feeds/aggregate": ("feeds.publish", "feeds.websub", "alerts", "operations", "app", "cli"),
+    "feeds/websub": ("alerts", "operations", "app", "cli"),
     # Running an instance (backups, export) may use every domain package.
     "operations": ("app", "cli"),
 }

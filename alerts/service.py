@@ -1,0 +1,348 @@
+"""Subscribing, confirming, unsubscribing, and the run that mails each due alert its news.
+
+An alert sends the jobs that match its saved search *at send time* (through
+jobs.search.search_jobs, so visibility is jobs.lifecycle's rule: never a closed, filled,
+expired or removed job, nor one of a suspended organization), posted since it was
+confirmed, that it has never sent before; newest first; never an empty mail. The mail and
+the record of the jobs it carries commit together.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import escape
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from alerts.models import Alert, AlertSentJob, AlertState, Frequency
+from core.i18n import LANGUAGES, current_language
+from core.i18n import gettext as _
+from core.security import new_secret, sha256_hex
+from core.settings import Settings
+from core.urls import Urls
+from core.validation import Cleaner
+from directory import throttle
+from directory.accounts import normalized_email
+from directory.throttle import Limit
+from jobs.labels import salary_text
+from jobs.models import Job
+from jobs.search.engine import search_jobs
+from jobs.search.params import MAX_PER_PAGE, job_query_to_params, parse_job_query
+from mail.models import MailState, OutboxMessage
+from mail.outbox import enqueue
+
+CONFIRM_PER_EMAIL = Limit("alert-confirm/email", 3, 60 * 60)
+CONFIRM_PER_CLIENT = Limit("alert-confirm/client", 20, 60 * 60)
+MAX_ALERTS_PER_ADDRESS = 10
+CONFIRM_LIFETIME = timedelta(days=2)
+RUN_INTERVAL = {
+    # Immediate alerts gather what arrived in the last few minutes into one mail.
+    Frequency.IMMEDIATE: timedelta(minutes=5),
+    Frequency.DAILY: timedelta(days=1),
+    Frequency.WEEKLY: timedelta(days=7),
+}
+RUN_BATCH = 200
+
+
+class AlertLinkUnusable(Exception):
+    """The confirmation or unsubscribe link is unknown, used up or expired."""
+
+
+@contextmanager
+def in_language(language: str) -> Iterator[None]:
+    """Translate into `language` (a mail's, not the current request's) for a while."""
+    token = current_language.set(language)
+    try:
+        yield
+    finally:
+        current_language.reset(token)
+
+
+def _signer(settings: Settings) -> URLSafeSerializer:
+    return URLSafeSerializer(settings.secret_key, salt="amicus-alert")
+
+
+def unsubscribe_token(settings: Settings, alert: Alert) -> str:
+    return _signer(settings).dumps(alert.id)
+
+
+def manage_token(settings: Settings, email: str) -> str:
+    return URLSafeSerializer(settings.secret_key, salt="amicus-alerts-of").dumps(email)
+
+
+def email_from_token(settings: Settings, token: str) -> str:
+    try:
+        email = URLSafeSerializer(settings.secret_key, salt="amicus-alerts-of").loads(token)
+    except BadSignature as error:
+        raise AlertLinkUnusable(_("This link is not valid.")) from error
+    if not isinstance(email, str):
+        raise AlertLinkUnusable(_("This link is not valid."))
+    return email
+
+
+async def change_alert(settings: Settings, token: str, data: dict[str, Any]) -> None:
+    """From the manage page: a new frequency for one of the address's alerts, or its end."""
+    email = email_from_token(settings, token)
+    cleaner = Cleaner(data)
+    alert_id = cleaner.text("alert", max_length=19, required=True)
+    action = cleaner.text("action", max_length=20, required=True)
+    frequency = cleaner.choice("frequency", Frequency, required=False)
+    if alert_id and not alert_id.isdigit():
+        cleaner.fail("alert", _("This link is not valid."))
+    cleaner.raise_if_invalid()
+    alerts = Alert.filter(id=int(alert_id), email=email)
+    if action == "delete":
+        await alerts.delete()
+    elif frequency is not None:
+        await alerts.update(frequency=frequency)
+
+
+def alert_from_token(settings: Settings, token: str) -> int:
+    try:
+        alert_id = _signer(settings).loads(token)
+    except BadSignature as error:
+        raise AlertLinkUnusable(_("This link is not valid.")) from error
+    if not isinstance(alert_id, int):
+        raise AlertLinkUnusable(_("This link is not valid."))
+    return alert_id
+
+
+def saved_query(params: list[tuple[str, str]]) -> str:
+    """The search as stored: its parameters without page, parsed again on every run."""
+    return urlencode(job_query_to_params(parse_job_query(dict(_grouped(params))), page=False))
+
+
+def _grouped(params: list[tuple[str, str]]) -> dict[str, Any]:
+    grouped: dict[str, Any] = {}
+    for key, value in params:
+        grouped[key] = [*grouped[key], value] if key in grouped else [value]
+    return {key: values[0] if len(values) == 1 else values for key, values in grouped.items()}
+
+
+async def subscribe(
+    data: dict[str, Any],
+    search_params: list[tuple[str, str]],
+    settings: Settings,
+    urls: Urls,
+    client: str,
+) -> str:
+    """Queues a confirmation mail for a new alert; the normalized address. The answer is the
+    same when the address already holds the most alerts it may (then nothing is made), so
+    the page does not tell whether an address has alerts. Throttled per address and client."""
+    cleaner = Cleaner(data)
+    email = normalized_email(cleaner.email("email", required=True))
+    frequency = cleaner.choice("frequency", Frequency, required=True)
+    language = cleaner.text("language", max_length=8, required=False) or current_language.get()
+    cleaner.raise_if_invalid()
+    if language not in LANGUAGES:
+        language = current_language.get()
+    query = saved_query(search_params)  # SearchError (a 4xx) for a malformed search
+    await throttle.check((CONFIRM_PER_CLIENT, client), (CONFIRM_PER_EMAIL, email))
+    # Unconfirmed alerts whose link has expired stop counting against the address's cap.
+    await Alert.filter(
+        email=email, state=AlertState.UNCONFIRMED, confirm_expires_at__lt=datetime.now(UTC)
+    ).delete()
+    if await Alert.filter(email=email).count() >= MAX_ALERTS_PER_ADDRESS:
+        return email
+    token = new_secret(32)
+    link = urls.url("alerts:confirm", token=token)
+    with in_language(language):
+        subject = _("Confirm your job alert on %(network)s") % {"network": settings.network_name}
+        body = _(
+            "Someone, probably you, asked to receive new jobs from the %(network)s job board "
+            "by e-mail at this address.\n\nConfirm within two days: %(link)s\n\n"
+            "If it was not you, ignore this e-mail: nothing will be sent.\n"
+        ) % {"network": settings.network_name, "link": link}
+        manage_url = urls.url("alerts:manage", token=manage_token(settings, email))
+        body += "\n" + _("All your alerts: %(link)s") % {"link": manage_url} + "\n"
+    async with in_transaction():
+        await Alert.create(
+            email=email,
+            query=query,
+            frequency=frequency,
+            language=language,
+            confirm_token_hash=sha256_hex(token),
+            confirm_expires_at=datetime.now(UTC) + CONFIRM_LIFETIME,
+        )
+        await enqueue(settings, "alert_confirmation", email, subject, body)
+    return email
+
+
+async def confirm(token: str, now: datetime | None = None) -> Alert:
+    """Activates the alert once; its news start now."""
+    now = now or datetime.now(UTC)
+    alert = await Alert.get_or_none(confirm_token_hash=sha256_hex(token))
+    if alert is None or alert.confirm_expires_at is None or alert.confirm_expires_at <= now:
+        raise AlertLinkUnusable(_("This confirmation link is not valid any more."))
+    spent = await Alert.filter(id=alert.id, confirm_token_hash=alert.confirm_token_hash).update(
+        state=AlertState.ACTIVE,
+        confirm_token_hash=None,
+        confirm_expires_at=None,
+        since=now,
+        next_run_at=now + RUN_INTERVAL[alert.frequency],
+    )
+    if spent != 1:
+        raise AlertLinkUnusable(_("This confirmation link is not valid any more."))
+    await alert.refresh_from_db()
+    return alert
+
+
+async def unsubscribe(settings: Settings, token: str) -> None:
+    """Deletes the alert the signed link names; again is harmless (it is already gone)."""
+    await Alert.filter(id=alert_from_token(settings, token)).delete()
+
+
+class RunMemo:
+    """What one alert run computes once for many alerts: each saved search's results and
+    each job's lines per language. Bounded (least recently used go first), so memory does
+    not grow with the number of alerts."""
+
+    def __init__(self, size: int = 500) -> None:
+        self.size = size
+        self.searches: OrderedDict[str, list[Job]] = OrderedDict()
+        self.lines: OrderedDict[tuple[int, str], tuple[str, str]] = OrderedDict()
+
+    @staticmethod
+    def _keep(memo: OrderedDict, key: Any, value: Any, size: int) -> Any:
+        memo[key] = value
+        if len(memo) > size:
+            memo.popitem(last=False)
+        return value
+
+    async def search(self, query: str, settings: Settings, now: datetime) -> list[Job]:
+        if query in self.searches:
+            self.searches.move_to_end(query)
+            return self.searches[query]
+        found = await matching_now(query, settings, now)
+        return self._keep(self.searches, query, found, self.size)
+
+    def job_lines(self, job: Job, urls: Urls) -> tuple[str, str]:
+        key = (job.id, current_language.get())
+        if key in self.lines:
+            self.lines.move_to_end(key)
+            return self.lines[key]
+        return self._keep(self.lines, key, _job_lines(job, urls), 20 * self.size)
+
+
+def _job_lines(job: Job, urls: Urls) -> tuple[str, str]:
+    """One job in the text and in the HTML part of an alert mail."""
+    details = [job.organization.name]
+    place = ", ".join(part for part in (job.city, job.region, job.country) if part)
+    details.append(f"{place} ({job.work_mode.value})" if place else job.work_mode.value)
+    salary = salary_text(job)
+    if salary:
+        details.append(salary)
+    if job.valid_through:
+        details.append(_("closes %(date)s") % {"date": job.valid_through.date().isoformat()})
+    if job.is_imported and job.source_name:
+        details.append(_("via %(network)s") % {"network": job.source_name})
+    link = job.page_url(urls)
+    text = f"- {job.title}\n  {' · '.join(details)}\n  {link}\n"
+    html = (
+        f'<li><a href="{escape(link)}">{escape(job.title)}</a><br>'
+        f"{escape(' · '.join(details))}</li>"
+    )
+    return text, html
+
+
+async def matching_now(query: str, settings: Settings, now: datetime) -> list[Job]:
+    """The newest visible jobs matching a saved search, at this moment."""
+    params = {**_grouped(parse_qsl(query)), "sort": "newest", "per_page": str(MAX_PER_PAGE)}
+    result = await search_jobs(
+        parse_job_query(params), now=now, facets=False, default_days=settings.job_default_days
+    )
+    return result.jobs
+
+
+async def news_for(alert: Alert, settings: Settings, now: datetime, memo: RunMemo) -> list[Job]:
+    """The jobs this alert would mail now, newest first (alerts saving the same search
+    share one search through the run's memo)."""
+    since = alert.since
+    fresh = [
+        job
+        for job in await memo.search(alert.query, settings, now)
+        if job.posted_at and since and job.posted_at >= since
+    ]
+    if not fresh:
+        return []
+    sent = set(
+        await AlertSentJob.filter(alert=alert, job_id__in=[job.id for job in fresh]).values_list(
+            "job_id", flat=True
+        )
+    )
+    return [job for job in fresh if job.id not in sent]
+
+
+async def run_alert(
+    alert: Alert,
+    settings: Settings,
+    urls: Urls,
+    now: datetime,
+    memo: RunMemo | None = None,
+) -> bool:
+    """Mails one due alert its news, if any; True when a mail was queued."""
+    if alert.last_mail_id is not None:
+        last = await OutboxMessage.get_or_none(id=alert.last_mail_id)
+        if last is not None and last.state == MailState.FAILED and last.failure_code:
+            await Alert.filter(id=alert.id).update(state=AlertState.PAUSED)
+            return False
+    memo = memo or RunMemo()
+    jobs = await news_for(alert, settings, now, memo)
+    next_run = now + RUN_INTERVAL[alert.frequency]
+    if not jobs:
+        await Alert.filter(id=alert.id).update(next_run_at=next_run)
+        return False
+    unsubscribe_url = urls.url("alerts:unsubscribe", token=unsubscribe_token(settings, alert))
+    with in_language(alert.language):
+        lines = [memo.job_lines(job, urls) for job in jobs]
+        subject = _("%(count)s new jobs on %(network)s") % {
+            "count": len(jobs),
+            "network": settings.network_name,
+        }
+        footer = _("Stop this alert: %(link)s") % {"link": unsubscribe_url}
+        manage_url = urls.url("alerts:manage", token=manage_token(settings, alert.email))
+        manage = _("All your alerts: %(link)s") % {"link": manage_url}
+    text = "".join(line for line, _html in lines) + f"\n{footer}\n{manage}\n"
+    html = (
+        "<ul>" + "".join(item for _text, item in lines) + "</ul>"
+        f'<p><a href="{escape(unsubscribe_url)}">{escape(footer)}</a><br>'
+        f'<a href="{escape(manage_url)}">{escape(manage)}</a></p>'
+    )
+    try:
+        async with in_transaction():
+            # A job already recorded by a concurrent run fails the unique (alert, job) pair
+            # and takes this mail back with it: a job is never mailed twice by one alert.
+            await AlertSentJob.bulk_create([AlertSentJob(alert=alert, job_id=j.id) for j in jobs])
+            message = await enqueue(
+                settings, "job_alert", alert.email, subject, text, html, unsubscribe_url
+            )
+            await Alert.filter(id=alert.id).update(next_run_at=next_run, last_mail_id=message.id)
+    except IntegrityError:
+        return False
+    return True
+
+
+async def run_due_alerts(settings: Settings, urls: Urls, now: datetime | None = None) -> int:
+    """Every active alert that is due, a batch at a time (memory does not grow with the
+    number of alerts); the number of mails queued."""
+    now = now or datetime.now(UTC)
+    queued, last_id = 0, 0
+    memo = RunMemo()
+    while True:
+        batch = (
+            await Alert.filter(state=AlertState.ACTIVE, next_run_at__lte=now, id__gt=last_id)
+            .order_by("id")
+            .limit(RUN_BATCH)
+        )
+        if not batch:
+            return queued
+        for alert in batch:
+            last_id = alert.id
+            queued += await run_alert(alert, settings, urls, now, memo)

@@ -1,0 +1,211 @@
+"""The outbox delivered to a real SMTP server on loopback: what a message carries, retries
+of temporary failures, permanent refusals recorded, and several or killed senders.
+
+Semantics proven here: at least once, never concurrently. Two senders never hand one
+message to the server; a sender killed mid-batch loses nothing (what it had not had
+accepted goes out on the next run, what it had is not sent again)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from core.database import close_database, open_database
+from core.settings import PROJECT_ROOT, Settings
+from mail.delivery import send_due
+from mail.models import MailState, OutboxMessage
+from mail.outbox import enqueue
+from tests.helpers_smtp import smtp_server
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Settings]:
+    await open_database(settings.database_url)
+    yield settings
+    await close_database()
+
+
+async def queue(settings: Settings, count: int, **fields: str) -> list[OutboxMessage]:
+    return [
+        await enqueue(
+            settings,
+            fields.get("kind", "test"),
+            fields.get("recipient", f"person{number}@example.org"),
+            f"Subject {number}",
+            f"Text body {number}",
+            fields.get("html_body", ""),
+            fields.get("unsubscribe_url", ""),
+        )
+        for number in range(count)
+    ]
+
+
+async def test_a_delivered_message_is_multipart_with_its_headers(database: Settings):
+    with smtp_server() as (url, server):
+        settings = database.with_changes(smtp_url=url, mail_from="jobs@amicus.example.org")
+        [queued] = await queue(
+            settings,
+            1,
+            html_body="<p>HTML body</p>",
+            unsubscribe_url="https://amicus.example.org/alerts/unsubscribe/x",
+        )
+        outcomes = await send_due(settings)
+        [message] = server.received
+    assert outcomes[MailState.SENT] == 1
+    assert message["From"] == "jobs@amicus.example.org"
+    assert message["To"] == "person0@example.org"
+    assert message["Message-ID"] == queued.message_id
+    assert message["Message-ID"].endswith("@amicus.example.org>")
+    assert message["Date"]
+    assert message["List-Unsubscribe"] == "<https://amicus.example.org/alerts/unsubscribe/x>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.get_content_type() == "multipart/alternative"
+    assert message.get_body(("plain",)).get_content().strip() == "Text body 0"
+    assert message.get_body(("html",)).get_content().strip() == "<p>HTML body</p>"
+    stored = await OutboxMessage.get(id=queued.id)
+    assert stored.state == MailState.SENT and stored.sent_at and stored.claimed_until is None
+
+
+async def test_mail_without_unsubscribe_or_html_is_plain_text(database: Settings):
+    with smtp_server() as (url, server):
+        await queue(database, 1)
+        await send_due(database.with_changes(smtp_url=url))
+        [message] = server.received
+    assert message.get_content_type() == "text/plain"
+    assert message["List-Unsubscribe"] is None
+
+
+async def test_a_temporary_refusal_is_retried_later_and_then_delivered(database: Settings):
+    with smtp_server() as (url, server):
+        settings = database.with_changes(smtp_url=url)
+        server.answers["person0@example.org"] = "451 4.7.1 greylisted, try again later"
+        [queued] = await queue(settings, 1)
+        assert (await send_due(settings))[MailState.PENDING] == 1
+        waiting = await OutboxMessage.get(id=queued.id)
+        assert waiting.state == MailState.PENDING and waiting.attempts == 1
+        assert waiting.last_error.startswith("451")
+        assert waiting.next_attempt_at > datetime.now(UTC)
+        assert (await send_due(settings))[MailState.PENDING] == 0  # not due yet
+        del server.answers["person0@example.org"]
+        await OutboxMessage.filter(id=queued.id).update(next_attempt_at=datetime.now(UTC))
+        assert (await send_due(settings))[MailState.SENT] == 1
+        assert server.message_ids() == [queued.message_id]
+    assert (await OutboxMessage.get(id=queued.id)).attempts == 2
+
+
+async def test_an_unreachable_server_is_a_temporary_failure(database: Settings):
+    with smtp_server() as (url, _server):
+        pass  # the port is closed again
+    [queued] = await queue(database, 1)
+    await send_due(database.with_changes(smtp_url=url))
+    stored = await OutboxMessage.get(id=queued.id)
+    assert stored.state == MailState.PENDING and stored.attempts == 1 and stored.last_error
+
+
+async def test_a_permanent_refusal_is_recorded_and_never_retried(database: Settings):
+    with smtp_server() as (url, server):
+        settings = database.with_changes(smtp_url=url)
+        server.answers["person0@example.org"] = "550 5.1.1 no such mailbox"
+        [queued] = await queue(settings, 1)
+        assert (await send_due(settings))[MailState.FAILED] == 1
+        await OutboxMessage.filter(id=queued.id).update(next_attempt_at=datetime.now(UTC))
+        await send_due(settings)
+        assert server.received == []
+    failed = await OutboxMessage.get(id=queued.id)
+    assert failed.state == MailState.FAILED and failed.failure_code == 550
+    assert "no such mailbox" in failed.last_error
+
+
+async def test_without_an_smtp_server_mail_goes_to_the_folder(database: Settings):
+    [queued] = await queue(database, 1, kind="invitation")
+    await send_due(database)
+    [written] = (PROJECT_ROOT / database.mail_dir).glob("*.eml")
+    assert written.name == f"{queued.id:08d}-invitation.eml"
+    assert queued.message_id in written.read_text()
+    assert (await OutboxMessage.get(id=queued.id)).state == MailState.SENT
+
+
+def _sender_env(settings: Settings, smtp_url: str) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "AMICUS_DATABASE_URL": settings.database_url,
+        "AMICUS_SECRET_KEY": settings.secret_key,
+        "AMICUS_SMTP_URL": smtp_url,
+    }
+
+
+async def _sender(settings: Settings, smtp_url: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cli",
+        "mail",
+        "send",
+        cwd=PROJECT_ROOT,
+        env=_sender_env(settings, smtp_url),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+
+
+async def test_two_sending_processes_never_send_one_message_twice(database: Settings):
+    queued = await queue(database, 40)
+    with smtp_server() as (url, server):
+        senders = [await _sender(database, url) for _ in range(2)]
+        outputs = await asyncio.gather(*(sender.communicate() for sender in senders))
+        assert [sender.returncode for sender in senders] == [0, 0], outputs
+        delivered = Counter(server.message_ids())
+    assert delivered == Counter({message.message_id: 1 for message in queued})
+    assert await OutboxMessage.filter(state=MailState.SENT).count() == 40
+
+
+async def test_a_sender_killed_mid_batch_loses_no_mail_and_resends_none(database: Settings):
+    queued = await queue(database, 12)
+    with smtp_server() as (url, server):
+        # Let five through, then hold the sixth unanswered and kill the sender there.
+        server.hold_after = 5
+        sender = await _sender(database, url)
+        assert await asyncio.to_thread(server.holding.wait, 60)
+        sender.send_signal(signal.SIGKILL)
+        await sender.wait()
+        server.hold_after = None
+        server.release.set()
+        before_kill = set(server.message_ids())
+        # The dead sender's lease runs out (here: at once), and the next run takes over.
+        await OutboxMessage.filter(claimed_until__isnull=False).update(
+            claimed_until=datetime.now(UTC) - timedelta(seconds=1)
+        )
+        rerun = await _sender(database, url)
+        output, _ = await rerun.communicate()
+        assert rerun.returncode == 0, output
+        delivered = Counter(server.message_ids())
+    assert len(before_kill) == 5
+    assert delivered == Counter({message.message_id: 1 for message in queued})
+    assert await OutboxMessage.filter(state=MailState.SENT).count() == 12
+
+
+async def test_the_outbox_health_counts_each_state(database: Settings):
+    with smtp_server() as (url, server):
+        server.answers["person0@example.org"] = "550 5.1.1 no such mailbox"
+        server.answers["person1@example.org"] = "451 4.7.1 try later"
+        await queue(database, 3)
+        await send_due(database.with_changes(smtp_url=url))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cli",
+        "mail",
+        "status",
+        cwd=PROJECT_ROOT,
+        env=_sender_env(database, ""),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    output, _ = await process.communicate()
+    assert output.decode().strip() == "pending 1, retrying 1, sent 1, failed 1"
