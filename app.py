@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+import activitypub.routes
 import directory.routes
 import feeds.routes
 import jobs.routes
@@ -54,7 +55,7 @@ logger = logging.getLogger("amicus")
 # OpenAPI paths, background workers and its set-up (set_up(app): page sections,
 # listeners). No two packages' paths overlap, so the order of this tuple does not change
 # which route answers a URL (tests/test_url_map.py proves it).
-DOMAIN_MODULES = (directory.routes, jobs.routes, feeds.routes)
+DOMAIN_MODULES = (directory.routes, jobs.routes, feeds.routes, activitypub.routes)
 
 ERROR_CODES = {
     400: "bad_request",

@@ -13,8 +13,9 @@ from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate
 
-# The domain packages that own models, in dependency order (feeds -> jobs -> directory).
-MODEL_APPS = ("directory", "jobs", "feeds")
+# The domain packages that own models, in dependency order (feeds, activitypub -> jobs ->
+# directory).
+MODEL_APPS = ("directory", "jobs", "feeds", "activitypub")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 

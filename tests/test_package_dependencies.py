@@ -14,9 +14,10 @@ from core.settings import PROJECT_ROOT
 
 # package -> the application packages it must never import.
 FORBIDDEN = {
-    "core": ("directory", "jobs", "feeds", "app", "cli"),
-    "directory": ("jobs", "feeds", "app", "cli"),
-    "jobs": ("feeds", "app", "cli"),
+    "core": ("directory", "jobs", "feeds", "activitypub", "app", "cli"),
+    "directory": ("jobs", "feeds", "activitypub", "app", "cli"),
+    "jobs": ("feeds", "activitypub", "app", "cli"),
+    "activitypub": ("feeds", "app", "cli"),
     "feeds/publish": ("feeds.aggregate", "feeds.websub", "app", "cli"),
     "feeds/aggregate": ("feeds.publish", "feeds.websub", "app", "cli"),
     "feeds/websub": ("app", "cli"),

@@ -1,0 +1,236 @@
+"""ActivityPub: discovery, actors, and the inbox's Follow/Undo with HTTP signatures, against
+a remote follower served on loopback by the test."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from activitypub.models import Follower, RemoteKey
+from activitypub.signatures import check_request, signed_headers, verify
+from app import create_app
+from tests.conftest import LiveServer, free_socket, start_server, stop_server
+from tests.helpers_directory import make_organization
+
+ACTIVITY = "application/activity+json"
+
+
+@dataclass
+class RemotePeer:
+    """A follower on another server: its actor, key and inbox."""
+
+    url: str
+    key: rsa.RSAPrivateKey
+    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+
+    @property
+    def actor_id(self) -> str:
+        return f"{self.url}/users/alice"
+
+    @property
+    def key_id(self) -> str:
+        return f"{self.actor_id}#main-key"
+
+    def app(self) -> Starlette:
+        public_pem = (
+            self.key.public_key()
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            .decode()
+        )
+
+        async def actor(request: Request) -> Response:
+            return JSONResponse(
+                {
+                    "id": self.actor_id,
+                    "type": "Person",
+                    "inbox": f"{self.actor_id}/inbox",
+                    "endpoints": {"sharedInbox": f"{self.url}/inbox"},
+                    "publicKey": {
+                        "id": self.key_id,
+                        "owner": self.actor_id,
+                        "publicKeyPem": public_pem,
+                    },
+                },
+                media_type=ACTIVITY,
+            )
+
+        async def inbox(request: Request) -> Response:
+            headers = {name.lower(): value for name, value in request.headers.items()}
+            self.received.append((headers | {"path": request.url.path}, await request.body()))
+            return Response(status_code=202)
+
+        return Starlette(
+            routes=[
+                Route("/users/alice", actor),
+                Route("/users/alice/inbox", inbox, methods=["POST"]),
+                Route("/inbox", inbox, methods=["POST"]),
+            ]
+        )
+
+    async def post(self, url: str, activity: dict[str, Any], tamper: bool = False):
+        body = json.dumps(activity).encode()
+        headers = signed_headers(url, body, self.key_id, self.key)
+        if tamper:
+            body = body.replace(b"Follow", b"Block")
+        headers["Content-Type"] = ACTIVITY
+        async with httpx.AsyncClient(timeout=30) as client:
+            return await client.post(url, content=body, headers=headers)
+
+
+@pytest.fixture
+async def peer() -> AsyncIterator[RemotePeer]:
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    remote = RemotePeer(
+        f"http://127.0.0.1:{port}", rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    )
+    config = uvicorn.Config(remote.app(), lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.005)
+    yield remote
+    server.should_exit = True
+    await task
+    sock.close()
+
+
+async def _actor_url(live_server: LiveServer, name: str) -> str:
+    host = live_server.url.split("://", 1)[1]
+    async with httpx.AsyncClient(base_url=live_server.url) as client:
+        found = await client.get(
+            "/.well-known/webfinger", params={"resource": f"acct:{name}@{host}"}
+        )
+    assert found.status_code == 200, found.text
+    return next(link["href"] for link in found.json()["links"] if link["rel"] == "self")
+
+
+async def _wait_for(condition, seconds: float = 20.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if await condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the condition never came true")
+
+
+async def test_webfinger_and_actor_documents_describe_network_and_members(live_server):
+    await make_organization("ohio-innocence-project", name="Ohio Innocence Project")
+    actor_url = await _actor_url(live_server, "ohio-innocence-project")
+    async with httpx.AsyncClient() as client:
+        actor = (await client.get(actor_url, headers={"Accept": ACTIVITY})).json()
+        network = (await client.get(await _actor_url(live_server, "innocence-network"))).json()
+        links = (await client.get(f"{live_server.url}/.well-known/nodeinfo")).json()
+        nodeinfo = (await client.get(links["links"][0]["href"])).json()
+        unknown = await client.get(
+            f"{live_server.url}/.well-known/webfinger", params={"resource": "acct:nobody@x"}
+        )
+    assert actor["type"] == "Organization"
+    assert actor["preferredUsername"] == "ohio-innocence-project"
+    assert actor["name"] == "Ohio Innocence Project"
+    assert actor["publicKey"]["owner"] == actor["id"]
+    assert "BEGIN PUBLIC KEY" in actor["publicKey"]["publicKeyPem"]
+    assert actor["endpoints"]["sharedInbox"].endswith("/ap/inbox")
+    assert network["name"] == live_server.settings.network_name
+    assert network["publicKey"]["publicKeyPem"] != actor["publicKey"]["publicKeyPem"]
+    assert nodeinfo["version"] == "2.1" and nodeinfo["protocols"] == ["activitypub"]
+    assert unknown.status_code == 400
+
+
+async def test_signed_follow_is_accepted_with_a_signed_accept_and_undo_removes_it(
+    live_server, peer
+):
+    await make_organization("ohio-innocence-project")
+    actor_url = await _actor_url(live_server, "ohio-innocence-project")
+    follow = {"id": f"{peer.actor_id}#follow-1", "type": "Follow", "actor": peer.actor_id}
+    follow["object"] = actor_url
+    answer = await peer.post(f"{actor_url}/inbox", follow)
+    assert answer.status_code == 202, answer.text
+    follower = await Follower.get(actor="ohio-innocence-project")
+    assert follower.follower_id == peer.actor_id
+    assert follower.shared_inbox == f"{peer.url}/inbox"
+
+    await _wait_for(lambda: asyncio.sleep(0, bool(peer.received)))
+    headers, body = peer.received[0]
+    accept = json.loads(body)
+    assert headers["path"] == "/users/alice/inbox"
+    assert accept["type"] == "Accept" and accept["object"]["id"] == follow["id"]
+    async with httpx.AsyncClient() as client:
+        our_key = (await client.get(actor_url)).json()["publicKey"]["publicKeyPem"]
+    params = check_request("post", headers["path"], headers, body, _now())
+    assert params["keyId"] == f"{actor_url}#main-key"
+    assert verify(params, our_key)
+
+    undo = {"id": f"{peer.actor_id}#undo-1", "type": "Undo", "actor": peer.actor_id}
+    undo["object"] = follow
+    answer = await peer.post(f"{live_server.url}/ap/inbox", undo)
+    assert answer.status_code == 202, answer.text
+    assert not await Follower.filter(actor="ohio-innocence-project").exists()
+
+
+async def test_tampered_or_unsigned_follow_changes_nothing(live_server, peer):
+    await make_organization("ohio-innocence-project")
+    actor_url = await _actor_url(live_server, "ohio-innocence-project")
+    follow = {"id": f"{peer.actor_id}#f", "type": "Follow", "actor": peer.actor_id}
+    follow["object"] = actor_url
+    tampered = await peer.post(f"{actor_url}/inbox", follow, tamper=True)
+    async with httpx.AsyncClient() as client:
+        unsigned = await client.post(f"{actor_url}/inbox", json=follow)
+    assert tampered.status_code == 401 and "Digest" in tampered.json()["error"]
+    assert unsigned.status_code == 401
+    assert not await Follower.exists()
+
+
+async def test_a_rotated_remote_key_is_fetched_again_once(live_server, peer):
+    await make_organization("ohio-innocence-project")
+    actor_url = await _actor_url(live_server, "ohio-innocence-project")
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    stale = other.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    await RemoteKey.create(
+        key_id=peer.key_id, owner=peer.actor_id, public_pem=stale.decode(), fetched_at=_now()
+    )
+    follow = {"id": f"{peer.actor_id}#f", "type": "Follow", "actor": peer.actor_id}
+    follow["object"] = actor_url
+    answer = await peer.post(f"{actor_url}/inbox", follow)
+    assert answer.status_code == 202, answer.text
+    assert (await RemoteKey.get(key_id=peer.key_id)).public_pem != stale.decode()
+
+
+async def test_activitypub_off_serves_no_actor(settings):
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    off = settings.with_changes(activitypub_enabled=False, base_url=f"http://127.0.0.1:{port}")
+    assert create_app(off) is not None
+    server, task = await start_server(off, sock)
+    try:
+        async with httpx.AsyncClient(base_url=off.base_url) as client:
+            answer = await client.get("/ap/actors/innocence-network")
+            webfinger = await client.get("/.well-known/nodeinfo")
+    finally:
+        await stop_server(server, task)
+        sock.close()
+    assert answer.status_code == 404 and webfinger.status_code == 404
+
+
+def _now():
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
