@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -11,10 +12,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from activitypub import actors, inbox
+from activitypub import actors, inbox, publishing
 from activitypub.delivery import delivery_worker
 from activitypub.keys import actor_key
 from activitypub.models import Follower
+from activitypub.publishing import publishing_worker
 from core.background import BackgroundWorker
 from core.i18n import gettext as _
 from core.settings import Settings
@@ -22,6 +24,8 @@ from core.urls import Urls
 from core.version import VERSION
 from directory.models import Organization, OrganizationStatus
 from directory.sections import Section
+from jobs.lifecycle import visible_now
+from jobs.models import Job
 
 ACTIVITY_TYPE = "application/activity+json"
 NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.1"
@@ -157,17 +161,49 @@ async def following(request: Request) -> Response:
     )
 
 
+OUTBOX_SHOWN = 20
+
+
 async def outbox(request: Request) -> Response:
+    """The Creates of the actor's visible jobs, newest first (the same jobs as its feed)."""
     found, settings, urls = await _actor_or_404(request)
+    shown = Job.filter(visible_now(datetime.now(UTC), settings.job_default_days))
+    if found.name != actors.network_username(settings):
+        shown = shown.filter(organization__slug=found.name, source_feed_url="")
+    total = await shown.count()
+    jobs = (
+        await shown.order_by("-posted_at", "-id")
+        .limit(OUTBOX_SHOWN)
+        .prefetch_related("organization")
+    )
+    items = [
+        publishing.activity("Create", found.name, publishing.note(job, settings, urls), urls)
+        for job in jobs
+    ]
     return _activity(
         {
             "@context": actors.AS_CONTEXT,
             "id": urls.url("activitypub:outbox", name=found.name),
             "type": "OrderedCollection",
-            "totalItems": 0,
-            "orderedItems": [],
+            "totalItems": total,
+            "orderedItems": items,
         }
     )
+
+
+async def job_note(request: Request) -> Response:
+    settings, urls = _enabled(request)
+    now = datetime.now(UTC)
+    job = (
+        await Job.filter(
+            visible_now(now, settings.job_default_days), uid=request.path_params["uid"]
+        )
+        .first()
+        .prefetch_related("organization")
+    )
+    if job is None:
+        raise HTTPException(404, _("There is no job with this id."))
+    return _activity({"@context": actors.AS_CONTEXT} | publishing.note(job, settings, urls))
 
 
 routes = [
@@ -179,6 +215,7 @@ routes = [
     Route("/ap/actors/{name}/outbox", outbox, name="activitypub:outbox"),
     Route("/ap/actors/{name}/followers", followers, name="activitypub:followers"),
     Route("/ap/actors/{name}/following", following, name="activitypub:following"),
+    Route("/ap/jobs/{uid}", job_note, name="activitypub:note"),
     Route("/ap/inbox", shared_inbox, methods=["POST"], name="activitypub:shared_inbox"),
 ]
 
@@ -198,4 +235,6 @@ def set_up(app: Starlette) -> None:
 
 
 def background_workers(settings: Settings, urls: Urls) -> list[BackgroundWorker]:
-    return [delivery_worker(settings, urls)] if settings.activitypub_enabled else []
+    if not settings.activitypub_enabled:
+        return []
+    return [publishing_worker(settings, urls), delivery_worker(settings, urls)]

@@ -22,6 +22,8 @@ from starlette.routing import Route
 from activitypub.models import Follower, RemoteKey
 from activitypub.signatures import check_request, signed_headers, verify
 from app import create_app
+from jobs.models import JobStatus
+from tests import helpers_feeds as feed_helpers
 from tests.conftest import LiveServer, free_socket, start_server, stop_server
 from tests.helpers_directory import make_organization
 
@@ -234,3 +236,66 @@ def _now():
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
+
+
+async def _follow(peer: RemotePeer, actor_url: str) -> None:
+    follow = {"id": f"{peer.actor_id}#follow-{actor_url}", "type": "Follow"}
+    follow |= {"actor": peer.actor_id, "object": actor_url}
+    answer = await peer.post(f"{actor_url}/inbox", follow)
+    assert answer.status_code == 202, answer.text
+
+
+def _received(peer: RemotePeer, kind: str) -> list[tuple[dict[str, str], dict[str, Any]]]:
+    """The activities of this type received, with their headers (and raw body, "body")."""
+    found = [(headers | {"body": body}, json.loads(body)) for headers, body in peer.received]
+    return [(headers, activity) for headers, activity in found if activity["type"] == kind]
+
+
+async def _wait_received(peer: RemotePeer, kind: str, count: int) -> None:
+    async def enough() -> bool:
+        return len(_received(peer, kind)) >= count
+
+    await _wait_for(enough)
+
+
+async def test_publish_edit_and_close_send_create_update_delete_to_the_shared_inbox(
+    live_server, peer
+):
+    organization = await feed_helpers.make_organization("ohio-innocence-project")
+    actor_url = await _actor_url(live_server, "ohio-innocence-project")
+    network_url = await _actor_url(live_server, "innocence-network")
+    await _follow(peer, actor_url)
+    await _follow(peer, network_url)
+    await _wait_received(peer, "Accept", 2)
+
+    job = await feed_helpers.make_job(organization, title="Staff Attorney")
+    await _wait_received(peer, "Create", 2)
+    creates = _received(peer, "Create")
+    assert {headers["path"] for headers, _ in creates} == {"/inbox"}
+    assert {activity["actor"] for _, activity in creates} == {actor_url, network_url}
+    headers, create = next(item for item in creates if item[1]["actor"] == actor_url)
+    note = create["object"]
+    assert note["type"] == "Note" and "Staff Attorney" in note["content"]
+    assert note["attributedTo"] == actor_url
+    assert note["to"] == ["https://www.w3.org/ns/activitystreams#Public"]
+    assert note["attachment"][0]["identifier"]["value"] == job.uid
+    assert {tag["name"] for tag in note["tag"]} == {"#jobs", "#attorney"}
+    async with httpx.AsyncClient() as client:
+        key = (await client.get(create["actor"])).json()["publicKey"]["publicKeyPem"]
+        fetched = (await client.get(note["id"])).json()
+    signed = check_request("post", "/inbox", headers, headers["body"], _now())
+    assert verify(signed, key)
+    assert fetched["id"] == note["id"]
+
+    job.title = "Senior Staff Attorney"
+    await job.save()
+    await _wait_received(peer, "Update", 2)
+    assert "Senior Staff Attorney" in _received(peer, "Update")[0][1]["object"]["content"]
+    assert len(_received(peer, "Create")) == 2  # an edit is never announced as new
+
+    await feed_helpers.end_job(job, JobStatus.CLOSED)
+    await _wait_received(peer, "Delete", 2)
+    deleted = _received(peer, "Delete")[0][1]["object"]
+    assert deleted == {"id": note["id"], "type": "Tombstone"}
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(note["id"])).status_code == 404
