@@ -94,8 +94,16 @@ def note(job: Job, settings: Settings, urls: Urls) -> dict[str, Any]:
         "tag": [
             {"type": "Hashtag", "name": f"#{tag}", "href": href} for tag, href in hashtags.items()
         ],
-        "attachment": [job_posting(job, organization, urls) | {"type": "JobPosting"}],
+        "attachment": [_attached_posting(job, urls)],
     }
+
+
+def _attached_posting(job: Job, urls: Urls) -> dict[str, Any]:
+    """The JobPosting under the activity's own context (a nested remote context would make
+    every JSON-LD consumer fetch schema.org)."""
+    posting = job_posting(job, job.organization, urls)
+    kept = {key: value for key, value in posting.items() if key not in ("@context", "@type")}
+    return kept | {"type": "JobPosting"}
 
 
 def activity(kind: str, actor: str, obj: dict[str, Any], urls: Urls) -> dict[str, Any]:

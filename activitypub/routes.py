@@ -53,15 +53,36 @@ async def _actor_or_404(request: Request) -> tuple[actors.Actor, Settings, Urls]
 async def webfinger(request: Request) -> Response:
     settings, urls = _enabled(request)
     resource = request.query_params.get("resource", "")
-    suffix = f"@{actors.handle_host(settings)}"
-    if not resource.startswith("acct:") or not resource.endswith(suffix):
-        return JSONResponse({"error": "resource must be acct:name" + suffix}, status_code=400)
-    actor = await actors.find_actor(resource[5 : -len(suffix)], settings, urls)
+    name = _resource_name(resource, settings, urls)
+    if name is None:
+        example = f"acct:name@{actors.handle_host(settings)}"
+        return JSONResponse(
+            {"error": f"resource must be {example} or the URL of an actor or its page"},
+            status_code=400,
+        )
+    actor = await actors.find_actor(name, settings, urls)
     if actor is None:
         return JSONResponse({"error": "no such account"}, status_code=404)
     return JSONResponse(
         actors.webfinger_document(actor, settings, urls), media_type="application/jrd+json"
     )
+
+
+def _resource_name(resource: str, settings: Settings, urls: Urls) -> str | None:
+    """The actor a WebFinger resource names: an acct: handle on our host, or (RFC 7033 takes
+    any URI) the URL of an actor or of the page it stands for."""
+    suffix = f"@{actors.handle_host(settings)}"
+    if resource.startswith("acct:") and resource.endswith(suffix):
+        return resource[5 : -len(suffix)]
+    found = urls.match(resource) if resource.startswith(("http://", "https://")) else None
+    if found is None:
+        return None
+    route, params = found
+    if route == "activitypub:actor":
+        return params["name"]
+    if route == "directory:organization":
+        return params["slug"]
+    return actors.network_username(settings) if route == "directory:home" else None
 
 
 async def nodeinfo_links(request: Request) -> Response:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -299,3 +302,70 @@ async def test_publish_edit_and_close_send_create_update_delete_to_the_shared_in
     assert deleted == {"id": note["id"], "type": "Tombstone"}
     async with httpx.AsyncClient() as client:
         assert (await client.get(note["id"])).status_code == 404
+
+
+PEER_FOLDER = Path(__file__).parent / "fediverse_peer"
+
+
+@pytest.fixture
+async def fedify_peer() -> AsyncIterator[str]:
+    """The Fedify follower (tests/fediverse_peer, installed by `make install`) on loopback."""
+    if not (PEER_FOLDER / "node_modules" / "@fedify" / "fedify").exists() or not shutil.which(
+        "node"
+    ):
+        if os.environ.get("CI") == "true":
+            pytest.fail("the Fedify peer is not installed (make install runs npm ci)")
+        pytest.skip("the Fedify peer is not installed: run make install (needs node and npm)")
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    process = await asyncio.create_subprocess_exec(
+        "node", "peer.mjs", str(port), cwd=PEER_FOLDER, stdout=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), 60)
+    assert line.strip() == b"ready"
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    await process.wait()
+
+
+async def _peer_received(peer_url: str, kind: str, count: int) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    async def enough() -> bool:
+        nonlocal found
+        async with httpx.AsyncClient() as client:
+            every = (await client.get(f"{peer_url}/control/received")).json()
+        found = [item for item in every if item["type"] == kind]
+        return len(found) >= count
+
+    await _wait_for(enough, 30)
+    return found
+
+
+async def test_fedify_follower_is_accepted_and_receives_create_update_delete(
+    live_server, fedify_peer
+):
+    organization = await feed_helpers.make_organization("ohio-innocence-project")
+    page = organization.page_url(live_server.app.state.urls)
+    async with httpx.AsyncClient(timeout=60) as client:
+        answer = await client.post(f"{fedify_peer}/control/follow", params={"resource": page})
+    assert answer.status_code == 200, answer.text
+    actor_url = answer.json()["actor"]
+    accepted = await _peer_received(fedify_peer, "Accept", 1)
+    assert accepted[0]["actor"] == actor_url
+    assert await Follower.filter(actor="ohio-innocence-project").count() == 1
+
+    job = await feed_helpers.make_job(organization, title="Staff Attorney")
+    created = await _peer_received(fedify_peer, "Create", 1)
+    assert created[0]["actor"] == actor_url and "Staff Attorney" in created[0]["content"]
+
+    job.title = "Senior Staff Attorney"
+    await job.save()
+    updated = await _peer_received(fedify_peer, "Update", 1)
+    assert "Senior Staff Attorney" in updated[0]["content"]
+
+    await feed_helpers.end_job(job, JobStatus.CLOSED)
+    deleted = await _peer_received(fedify_peer, "Delete", 1)
+    assert deleted[0]["object"] == created[0]["object"]
