@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 
 from activitypub.actors import key_id
@@ -59,6 +60,14 @@ class DeliveryWorker:
         self.settings = settings
         self.urls = urls
         self.retry_base_seconds = retry_base_seconds
+        # Decrypting and parsing a private key costs milliseconds; a fan-out signs thousands.
+        self._keys: dict[str, rsa.RSAPrivateKey] = {}
+
+    async def signing_key(self, actor: str) -> rsa.RSAPrivateKey:
+        if actor not in self._keys:
+            stored = await actor_key(actor, self.settings.secret_key)
+            self._keys[actor] = private_key(stored, self.settings.secret_key)
+        return self._keys[actor]
 
     async def run_once(self, client: httpx.AsyncClient, now: datetime | None = None) -> int:
         """Deliver what is due now; the number of deliveries attempted."""
@@ -77,13 +86,9 @@ class DeliveryWorker:
         return attempted
 
     async def deliver(self, item: Delivery, client: httpx.AsyncClient, now: datetime) -> None:
-        key = await actor_key(item.actor, self.settings.secret_key)
         body = item.activity.encode()
         headers = signed_headers(
-            item.inbox,
-            body,
-            key_id(self.urls, item.actor),
-            private_key(key, self.settings.secret_key),
+            item.inbox, body, key_id(self.urls, item.actor), await self.signing_key(item.actor)
         )
         headers["Content-Type"] = "application/activity+json"
         try:
