@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from activitypub import actors, inbox, publishing
+from activitypub import actors, admin, inbox, publishing
 from activitypub.delivery import delivery_worker
 from activitypub.keys import actor_key
 from activitypub.models import Follower
@@ -237,6 +237,19 @@ routes = [
     Route("/ap/actors/{name}/followers", followers, name="activitypub:followers"),
     Route("/ap/actors/{name}/following", following, name="activitypub:following"),
     Route("/ap/jobs/{uid}", job_note, name="activitypub:note"),
+    Route("/admin/fediverse", admin.federation_page, name="activitypub:admin"),
+    Route(
+        "/admin/fediverse/blocks",
+        admin.block_domain,
+        methods=["POST"],
+        name="activitypub:admin_block",
+    ),
+    Route(
+        "/admin/fediverse/blocks/{block_id:int}/delete",
+        admin.unblock_domain,
+        methods=["POST"],
+        name="activitypub:admin_unblock",
+    ),
     Route("/ap/inbox", shared_inbox, methods=["POST"], name="activitypub:shared_inbox"),
 ]
 

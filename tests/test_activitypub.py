@@ -22,13 +22,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from activitypub.models import Follower, RemoteKey
+from activitypub.models import BlockedDomain, Follower, RemoteKey
 from activitypub.signatures import check_request, signed_headers, verify
 from app import create_app
 from jobs.models import JobStatus
 from tests import helpers_feeds as feed_helpers
 from tests.conftest import LiveServer, free_socket, start_server, stop_server
-from tests.helpers_directory import make_organization
+from tests.helpers_directory import make_admin, make_organization, sign_in
 
 ACTIVITY = "application/activity+json"
 
@@ -369,3 +369,33 @@ async def test_fedify_follower_is_accepted_and_receives_create_update_delete(
     await feed_helpers.end_job(job, JobStatus.CLOSED)
     deleted = await _peer_received(fedify_peer, "Delete", 1)
     assert deleted[0]["object"] == created[0]["object"]
+
+
+async def test_admin_blocks_a_domain_and_its_deliveries_are_refused(live_server, peer, browser):
+    await make_organization("ohio-innocence-project")
+    actor_url = await _actor_url(live_server, "ohio-innocence-project")
+    await Follower.create(
+        actor="ohio-innocence-project",
+        follower_id="https://spam.example/u/1",
+        inbox="https://spam.example/u/1/inbox",
+    )
+    await make_admin()
+    await sign_in(browser, "admin@network.example.org")
+    page = await browser.get("/admin/fediverse")
+    assert page.status_code == 200 and "ohio-innocence-project" in page.text
+    bad = await browser.submit(
+        "/admin/fediverse/blocks", {"domain": "not a domain"}, form_page="/admin/fediverse"
+    )
+    assert bad.status_code == 422
+    done = await browser.submit(
+        "/admin/fediverse/blocks", {"domain": "spam.example"}, form_page="/admin/fediverse"
+    )
+    assert done.status_code in (200, 303)
+    assert not await Follower.filter(follower_id="https://spam.example/u/1").exists()
+    # A block on the peer's own host (stored directly: the form takes names, not addresses).
+    await BlockedDomain.create(domain="127.0.0.1")
+    follow = {"id": f"{peer.actor_id}#f", "type": "Follow", "actor": peer.actor_id}
+    follow["object"] = actor_url
+    answer = await peer.post(f"{actor_url}/inbox", follow)
+    assert answer.status_code == 403
+    assert not await Follower.filter(follower_id=peer.actor_id).exists()
