@@ -6,6 +6,7 @@ fetched again once when a cached key no longer verifies (the sender rotated it).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -130,7 +131,7 @@ async def _accept_follow(
     own = actor_id(urls, actor.name)
     accept = {
         "@context": AS_CONTEXT,
-        "id": f"{own}#accepts/{abs(hash(json.dumps(follow, sort_keys=True)))}",
+        "id": f"{own}#accepts/{hashlib.sha256(json.dumps(follow, sort_keys=True).encode()).hexdigest()}",
         "type": "Accept",
         "actor": own,
         "object": follow,
