@@ -7,10 +7,12 @@ PORT ?= 8000
 
 .PHONY: install run test lint format messages
 
-$(BIN)/amicus: pyproject.toml
+$(BIN)/amicus: pyproject.toml tests/fediverse_peer/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	# The independent ActivityPub follower (Fedify) the tests talk to; needs node and npm.
+	if command -v npm >/dev/null; then cd tests/fediverse_peer && npm ci --no-audit --no-fund; fi
 	touch $@
 
 install: $(BIN)/amicus

@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+import activitypub.routes
 import alerts.routes
 import directory.routes
 import feeds.routes
@@ -66,6 +67,7 @@ DOMAIN_MODULES = (
     hsds.api,
     mail.routes,
     alerts.routes,
+    activitypub.routes,
 )
 
 ERROR_CODES = {

@@ -16,8 +16,9 @@ from tortoise.migrations.api import migrate
 from tortoise.migrations.loader import MigrationLoader
 from tortoise.migrations.recorder import MigrationRecorder
 
-# The domain packages that own models, in dependency order (feeds -> jobs -> directory).
-MODEL_APPS = ("directory", "jobs", "feeds", "mail", "alerts")
+# The domain packages that own models, in dependency order (feeds, alerts, activitypub ->
+# jobs -> directory -> mail).
+MODEL_APPS = ("directory", "jobs", "feeds", "mail", "alerts", "activitypub")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 

@@ -58,6 +58,8 @@ class Settings:
     # A reverse proxy in front terminates TLS, so an http:// base URL is still served as https.
     proxy_terminates_tls: bool = False
     aggregator_enabled: bool = True
+    # ActivityPub actors, discovery, inboxes and deliveries (AMICUS_ACTIVITYPUB).
+    activitypub_enabled: bool = True
     # The aggregator's fetches in flight to any one host (16 in flight overall at most).
     fetch_per_host: int = 4
     # Search results cached per process, keyed by the jobs data generation; off for benchmarks.
@@ -91,6 +93,7 @@ class Settings:
             allow_private_addresses=_flag(get("ALLOW_PRIVATE_ADDRESSES", "off")),
             proxy_terminates_tls=_flag(get("PROXY_TERMINATES_TLS", "off")),
             aggregator_enabled=_flag(get("AGGREGATOR", "on")),
+            activitypub_enabled=_flag(get("ACTIVITYPUB", "on")),
             fetch_per_host=_number(get("FETCH_PER_HOST", str(cls.fetch_per_host))),
             search_cache=_flag(get("SEARCH_CACHE", "on")),
             network_name=get("NETWORK_NAME", cls.network_name),

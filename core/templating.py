@@ -16,7 +16,7 @@ from core.security import CSRF_FIELD, csrf_token
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [
     PROJECT_ROOT / package / "templates"
-    for package in ("core", "directory", "jobs", "feeds", "alerts")
+    for package in ("core", "directory", "jobs", "feeds", "alerts", "activitypub")
 ]
 
 

@@ -14,18 +14,37 @@ from core.settings import PROJECT_ROOT
 
 # package -> the application packages it must never import.
 FORBIDDEN = {
-    "core": ("mail", "directory", "hsds", "jobs", "alerts", "feeds", "operations", "app", "cli"),
+    "core": (
+        *("mail", "directory", "hsds", "jobs", "alerts", "activitypub", "feeds"),
+        *("operations", "app", "cli"),
+    ),
     # E-mail: the outbox that directory, jobs and alerts write to in their own transactions.
-    "mail": ("directory", "hsds", "jobs", "alerts", "feeds", "operations", "app", "cli"),
-    "directory": ("hsds", "jobs", "alerts", "feeds", "operations", "app", "cli"),
+    "mail": (
+        "directory",
+        "hsds",
+        "jobs",
+        "alerts",
+        "activitypub",
+        "feeds",
+        "operations",
+        "app",
+        "cli",
+    ),
+    "directory": ("hsds", "jobs", "alerts", "activitypub", "feeds", "operations", "app", "cli"),
     # Open Referral HSDS: the directory spoken in another shape.
-    "hsds": ("jobs", "alerts", "feeds", "operations", "app", "cli"),
-    "jobs": ("hsds", "alerts", "feeds", "operations", "app", "cli"),
+    "hsds": ("jobs", "alerts", "activitypub", "feeds", "operations", "app", "cli"),
+    "jobs": ("hsds", "alerts", "activitypub", "feeds", "operations", "app", "cli"),
     # Job alerts: saved searches e-mailed.
-    "alerts": ("hsds", "feeds", "operations", "app", "cli"),
-    "feeds/publish": ("feeds.aggregate", "feeds.websub", "alerts", "operations", "app", "cli"),
-    "feeds/aggregate": ("feeds.publish", "feeds.websub", "alerts", "operations", "app", "cli"),
-    "feeds/websub": ("alerts", "operations", "app", "cli"),
+    "alerts": ("hsds", "activitypub", "feeds", "operations", "app", "cli"),
+    # The fediverse: jobs as posts of actors.
+    "activitypub": ("hsds", "alerts", "feeds", "operations", "app", "cli"),
+    "feeds/publish": (
+        *("feeds.aggregate", "feeds.websub", "alerts", "activitypub", "operations", "app", "cli"),
+    ),
+    "feeds/aggregate": (
+        *("feeds.publish", "feeds.websub", "alerts", "activitypub", "operations", "app", "cli"),
+    ),
+    "feeds/websub": ("alerts", "activitypub", "operations", "app", "cli"),
     # Running an instance (backups, export) may use every domain package.
     "operations": ("app", "cli"),
 }

@@ -29,7 +29,8 @@ from jobs.models import Job, JobStatus
 from tests.helpers_directory import make_account, make_admin, make_organization, sign_in
 
 NAME = re.compile(
-    r"^(?:(?:directory|jobs|feeds|hsds|alerts|mail):[a-z_]+|healthz|readyz|metrics|openapi|static)$"
+    r"^(?:(?:directory|jobs|feeds|hsds|alerts|mail|activitypub):[a-z0-9_]+"
+    r"|healthz|readyz|metrics|openapi|static)$"
 )
 # A value for each convertor the routes use, to build a concrete path for every route.
 SAMPLES = {"IntegerConvertor": 7, "StringConvertor": "sample-slug"}

@@ -1,0 +1,148 @@
+"""The ActivityPub delivery queue on its own: back-off, give-up, dead inboxes, leases."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from activitypub import delivery
+from activitypub.delivery import MAX_ATTEMPTS, DeliveryWorker
+from activitypub.models import Delivery, Follower
+from app import site_urls
+from core import work_queue
+from core.database import close_database, open_database
+from core.outbound import outbound_client
+from core.settings import Settings
+from tests.conftest import free_socket
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Settings]:
+    """The test database opened in this process, with no app (and so no worker) running."""
+    await open_database(settings.database_url)
+    yield settings
+    await close_database()
+
+
+class Inboxes:
+    """Loopback inboxes that answer with the scripted statuses (then 202) and count POSTs."""
+
+    def __init__(self) -> None:
+        self.statuses: list[int] = []
+        self.hits: list[str] = []
+        self.url = ""
+
+    def app(self) -> Starlette:
+        async def inbox(request: Request) -> Response:
+            assert "signature" in request.headers
+            self.hits.append(request.url.path)
+            return Response(status_code=self.statuses.pop(0) if self.statuses else 202)
+
+        return Starlette(routes=[Route("/{server}/inbox", inbox, methods=["POST"])])
+
+
+@pytest.fixture
+async def inboxes() -> AsyncIterator[Inboxes]:
+    served = Inboxes()
+    sock = free_socket()
+    served.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server = uvicorn.Server(uvicorn.Config(served.app(), lifespan="off", log_level="warning"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.005)
+    yield served
+    server.should_exit = True
+    await task
+    sock.close()
+
+
+ACTIVITY = {"type": "Create", "object": {"type": "Note", "id": "urn:x"}}
+
+
+async def test_a_failed_delivery_is_retried_after_the_backoff_then_delivered(database, inboxes):
+    inboxes.statuses = [503]
+    await delivery.enqueue("innocence-network", [f"{inboxes.url}/a/inbox"], ACTIVITY)
+    worker = DeliveryWorker(database, site_urls(database), retry_base_seconds=60)
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    async with outbound_client(database) as client:
+        await worker.run_once(client, now)
+        item = await Delivery.get()
+        assert item.attempts == 1 and item.last_error == "HTTP 503"
+        assert item.next_attempt_at == now + timedelta(seconds=60)
+        assert await worker.run_once(client, now + timedelta(seconds=59)) == 0
+        await worker.run_once(client, now + timedelta(seconds=61))
+    item = await Delivery.get()
+    assert item.delivered_at is not None and item.attempts == 1
+    assert len(inboxes.hits) == 2
+
+
+async def test_delivery_gives_up_after_about_a_day_of_failures(database, inboxes):
+    inboxes.statuses = [500] * (MAX_ATTEMPTS + 5)
+    await delivery.enqueue("innocence-network", [f"{inboxes.url}/a/inbox"], ACTIVITY)
+    worker = DeliveryWorker(database, site_urls(database))
+    first = now = datetime.now(UTC) + timedelta(seconds=1)
+    async with outbound_client(database) as client:
+        while (item := await Delivery.get()).gave_up_at is None:
+            now = max(now, item.next_attempt_at)
+            await worker.run_once(client, now)
+        assert await worker.run_once(client, now + timedelta(days=7)) == 0
+    assert item.attempts == MAX_ATTEMPTS and len(inboxes.hits) == MAX_ATTEMPTS
+    assert timedelta(hours=18) < item.gave_up_at - first < timedelta(hours=48)
+
+
+async def test_a_gone_inbox_drops_its_followers(database, inboxes):
+    inbox = f"{inboxes.url}/a/inbox"
+    await Follower.create(actor="innocence-network", follower_id="https://x/u", inbox=inbox)
+    await Follower.create(
+        actor="innocence-network",
+        follower_id="https://x/v",
+        inbox="https://x/v",
+        shared_inbox=inbox,
+    )
+    inboxes.statuses = [410]
+    await delivery.enqueue(
+        "innocence-network", await delivery.follower_inboxes("innocence-network"), ACTIVITY
+    )
+    async with outbound_client(database) as client:
+        await DeliveryWorker(database, site_urls(database)).run_once(client)
+    assert (await Delivery.get()).gave_up_at is not None
+    assert not await Follower.exists()
+
+
+async def test_two_workers_never_deliver_one_activity_twice(database, inboxes):
+    await delivery.enqueue(
+        "innocence-network", [f"{inboxes.url}/{n}/inbox" for n in range(60)], ACTIVITY
+    )
+    urls = site_urls(database)
+    async with outbound_client(database) as one, outbound_client(database) as two:
+        await asyncio.gather(
+            DeliveryWorker(database, urls).run_once(one),
+            DeliveryWorker(database, urls).run_once(two),
+        )
+    assert sorted(inboxes.hits) == sorted(f"/{n}/inbox" for n in range(60))
+    assert await Delivery.filter(delivered_at__isnull=True).count() == 0
+
+
+async def test_a_delivery_held_by_a_dead_process_is_taken_over_when_its_lease_passes(
+    database, inboxes
+):
+    await delivery.enqueue("innocence-network", [f"{inboxes.url}/a/inbox"], ACTIVITY)
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    item = await Delivery.get()
+    # A process claimed it and was killed before sending: the row keeps only its lease.
+    assert await work_queue.claim(Delivery, item.id, now, delivery.LEASE_SECONDS)
+    worker = DeliveryWorker(database, site_urls(database))
+    async with outbound_client(database) as client:
+        assert await worker.run_once(client, now) == 0
+        await worker.run_once(client, now + timedelta(seconds=delivery.LEASE_SECONDS + 1))
+    assert (await Delivery.get()).delivered_at is not None and len(inboxes.hits) == 1
