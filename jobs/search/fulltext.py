@@ -47,6 +47,9 @@ WRITER_HEAP_BYTES = 30_000_000
 # How long a search waits for the process holding the writer lock to commit what it must.
 WAIT_FOR_WRITER_SECONDS = 2.0
 POLL_SECONDS = 0.02
+# How often every app process applies the log and reopens the index, searched or not: with
+# the time to apply a batch, the bound between a commit and its visibility in search.
+KEEP_IN_STEP_SECONDS = 0.25
 # A sequence number missing from the log may belong to a transaction not yet committed
 # (PostgreSQL hands sequence numbers out at insert time); it is looked for again this long.
 GAP_GRACE_SECONDS = 600.0
@@ -216,10 +219,14 @@ class SearchIndex:
         number of jobs); returns the number of jobs indexed."""
         # Read first: a change committed during the scan is applied again afterwards.
         seq = await _last_seq(connection)
-        shutil.rmtree(self.directory, ignore_errors=True)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        index = tantivy.Index(SCHEMA, path=str(self.directory))
+        index = self._open()
+        if index is None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory.mkdir(parents=True, exist_ok=True)
+            index = tantivy.Index(SCHEMA, path=str(self.directory))
+        # In place when the index is whole: readers elsewhere keep their files until commit.
         writer = index.writer(WRITER_HEAP_BYTES, 1)
+        writer.delete_all_documents()
         count = 0
         after = 0
         while True:
@@ -462,12 +469,27 @@ async def current_index(connection: BaseDBAsyncClient | None = None) -> SearchIn
     """This database's index, with every committed change applied."""
     connection = connection or connections.get("default")
     database = _outside_transaction(connection)
-    key = database_identity(database)
+    # Per event loop too: its lock serves one loop (tests run servers in their own threads).
+    key = (id(asyncio.get_running_loop()), database_identity(database))
     index = _indexes.get(key)
     if index is None:
         index = _indexes[key] = SearchIndex(index_directory(database))
     await index.catch_up(connection)
     return index
+
+
+async def keep_in_step() -> None:
+    """One round of the app's index worker (jobs.routes): apply what was committed."""
+    await current_index()
+
+
+async def reindex(connection: BaseDBAsyncClient | None = None) -> int:
+    """Rebuild this database's index from scratch (`amicus reindex`); the number of jobs."""
+    connection = connection or connections.get("default")
+    index = _indexes.get((id(asyncio.get_running_loop()), database_identity(connection)))
+    index = index or SearchIndex(index_directory(connection))
+    async with index.lock:
+        return await index.rebuild(connection)
 
 
 def forget_indexes() -> None:
