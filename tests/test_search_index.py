@@ -19,7 +19,7 @@ from tortoise import connections
 
 from core.database import close_database, open_database
 from directory.models import Organization, OrganizationStatus
-from jobs.models import Job
+from jobs.models import EmploymentType, Job, WorkMode
 from jobs.search import fulltext
 from jobs.search.engine import search_jobs
 from jobs.search.params import parse_job_query
@@ -218,3 +218,14 @@ async def test_reindex_rebuilds_every_job(database):
         await make_job(organization, f"Investigator {number}")
     assert await fulltext.reindex() == 3
     assert await total("investigator") == 3
+
+
+async def test_words_naming_a_filter_value_find_jobs_by_that_field(database):
+    organization = await make_organization("Clinic")
+    await make_job(organization, "Investigator", work_mode=WorkMode.REMOTE)
+    await make_job(organization, "Paralegal", employment_type=EmploymentType.VOLUNTEER)
+    assert await found("remote") == {"Investigator"}
+    assert await found("remoto") == {"Investigator"}
+    assert await found("volunteer") == {"Paralegal"}
+    # make_job posts full-time jobs unless told otherwise.
+    assert await found("full-time") == {"Investigator"}

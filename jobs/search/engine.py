@@ -294,10 +294,19 @@ def _facets_of_groups(
 
 
 def _counts(matches: _Matches, *, facets: bool) -> tuple[int, dict[str, list[FacetCount]] | None]:
-    """The number of matches and, with facets, the counts per facet value, in one pass."""
-    if facets:
-        return _facets_of_groups(_groups(matches))
-    return fulltext.count(matches.searcher, matches.query), None
+    """The number of matches and, with facets, the counts per facet value (each facet counted
+    alone, much cheaper than by combination when no cache keeps the combinations)."""
+    total = fulltext.count(matches.searcher, matches.query)
+    if not facets:
+        return total, None
+    counts = fulltext.value_counts(matches.searcher, matches.query, FACETS)
+    return total, {
+        name: [
+            FacetCount(value, count)
+            for value, count in sorted(values, key=lambda item: (-item[1], item[0]))
+        ]
+        for name, values in counts.items()
+    }
 
 
 # Filters that only keep jobs with given values of a facet column: the counts of a query using

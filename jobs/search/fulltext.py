@@ -27,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Hashable, Iterable, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,10 @@ import tantivy
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 
+from core.i18n import LANGUAGES, current_language
+from core.search_terms import normalize
 from directory.models import OrganizationStatus
+from jobs.labels import EMPLOYMENT_TYPES, WORK_MODES
 from jobs.models import Job, JobStatus
 from jobs.search.cache import database_identity
 
@@ -113,12 +117,39 @@ def _language_tags(language: str) -> list[str]:
     return ["-".join(parts[: end + 1]) for end in range(len(parts))]
 
 
+# Categories are left out: their English name is in the body already, and their translated
+# names ("弁護士") are words people search job texts for.
+LABELS = {"employment_type": EMPLOYMENT_TYPES, "work_mode": WORK_MODES}
+
+
+@cache
+def value_terms(field: str, value: str) -> str:
+    """The terms of a filter value's label in every shipped language, so that the words
+    people type ("remote", "remoto", "full-time", "voluntario") find jobs by that field."""
+    label = LABELS[field].get(value)  # type: ignore[call-overload]
+    if label is None:
+        return ""
+    words = []
+    for language in LANGUAGES:
+        token = current_language.set(language)
+        try:
+            words.append(str(label))
+        finally:
+            current_language.reset(token)
+    return normalize(" ".join(words))
+
+
 def document(row: dict[str, Any]) -> tantivy.Document:
     """The index document of a job given as its JOB_COLUMNS values."""
     fields: dict[str, Any] = {
         "id": row["id"],
         "title": row["search_title"] or "",
-        "body": row["search_body"] or "",
+        "body": " ".join(
+            [
+                row["search_body"] or "",
+                *(value_terms(name, str(row[name] or "")) for name in LABELS),
+            ]
+        ),
         "shown": str(row["status"]) == JobStatus.PUBLISHED
         and str(row["organization__status"]) == OrganizationStatus.ACTIVE,
         "closes": row["valid_through"] is not None,
@@ -361,7 +392,9 @@ def ordered_ids(
         hits = result.hits
         if len(hits) < fetch or hits[wanted - 1][0] != hits[-1][0]:
             break
-        fetch *= 2
+        # Tied past the page (templated texts score alike): one much larger fetch is cheaper
+        # than many small ones.
+        fetch *= 32
     addresses = [address for _, address in hits]
     ids = searcher.fast_field_values("id", addresses)
     if sort == "closing":
@@ -378,6 +411,19 @@ def ordered_ids(
 
 def count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
     return int(searcher.search(query, 1, count=True).count or 0)
+
+
+def value_counts(
+    searcher: tantivy.Searcher, query: tantivy.Query, names: Sequence[str]
+) -> dict[str, list[tuple[str, int]]]:
+    """The matches counted per value of each named field (jobs without a value left out)."""
+    result = searcher.aggregate(
+        query, {name: {"terms": {"field": name, "size": FACET_SIZE}} for name in names}
+    )
+    return {
+        name: [(str(bucket["key"]), int(bucket["doc_count"])) for bucket in result[name]["buckets"]]
+        for name in names
+    }
 
 
 def _nested(names: Sequence[str]) -> dict[str, Any]:
@@ -479,8 +525,14 @@ async def current_index(connection: BaseDBAsyncClient | None = None) -> SearchIn
 
 
 async def keep_in_step() -> None:
-    """One round of the app's index worker (jobs.routes): apply what was committed."""
-    await current_index()
+    """One round of the app's index worker (jobs.routes): apply what was committed.
+
+    Searches catch up by themselves; this only keeps an idle process's index warm. Not on
+    SQLite, whose one shared connection would show the worker a transaction's uncommitted
+    rows."""
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        await current_index(connection)
 
 
 async def reindex(connection: BaseDBAsyncClient | None = None) -> int:
