@@ -1,5 +1,5 @@
-"""The `amicus` command: serve, migrate, demo, create-admin, check, fetch, peers, mail,
-backup, restore, export, import."""
+"""The `amicus` command: serve, migrate, demo, reindex, create-admin, check, fetch, peers,
+mail, backup, restore, export, import."""
 
 from __future__ import annotations
 
@@ -79,6 +79,19 @@ def command_demo(args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(_with_database(settings, load))
+
+
+def command_reindex(args: argparse.Namespace) -> int:
+    from jobs.search.fulltext import reindex
+
+    settings = _settings_or_exit()
+    asyncio.run(apply_migrations(settings.database_url))
+
+    async def rebuild() -> int:
+        print(f"Search index rebuilt: {await reindex()} jobs.")
+        return 0
+
+    return asyncio.run(_with_database(settings, rebuild))
 
 
 def command_create_admin(args: argparse.Namespace) -> int:
@@ -317,6 +330,9 @@ def build_parser() -> argparse.ArgumentParser:
         handler=command_demo
     )
 
+    commands.add_parser("reindex", help="rebuild the search index from the database").set_defaults(
+        handler=command_reindex
+    )
     admin = commands.add_parser("create-admin", help="create a network administrator")
     admin.add_argument("email")
     admin.add_argument("--name", default="")

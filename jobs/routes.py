@@ -16,6 +16,7 @@ from core.urls import Urls
 from directory.sections import PageSections
 from jobs import api, openapi, pages, sections
 from jobs.lifecycle import expire_due_jobs
+from jobs.search import fulltext
 from jobs.notices import tell_posters_of_closing_jobs
 from jobs.search import routes as search_routes
 
@@ -106,4 +107,12 @@ def background_workers(settings: Settings, urls: Urls) -> list[BackgroundWorker]
     async def expiry_rounds() -> None:
         await repeat(expire, EXPIRY_INTERVAL_SECONDS, logger, "Expiring jobs failed")
 
-    return [lifetime_task(expiry_rounds)]
+    async def search_index_rounds() -> None:
+        await repeat(
+            fulltext.keep_in_step,
+            fulltext.KEEP_IN_STEP_SECONDS,
+            logger,
+            "Updating the search index failed",
+        )
+
+    return [lifetime_task(expiry_rounds), lifetime_task(search_index_rounds)]

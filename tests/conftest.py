@@ -50,6 +50,19 @@ async def _postgres_admin(sql: str) -> None:
         await connection.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def search_index_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Search indexes in a temporary folder (servers started as subprocesses inherit it)."""
+    folder = tmp_path_factory.mktemp("search-indexes")
+    previous = os.environ.get("AMICUS_INDEX_DIR")
+    os.environ["AMICUS_INDEX_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        del os.environ["AMICUS_INDEX_DIR"]
+    else:
+        os.environ["AMICUS_INDEX_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database that each test's database is copied from."""

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+import tantivy
 from tortoise import connections
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
@@ -26,6 +26,7 @@ from core.pagination import Paginated
 from jobs.lifecycle import visible_now
 from jobs.models import Job
 from jobs.search import cache as search_cache
+from jobs.search import fulltext
 from jobs.search.params import DEFAULT_JOB_DAYS, DEFAULT_PER_PAGE, FACETS, JobQuery
 
 # Title terms weigh ten times body terms, on both backends.
@@ -113,6 +114,78 @@ def filter_jobs(
     return queryset
 
 
+def _any_of(field: str, values: Iterable[str]) -> tantivy.Query:
+    return tantivy.Query.term_set_query(fulltext.SCHEMA, field, [str(value) for value in values])
+
+
+def _at_least(field: str, moment: datetime, *, strictly: bool = False) -> tantivy.Query:
+    return tantivy.Query.range_query(
+        fulltext.SCHEMA,
+        field,
+        tantivy.FieldType.Integer,
+        fulltext.micros(moment),
+        None,
+        include_lower=not strictly,
+    )
+
+
+def _flag(field: str, value: bool) -> tantivy.Query:
+    return tantivy.Query.term_query(fulltext.SCHEMA, field, value)
+
+
+def _open_after(moment: datetime, default_days: int, *, strictly: bool) -> tantivy.Query:
+    """Closing after the moment or, with no closing date, posted less than the default
+    lifetime before it (the index's side of jobs.lifecycle.visible_now)."""
+    return tantivy.Query.boolean_query(
+        [
+            (
+                tantivy.Occur.Should,
+                tantivy.Query.boolean_query(
+                    [
+                        (tantivy.Occur.Must, _flag("closes", True)),
+                        (tantivy.Occur.Must, _at_least("valid_through", moment, strictly=strictly)),
+                    ]
+                ),
+            ),
+            (
+                tantivy.Occur.Should,
+                tantivy.Query.boolean_query(
+                    [
+                        (tantivy.Occur.Must, _flag("closes", False)),
+                        (
+                            tantivy.Occur.Must,
+                            _at_least(
+                                "posted_at",
+                                moment - timedelta(days=default_days),
+                                strictly=strictly,
+                            ),
+                        ),
+                    ]
+                ),
+            ),
+        ]
+    )
+
+
+def index_filters(query: JobQuery, now: datetime, default_days: int) -> list[tantivy.Query]:
+    """visible_jobs and filter_jobs as conditions the search index evaluates itself."""
+    filters = [_flag("shown", True), _open_after(now, default_days, strictly=True)]
+    for name in ("country", "region", "organization", "employment_type", "category", "work_mode"):
+        values = getattr(query, name)
+        if values:
+            filters.append(_any_of(name, values))
+    if query.language:
+        filters.append(_any_of("language_tags", query.language))
+    if query.posted_within:
+        filters.append(_at_least("posted_at", now - timedelta(days=query.posted_within)))
+    if query.closing_after:
+        day_after = datetime.combine(query.closing_after + timedelta(days=1), time.min, UTC)
+        filters.append(_open_after(day_after, default_days, strictly=False))
+    if query.salary_given is not None:
+        filters.append(_flag("salary", query.salary_given))
+    return filters
+
+
 # --- execution ----------------------------------------------------------------------------
 
 
@@ -127,22 +200,6 @@ class _Sql:
     def param(self, value: Any) -> str:
         self.params.append(value)
         return f"${len(self.params)}" if self.postgres else "?"
-
-
-def _structural_sql(queryset: QuerySet[Job], *, scan: bool = False) -> tuple[str, list[Any]]:
-    """The queryset as a subquery selecting what search needs, without an ORDER BY (which
-    would stop SQLite from flattening it into the outer join).
-
-    scan: the jobs are read in full rather than looked up by full-text hits. SQLite, without
-    statistics, then prefers a one-column index on a filtered column (country, work mode…)
-    and reads every such job's wide row to check the rest; the covering index by status
-    (migration 0002) answers the same from its narrow entries, several times faster."""
-    sql, params = query_sql(
-        queryset.values("id", "posted_at", "valid_through", *FACETS), ordered=False
-    )
-    if scan and dialect() == "sqlite":
-        sql = sql.replace(' FROM "job" ', ' FROM "job" INDEXED BY job_search_by_status ', 1)
-    return sql, params
 
 
 def _hits_sql(builder: _Sql, terms: list[str], *, ranked: bool) -> str:
@@ -187,13 +244,6 @@ async def ids_holding(queryset: QuerySet[Job], terms: list[str], *, limit: int) 
     return [row["id"] for row in rows]
 
 
-ORDERINGS = {
-    "relevance": 'h.score, f."posted_at" DESC, f."id" DESC',
-    "newest": 'f."posted_at" DESC, f."id" DESC',
-    "closing": 'f."valid_through" ASC NULLS LAST, f."id" ASC',
-}
-
-
 def _facet_counts(rows: Iterable[Mapping[str, Any]]) -> tuple[int, dict[str, list[FacetCount]]]:
     counters = {name: Counter() for name in FACETS}
     total = 0
@@ -212,37 +262,25 @@ def _facet_counts(rows: Iterable[Mapping[str, Any]]) -> tuple[int, dict[str, lis
     return total, facets
 
 
-async def _ordered_ids(
-    connection: BaseDBAsyncClient,
-    structural: tuple[str, list[Any]],
-    terms: list[str],
-    sort: str,
-    limit: int,
-    offset: int,
-) -> tuple[int, ...]:
-    page = _source(structural, terms, ranked=sort == "relevance")
-    rows = await connection.execute_query_dict(
-        f'SELECT f."id" AS id FROM {page.sql} ORDER BY {ORDERINGS[sort]}'
-        f" LIMIT {limit} OFFSET {offset}",
-        page.params,
-    )
-    return tuple(row["id"] for row in rows)
+@dataclass
+class _Matches:
+    """The visible jobs matching a query, as the search index sees them."""
+
+    searcher: tantivy.Searcher
+    query: tantivy.Query
 
 
-async def _groups(
-    connection: BaseDBAsyncClient, structural: tuple[str, list[Any]], terms: list[str]
-) -> tuple[tuple[Any, ...], ...]:
+def _ordered_ids(matches: _Matches, sort: str, limit: int, offset: int) -> tuple[int, ...]:
+    ids, _ = fulltext.ordered_ids(matches.searcher, matches.query, sort, offset, limit)
+    return tuple(ids)
+
+
+def _groups(matches: _Matches) -> tuple[tuple[Any, ...], ...]:
     """The matches counted per combination of facet values, in one pass: rows of the FACETS
     values followed by the count."""
-    matches = _source(structural, terms, ranked=False)
-    columns = ", ".join(f'f."{name}" AS "{name}"' for name in FACETS)
-    groups = ", ".join(f'f."{name}"' for name in FACETS)
-    rows = await connection.execute_query_dict(
-        f"SELECT {columns}, COUNT(*) AS n FROM {matches.sql} GROUP BY {groups}",
-        matches.params,
-    )
+    rows = fulltext.groups(matches.searcher, matches.query, FACETS)
     # Interned: the same few values recur in every row, and cached rows should share them.
-    return tuple((*(_interned(row[name]) for name in FACETS), int(row["n"])) for row in rows)
+    return tuple(tuple(_interned(value) for value in row) for row in rows)
 
 
 def _interned(value: Any) -> Any:
@@ -255,21 +293,20 @@ def _facets_of_groups(
     return _facet_counts({**dict(zip(FACETS, row, strict=False)), "n": row[-1]} for row in groups)
 
 
-async def _counts(
-    connection: BaseDBAsyncClient,
-    structural: tuple[str, list[Any]],
-    terms: list[str],
-    *,
-    facets: bool,
-) -> tuple[int, dict[str, list[FacetCount]] | None]:
-    """The number of matches and, with facets, the counts per facet value, in one pass."""
-    if facets:
-        return _facets_of_groups(await _groups(connection, structural, terms))
-    matches = _source(structural, terms, ranked=False)
-    rows = await connection.execute_query_dict(
-        f"SELECT COUNT(*) AS n FROM {matches.sql}", matches.params
-    )
-    return int(rows[0]["n"]), None
+def _counts(matches: _Matches, *, facets: bool) -> tuple[int, dict[str, list[FacetCount]] | None]:
+    """The number of matches and, with facets, the counts per facet value (each facet counted
+    alone, much cheaper than by combination when no cache keeps the combinations)."""
+    total = fulltext.count(matches.searcher, matches.query)
+    if not facets:
+        return total, None
+    counts = fulltext.value_counts(matches.searcher, matches.query, FACETS)
+    return total, {
+        name: [
+            FacetCount(value, count)
+            for value, count in sorted(values, key=lambda item: (-item[1], item[0]))
+        ]
+        for name, values in counts.items()
+    }
 
 
 # Filters that only keep jobs with given values of a facet column: the counts of a query using
@@ -295,11 +332,9 @@ def _within_facet_filters(
     return kept
 
 
-async def _cached_ids(
+def _cached_ids(
     caches: search_cache.SearchCaches,
-    connection: BaseDBAsyncClient,
-    structural: Callable[[], tuple[str, list[Any]]],
-    terms: list[str],
+    matches: _Matches,
     query: JobQuery,
     key: tuple[Any, ...],
 ) -> tuple[int, ...]:
@@ -311,24 +346,20 @@ async def _cached_ids(
         prefix_key = ("ids", sort, *key)
         prefix = caches.results.get(prefix_key)
         if prefix is None:
-            prefix = await _ordered_ids(
-                connection, structural(), terms, sort, search_cache.PREFIX_ROWS, 0
-            )
+            prefix = _ordered_ids(matches, sort, search_cache.PREFIX_ROWS, 0)
             caches.results.put(prefix_key, prefix)
         return prefix[offset:end]
     page_key = ("page", sort, query.page, query.per_page, *key)
     ids = caches.results.get(page_key)
     if ids is None:
-        ids = await _ordered_ids(connection, structural(), terms, sort, query.per_page, offset)
+        ids = _ordered_ids(matches, sort, query.per_page, offset)
         caches.results.put(page_key, ids)
     return ids
 
 
-async def _cached_counts(
+def _cached_counts(
     caches: search_cache.SearchCaches,
-    connection: BaseDBAsyncClient,
-    structural: Callable[[], tuple[str, list[Any]]],
-    terms: list[str],
+    matches: _Matches,
     scope: search_cache.Scope,
     canonical: JobQuery,
     *,
@@ -346,12 +377,12 @@ async def _cached_counts(
         if groups is not None:
             total, facet_counts = _facets_of_groups(_within_facet_filters(groups, canonical))
         elif facets and broader == canonical:
-            groups = await _groups(connection, structural(), terms)
+            groups = _groups(matches)
             if len(groups) <= search_cache.MAX_GROUP_ROWS:
                 caches.groups.put(groups_key, groups)
             total, facet_counts = _facets_of_groups(groups)
         else:
-            total, facet_counts = await _counts(connection, structural(), terms, facets=facets)
+            total, facet_counts = _counts(matches, facets=facets)
         frozen = (
             None
             if not facets or facet_counts is None
@@ -391,23 +422,16 @@ async def search_jobs(
     if query.text and not terms:
         # Only punctuation or operators: there is no word to find.
         return SearchResult(query, [], 0, {name: [] for name in FACETS} if facets else {})
-    built: list[tuple[str, list[Any]]] = []
-
-    def structural() -> tuple[str, list[Any]]:
-        if not built:
-            filtered = filter_jobs(
-                visible_jobs(now, default_days), query, now=now, default_days=default_days
-            )
-            # By organization, its index finds the few jobs sooner than any scan.
-            scan = not terms and not query.organization
-            built.append(_structural_sql(filtered, scan=scan))
-        return built[0]
-
+    index = await fulltext.current_index(connection)
+    matches = _Matches(
+        index.searcher(),
+        fulltext.text_and_filters(terms, index_filters(query, now, default_days)),
+    )
     if caches is None or generation is None:
         sort = query.effective_sort
         offset = (query.page - 1) * query.per_page
-        ids = await _ordered_ids(connection, structural(), terms, sort, query.per_page, offset)
-        total, facet_counts = await _counts(connection, structural(), terms, facets=facets)
+        ids = _ordered_ids(matches, sort, query.per_page, offset)
+        total, facet_counts = _counts(matches, facets=facets)
         version = None
     else:
         scope = search_cache.Scope(
@@ -417,10 +441,8 @@ async def search_jobs(
         canonical = replace(query, text=" ".join(terms), sort="", page=1, per_page=DEFAULT_PER_PAGE)
         key = (scope, canonical)
         version = (scope.database, generation)
-        ids = await _cached_ids(caches, connection, structural, terms, query, key)
-        total, facet_counts = await _cached_counts(
-            caches, connection, structural, terms, scope, canonical, facets=facets
-        )
+        ids = _cached_ids(caches, matches, query, key)
+        total, facet_counts = _cached_counts(caches, matches, scope, canonical, facets=facets)
     by_id = await _jobs_by_id(ids, version, caches)
     jobs = [by_id[job_id] for job_id in ids if job_id in by_id]
     return SearchResult(query, jobs, total, facet_counts or {})

@@ -1,0 +1,549 @@
+"""The search index: an embedded tantivy index derived from the database, one per database.
+
+The database stays the source of truth. Each index holds, per job, the terms core.search_terms
+made of it (the search_title and search_body columns) and everything search filters, sorts and
+counts on, visibility included (status, organization active, closing and posting moments), so
+that hidden and expired jobs are dropped inside the engine, which ranks and counts without
+visiting every match in Python.
+
+It is kept in step through the search_change log (migration 0006), written by triggers in the
+transaction of every change. Before answering, a search applies the log up to what is committed
+(catch_up), so a process finds its own writes at once and another process's writes as soon as it
+searches; whichever process holds tantivy's writer lock applies the log, the others reload what it
+committed. The applied position is written beside the index after each commit: a process killed
+mid-batch leaves the position behind what it committed, and re-applying a change is harmless.
+
+An index that is missing, from an older schema, or unreadable is rebuilt from the database
+(rebuild, also `amicus reindex`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Hashable, Iterable, Sequence
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+
+from core.i18n import LANGUAGES, current_language
+from core.search_terms import normalize
+from directory.models import OrganizationStatus
+from jobs.labels import EMPLOYMENT_TYPES, WORK_MODES
+from jobs.models import Job, JobStatus
+from jobs.search.cache import database_identity
+
+# Bump when the schema or the way documents are made changes: older indexes are then rebuilt.
+SCHEMA_VERSION = 1
+# Title terms weigh ten times body terms.
+TITLE_BOOST = 10.0
+BATCH = 2000
+WRITER_HEAP_BYTES = 30_000_000
+# How long a search waits for the process holding the writer lock to commit what it must.
+WAIT_FOR_WRITER_SECONDS = 2.0
+POLL_SECONDS = 0.02
+# How often every app process applies the log and reopens the index, searched or not: with
+# the time to apply a batch, the bound between a commit and its visibility in search.
+KEEP_IN_STEP_SECONDS = 0.25
+# A sequence number missing from the log may belong to a transaction not yet committed
+# (PostgreSQL hands sequence numbers out at insert time); it is looked for again this long.
+GAP_GRACE_SECONDS = 600.0
+NO_MOMENT = -(2**63)
+NEVER = 2**63 - 1
+# Filter fields holding one keyword each (the organization's slug under "organization").
+KEYWORD_FIELDS = ("country", "region", "organization", "employment_type", "category", "work_mode")
+FACET_SIZE = 10_000
+
+JOB_COLUMNS = (
+    "id",
+    "search_title",
+    "search_body",
+    "status",
+    "organization__status",
+    "organization__slug",
+    "valid_through",
+    "posted_at",
+    "country",
+    "region",
+    "employment_type",
+    "category",
+    "work_mode",
+    "language",
+    "salary_min",
+    "salary_max",
+)
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("id", indexed=True, fast=True)
+    # The terms are made already: whitespace splits them and changes nothing else.
+    builder.add_text_field("title", tokenizer_name="whitespace", index_option="freq")
+    builder.add_text_field("body", tokenizer_name="whitespace", index_option="freq")
+    builder.add_boolean_field("shown", indexed=True)
+    builder.add_boolean_field("closes", indexed=True)
+    builder.add_integer_field("valid_through", indexed=True, fast=True)
+    builder.add_integer_field("posted_at", indexed=True, fast=True)
+    builder.add_boolean_field("salary", indexed=True)
+    for name in (*KEYWORD_FIELDS, "language"):
+        builder.add_text_field(name, tokenizer_name="raw", fast=True)
+    # The language and each of its prefixes: "es" also finds "es-AR".
+    builder.add_text_field("language_tags", tokenizer_name="raw")
+    return builder.build()
+
+
+SCHEMA = _schema()
+
+
+def micros(moment: datetime | None, missing: int = NO_MOMENT) -> int:
+    if moment is None:
+        return missing
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+def _language_tags(language: str) -> list[str]:
+    parts = language.split("-")
+    return ["-".join(parts[: end + 1]) for end in range(len(parts))]
+
+
+# Categories are left out: their English name is in the body already, and their translated
+# names ("弁護士") are words people search job texts for.
+LABELS = {"employment_type": EMPLOYMENT_TYPES, "work_mode": WORK_MODES}
+
+
+@cache
+def value_terms(field: str, value: str) -> str:
+    """The terms of a filter value's label in every shipped language, so that the words
+    people type ("remote", "remoto", "full-time", "voluntario") find jobs by that field."""
+    label = LABELS[field].get(value)  # type: ignore[call-overload]
+    if label is None:
+        return ""
+    words = []
+    for language in LANGUAGES:
+        token = current_language.set(language)
+        try:
+            words.append(str(label))
+        finally:
+            current_language.reset(token)
+    return normalize(" ".join(words))
+
+
+def document(row: dict[str, Any]) -> tantivy.Document:
+    """The index document of a job given as its JOB_COLUMNS values."""
+    fields: dict[str, Any] = {
+        "id": row["id"],
+        "title": row["search_title"] or "",
+        "body": " ".join(
+            [
+                row["search_body"] or "",
+                *(value_terms(name, str(row[name] or "")) for name in LABELS),
+            ]
+        ),
+        "shown": str(row["status"]) == JobStatus.PUBLISHED
+        and str(row["organization__status"]) == OrganizationStatus.ACTIVE,
+        "closes": row["valid_through"] is not None,
+        "valid_through": micros(row["valid_through"], NEVER),
+        "posted_at": micros(row["posted_at"]),
+        "salary": row["salary_min"] is not None or row["salary_max"] is not None,
+        "organization": row["organization__slug"] or "",
+    }
+    for name in ("country", "region", "employment_type", "category", "work_mode", "language"):
+        fields[name] = str(row[name] or "")
+    fields = {name: value for name, value in fields.items() if value != ""}
+    if row["language"]:
+        fields["language_tags"] = _language_tags(str(row["language"]))
+    return tantivy.Document(**fields)
+
+
+# --- location -----------------------------------------------------------------------------
+
+
+def index_directory(connection: BaseDBAsyncClient) -> Path:
+    """Where this database's index lives: under AMICUS_INDEX_DIR when set (one folder per
+    database), else beside the SQLite file, else under data/."""
+    base = os.environ.get("AMICUS_INDEX_DIR", "")
+    filename = getattr(connection, "filename", None)
+    if filename == ":memory:":
+        return Path(tempfile.gettempdir()) / f"amicus-search-index-{os.getpid()}-{id(connection)}"
+    if filename and not base:
+        return Path(f"{filename}.search-index")
+    if filename:
+        path = str(Path(filename).resolve())
+        name = f"{Path(filename).stem}-{hashlib.sha256(path.encode()).hexdigest()[:16]}"
+    else:
+        name = "-".join(
+            str(getattr(connection, part, "") or "") for part in ("host", "port", "database")
+        )
+    return Path(base or "data") / f"{name}.search-index"
+
+
+# --- the index of one database ------------------------------------------------------------
+
+
+class SearchIndex:
+    """One database's index in this process: opened (or rebuilt) once, caught up per search."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.index: tantivy.Index | None = None
+        self.lock = asyncio.Lock()
+        # seq -> when it was first seen missing, for numbers that may still be committed.
+        self.gaps: dict[int, float] = {}
+        # Jobs written to the index from inside a transaction, read again after it.
+        self.dirty: set[int] = set()
+
+    # position ---------------------------------------------------------------------------
+
+    @property
+    def _position_file(self) -> Path:
+        return self.directory / "amicus-position"
+
+    def position(self) -> tuple[int, list[int]]:
+        """The last change applied and the gaps below it still looked for."""
+        try:
+            version, seq, *gaps = self._position_file.read_text().split()
+            if int(version) != SCHEMA_VERSION:
+                return -1, []
+            return int(seq), [int(gap) for gap in gaps]
+        except (OSError, ValueError):
+            return -1, []
+
+    def _write_position(self, seq: int, gaps: Iterable[int]) -> None:
+        temporary = self._position_file.with_suffix(".tmp")
+        temporary.write_text(" ".join(map(str, (SCHEMA_VERSION, seq, *sorted(gaps)))))
+        temporary.replace(self._position_file)
+
+    # opening ----------------------------------------------------------------------------
+
+    def _open(self) -> tantivy.Index | None:
+        """The index on disk, or None when it must be rebuilt."""
+        if self.position()[0] < 0:
+            return None
+        try:
+            index = tantivy.Index.open(str(self.directory))
+            index.searcher().num_docs  # noqa: B018 - reading it proves the segments are whole
+        except (OSError, ValueError):
+            return None
+        return index
+
+    async def ready(self, connection: BaseDBAsyncClient) -> tantivy.Index:
+        if self.index is None:
+            self.index = self._open()
+            if self.index is None:
+                await self.rebuild(connection)
+        assert self.index is not None
+        return self.index
+
+    async def rebuild(self, connection: BaseDBAsyncClient) -> int:
+        """Build the index afresh from the database, in batches (memory independent of the
+        number of jobs); returns the number of jobs indexed."""
+        # Read first: a change committed during the scan is applied again afterwards.
+        seq = await _last_seq(connection)
+        index = self._open()
+        if index is None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory.mkdir(parents=True, exist_ok=True)
+            index = tantivy.Index(SCHEMA, path=str(self.directory))
+        # In place when the index is whole: readers elsewhere keep their files until commit.
+        writer = index.writer(WRITER_HEAP_BYTES, 1)
+        writer.delete_all_documents()
+        count = 0
+        after = 0
+        while True:
+            rows = await _job_rows(connection, after=after)
+            if not rows:
+                break
+            for row in rows:
+                writer.add_document(document(row))
+            count += len(rows)
+            after = rows[-1]["id"]
+        writer.commit()
+        writer.wait_merging_threads()
+        self._write_position(seq, ())
+        index.reload()
+        self.index = index
+        self.gaps.clear()
+        return count
+
+    # keeping in step --------------------------------------------------------------------
+
+    async def catch_up(self, connection: BaseDBAsyncClient) -> None:
+        """Apply the change log up to what the connection sees committed (inside a
+        transaction, its own changes too: those jobs are read again once it is over, since
+        it may roll back)."""
+        transactional = isinstance(connection, TransactionalDBClient)
+        async with self.lock:
+            index = await self.ready(connection)
+            target = await _last_seq(connection)
+            if target < self.position()[0]:
+                # The log is behind the index: it was built from another database.
+                await self.rebuild(connection)
+            while True:
+                seq, gaps = self.position()
+                pending = seq < target or gaps
+                changes = await _changes(connection, seq, gaps, target) if pending else []
+                job_ids = {row["job_id"] for row in changes}
+                if not transactional:
+                    job_ids |= self.dirty
+                if not job_ids:
+                    break
+                try:
+                    writer = index.writer(WRITER_HEAP_BYTES, 1)
+                except ValueError:
+                    # Another process holds the writer lock and applies the log: wait for it.
+                    await self._wait_for_position(target)
+                    break
+                try:
+                    await _write_jobs(connection, writer, sorted(job_ids))
+                    writer.commit()
+                finally:
+                    writer.wait_merging_threads()
+                if transactional:
+                    self.dirty |= job_ids
+                    break
+                self.dirty.clear()
+                newest = self._record(seq, gaps, changes)
+                if newest >= target:
+                    break
+            index.reload()
+
+    async def _wait_for_position(self, target: int) -> None:
+        # The other process tells its progress only through the position file: poll it.
+        for _ in range(int(WAIT_FOR_WRITER_SECONDS / POLL_SECONDS)):
+            if self.position()[0] >= target:
+                return
+            await asyncio.sleep(POLL_SECONDS)
+
+    def _record(self, seq: int, gaps: Sequence[int], changes: Sequence[dict[str, Any]]) -> int:
+        """Write the new position after applying changes; returns it. Numbers skipped below
+        it are kept as gaps, looked for again until GAP_GRACE_SECONDS after first missed."""
+        seen = {row["seq"] for row in changes}
+        newest = max([seq, *seen])
+        now = time.monotonic()
+        missing = (set(range(seq + 1, newest + 1)) | set(gaps)) - seen
+        kept = [gap for gap in missing if now - self.gaps.setdefault(gap, now) < GAP_GRACE_SECONDS]
+        self.gaps = {gap: self.gaps[gap] for gap in kept}
+        self._write_position(newest, kept)
+        return newest
+
+    # searching --------------------------------------------------------------------------
+
+    def searcher(self) -> tantivy.Searcher:
+        assert self.index is not None
+        return self.index.searcher()
+
+
+def text_and_filters(terms: Sequence[str], filters: Sequence[tantivy.Query]) -> tantivy.Query:
+    """Every filter and every term, each term found in the title (weighing more) or the body."""
+    clauses = [(tantivy.Occur.Must, query) for query in filters]
+    for term in terms:
+        either = tantivy.Query.boolean_query(
+            [
+                (
+                    tantivy.Occur.Should,
+                    tantivy.Query.boost_query(
+                        tantivy.Query.term_query(SCHEMA, "title", term), TITLE_BOOST
+                    ),
+                ),
+                (tantivy.Occur.Should, tantivy.Query.term_query(SCHEMA, "body", term)),
+            ]
+        )
+        clauses.append((tantivy.Occur.Must, either))
+    if not clauses:
+        return tantivy.Query.all_query()
+    query = tantivy.Query.boolean_query(clauses)
+    # Without words every match scores alike: only the filters decide.
+    return query if terms else tantivy.Query.const_score_query(query, 1.0)
+
+
+def _search(
+    searcher: tantivy.Searcher, query: tantivy.Query, sort: str, limit: int
+) -> tantivy.SearchResult:
+    if sort == "relevance":
+        return searcher.search(query, limit, count=True)
+    if sort == "newest":
+        return searcher.search(query, limit, count=True, order_by_field="posted_at")
+    return searcher.search(
+        query, limit, count=True, order_by_field="valid_through", order=tantivy.Order.Asc
+    )
+
+
+def ordered_ids(
+    searcher: tantivy.Searcher, query: tantivy.Query, sort: str, offset: int, limit: int
+) -> tuple[list[int], int]:
+    """The ids of ranks offset..offset+limit in the sort's order, and the total. The engine
+    orders by one key; ties are broken here as the database did (newest first, then the
+    highest id; by id for closing soon), fetching past the page while its last key is tied."""
+    wanted = offset + limit
+    fetch = wanted + 1
+    while True:
+        result = _search(searcher, query, sort, fetch)
+        hits = result.hits
+        if len(hits) < fetch or hits[wanted - 1][0] != hits[-1][0]:
+            break
+        # Tied past the page (templated texts score alike): one much larger fetch is cheaper
+        # than many small ones.
+        fetch *= 32
+    addresses = [address for _, address in hits]
+    ids = searcher.fast_field_values("id", addresses)
+    if sort == "closing":
+        keys = [(key, job_id) for (key, _), job_id in zip(hits, ids, strict=True)]
+    else:
+        posted = searcher.fast_field_values("posted_at", addresses)
+        keys = [
+            (-key if sort == "relevance" else 0, -moment, -job_id)
+            for (key, _), moment, job_id in zip(hits, posted, ids, strict=True)
+        ]
+    ranked = sorted(zip(keys, ids, strict=True))
+    return [job_id for _, job_id in ranked[offset:wanted]], int(result.count or 0)
+
+
+def count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
+    return int(searcher.search(query, 1, count=True).count or 0)
+
+
+def value_counts(
+    searcher: tantivy.Searcher, query: tantivy.Query, names: Sequence[str]
+) -> dict[str, list[tuple[str, int]]]:
+    """The matches counted per value of each named field (jobs without a value left out)."""
+    result = searcher.aggregate(
+        query, {name: {"terms": {"field": name, "size": FACET_SIZE}} for name in names}
+    )
+    return {
+        name: [(str(bucket["key"]), int(bucket["doc_count"])) for bucket in result[name]["buckets"]]
+        for name in names
+    }
+
+
+def _nested(names: Sequence[str]) -> dict[str, Any]:
+    name, *rest = names
+    terms: dict[str, Any] = {"terms": {"field": name, "size": FACET_SIZE, "missing": ""}}
+    if rest:
+        terms["aggs"] = _nested(rest)
+    return {name: terms}
+
+
+def _flatten(
+    aggregation: dict[str, Any], names: Sequence[str], prefix: tuple[Any, ...]
+) -> Iterable[tuple[Any, ...]]:
+    name, *rest = names
+    for bucket in aggregation[name]["buckets"]:
+        value = str(bucket["key"]) or None
+        if rest:
+            yield from _flatten(bucket, rest, (*prefix, value))
+        else:
+            yield (*prefix, value, int(bucket["doc_count"]))
+
+
+def groups(
+    searcher: tantivy.Searcher, query: tantivy.Query, names: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """The matches counted per combination of the named fields' values: rows of the values
+    (None where a job has none) followed by the count, counted inside the engine."""
+    return list(_flatten(searcher.aggregate(query, _nested(names)), names, ()))
+
+
+# --- database reads -----------------------------------------------------------------------
+
+
+async def _last_seq(connection: BaseDBAsyncClient) -> int:
+    rows = await connection.execute_query_dict("SELECT MAX(seq) AS seq FROM search_change")
+    return int(rows[0]["seq"] or 0)
+
+
+async def _changes(
+    connection: BaseDBAsyncClient, after: int, gaps: Sequence[int], upto: int
+) -> list[dict[str, Any]]:
+    postgres = connection.capabilities.dialect == "postgres"
+    marks = [f"${n}" if postgres else "?" for n in range(1, 4 + len(gaps))]
+    gap_clause = f" OR seq IN ({', '.join(marks[3:])})" if gaps else ""
+    rows = await connection.execute_query_dict(
+        f"SELECT seq, job_id FROM search_change WHERE (seq > {marks[0]} AND seq <= {marks[1]})"
+        f"{gap_clause} ORDER BY seq LIMIT {marks[2]}",
+        [after, upto, BATCH * 5, *gaps],
+    )
+    return [dict(row) for row in rows]
+
+
+async def _write_jobs(
+    connection: BaseDBAsyncClient, writer: tantivy.IndexWriter, job_ids: Sequence[int]
+) -> None:
+    """Replace these jobs' documents by their current state (none for a deleted job)."""
+    for start in range(0, len(job_ids), BATCH):
+        chunk = job_ids[start : start + BATCH]
+        for job_id in chunk:
+            writer.delete_documents_by_term("id", job_id)
+        for row in await _job_rows(connection, ids=chunk):
+            writer.add_document(document(row))
+
+
+async def _job_rows(
+    connection: BaseDBAsyncClient, *, after: int = 0, ids: Sequence[int] | None = None
+) -> list[dict[str, Any]]:
+    queryset = Job.all().using_db(connection)
+    if ids is not None:
+        queryset = queryset.filter(id__in=list(ids))
+    else:
+        queryset = queryset.filter(id__gt=after).order_by("id").limit(BATCH)
+    return list(await queryset.values(*JOB_COLUMNS))
+
+
+# --- the indexes of this process ----------------------------------------------------------
+
+_indexes: dict[Hashable, SearchIndex] = {}
+
+
+def _outside_transaction(connection: BaseDBAsyncClient) -> BaseDBAsyncClient:
+    """The client a transaction runs on, which says which database it is."""
+    while isinstance(connection, TransactionalDBClient):
+        connection = connection._parent  # noqa: SLF001 - the ORM keeps no public link
+    return connection
+
+
+async def current_index(connection: BaseDBAsyncClient | None = None) -> SearchIndex:
+    """This database's index, with every committed change applied."""
+    connection = connection or connections.get("default")
+    database = _outside_transaction(connection)
+    # Per event loop too: its lock serves one loop (tests run servers in their own threads).
+    key = (id(asyncio.get_running_loop()), database_identity(database))
+    index = _indexes.get(key)
+    if index is None:
+        index = _indexes[key] = SearchIndex(index_directory(database))
+    await index.catch_up(connection)
+    return index
+
+
+async def keep_in_step() -> None:
+    """One round of the app's index worker (jobs.routes): apply what was committed.
+
+    Searches catch up by themselves; this only keeps an idle process's index warm. Not on
+    SQLite, whose one shared connection would show the worker a transaction's uncommitted
+    rows."""
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        await current_index(connection)
+
+
+async def reindex(connection: BaseDBAsyncClient | None = None) -> int:
+    """Rebuild this database's index from scratch (`amicus reindex`); the number of jobs."""
+    connection = connection or connections.get("default")
+    index = _indexes.get((id(asyncio.get_running_loop()), database_identity(connection)))
+    index = index or SearchIndex(index_directory(connection))
+    async with index.lock:
+        return await index.rebuild(connection)
+
+
+def forget_indexes() -> None:
+    """Drop this process's open indexes (a database closed; tests)."""
+    _indexes.clear()

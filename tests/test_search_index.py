@@ -1,0 +1,231 @@
+"""The search index is derived from the database and kept in step through its change log:
+writes from any process are found, an indexer killed mid-batch loses nothing, a missing or
+corrupted index is rebuilt, and visibility is decided inside the index at the moment it changes.
+Runs on whichever database the suite uses."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from tortoise import connections
+
+from core.database import close_database, open_database
+from directory.models import Organization, OrganizationStatus
+from jobs.models import EmploymentType, Job, WorkMode
+from jobs.search import fulltext
+from jobs.search.engine import search_jobs
+from jobs.search.params import parse_job_query
+from tests.helpers_search import make_job, make_organization
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[None]:
+    """The database open in this process alone: no app runs an index worker meanwhile."""
+    await open_database(database_url)
+    try:
+        yield
+    finally:
+        fulltext.forget_indexes()
+        await close_database()
+
+
+async def found(text: str, **options) -> set[str]:
+    result = await search_jobs(parse_job_query({"q": text, "per_page": "100"}), **options)
+    return {job.title for job in result.jobs}
+
+
+async def total(text: str) -> int:
+    return (await search_jobs(parse_job_query({"q": text}))).total
+
+
+def index_folder() -> Path:
+    return fulltext.index_directory(connections.get("default"))
+
+
+def run_in_another_process(database_url: str, body: str) -> subprocess.CompletedProcess:
+    """Run `body` (async Python with the database open) in a new interpreter."""
+    script = textwrap.dedent(
+        """
+        import asyncio, os, signal
+        from core.database import open_database, close_database
+        from jobs.search import fulltext
+
+        async def main():
+            await open_database(os.environ["TEST_DATABASE"])
+            try:
+        {body}
+            finally:
+                await close_database()
+
+        asyncio.run(main())
+        """
+    ).format(body=textwrap.indent(textwrap.dedent(body), " " * 12))
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT,
+        env={**os.environ, "TEST_DATABASE": database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def test_a_job_written_by_another_process_is_found(database, database_url):
+    organization = await make_organization("Clinic")
+    await make_job(organization, "Staff Attorney")
+    assert await found("attorney") == {"Staff Attorney"}
+    done = run_in_another_process(
+        database_url,
+        f"""
+        from jobs.models import Job
+        first = await Job.get(title="Staff Attorney")
+        await Job.filter(id=first.id).update(search_title="appellate attorney")
+        assert {organization.id} == first.organization_id
+        """,
+    )
+    assert done.returncode == 0, done.stderr
+    # The other process changed the terms with a bare UPDATE: only the log tells the index.
+    assert await found("appellate") == {"Staff Attorney"}
+
+
+async def test_an_indexer_killed_mid_batch_loses_nothing(database, database_url):
+    organization = await make_organization("Clinic")
+    await make_job(organization, "Investigator")
+    assert await found("investigator") == {"Investigator"}
+    # Another process starts applying a batch of new jobs and is killed before committing.
+    killed = run_in_another_process(
+        database_url,
+        f"""
+        import itertools
+        from tests import helpers_search
+        from tests.helpers_search import make_job
+        helpers_search._numbers = itertools.count(10_000)
+        from directory.models import Organization
+        organization = await Organization.get(id={organization.id})
+        for number in range(30):
+            await make_job(organization, f"Paralegal {{number}}")
+        made = fulltext.document
+        written = []
+        def dying(row):
+            written.append(row)
+            if len(written) == 10:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return made(row)
+        fulltext.document = dying
+        await fulltext.current_index()
+        """,
+    )
+    assert killed.returncode == -9, killed.stderr
+    assert await total("paralegal") == 30
+    assert await total("investigator") == 1
+
+
+async def test_changes_applied_twice_after_a_crash_are_not_counted_twice(database):
+    organization = await make_organization("Clinic")
+    for number in range(5):
+        await make_job(organization, f"Attorney {number}")
+    assert await total("attorney") == 5
+    # A process killed between committing the index and recording its position applies the
+    # same changes again on restart.
+    (index_folder() / "amicus-position").write_text(f"{fulltext.SCHEMA_VERSION} 0")
+    fulltext.forget_indexes()
+    assert await total("attorney") == 5
+
+
+async def test_a_deleted_index_is_rebuilt_from_the_database(database):
+    organization = await make_organization("Clinic")
+    await make_job(organization, "Staff Attorney")
+    assert await found("attorney") == {"Staff Attorney"}
+    fulltext.forget_indexes()
+    shutil.rmtree(index_folder())
+    assert await found("attorney") == {"Staff Attorney"}
+    assert (index_folder() / "amicus-position").exists()
+
+
+async def test_a_corrupted_index_is_rebuilt_from_the_database(database):
+    organization = await make_organization("Clinic")
+    await make_job(organization, "Staff Attorney")
+    assert await found("attorney") == {"Staff Attorney"}
+    fulltext.forget_indexes()
+    for path in index_folder().iterdir():
+        if path.is_file() and not path.name.startswith("."):
+            path.write_bytes(b"\0garbage")
+    assert await found("attorney") == {"Staff Attorney"}
+
+
+async def test_an_index_from_an_older_schema_is_rebuilt(database):
+    organization = await make_organization("Clinic")
+    await make_job(organization, "Staff Attorney")
+    assert await found("attorney") == {"Staff Attorney"}
+    fulltext.forget_indexes()
+    (index_folder() / "amicus-position").write_text(f"{fulltext.SCHEMA_VERSION - 1} 999999")
+    assert await found("attorney") == {"Staff Attorney"}
+
+
+async def test_a_suspended_organization_disappears_from_search(database):
+    suspended = await make_organization("Suspended Clinic")
+    kept = await make_organization("Active Clinic")
+    await make_job(suspended, "Attorney Suspended")
+    await make_job(kept, "Attorney Kept")
+    assert await found("attorney") == {"Attorney Suspended", "Attorney Kept"}
+    await Organization.filter(id=suspended.id).update(status=OrganizationStatus.SUSPENDED)
+    assert await found("attorney") == {"Attorney Kept"}
+    await Organization.filter(id=suspended.id).update(status=OrganizationStatus.ACTIVE)
+    assert await found("attorney") == {"Attorney Suspended", "Attorney Kept"}
+
+
+async def test_a_job_leaves_results_at_its_closing_moment(database):
+    organization = await make_organization("Clinic")
+    job = await make_job(organization, "Attorney Closing", closes_in_days=2)
+    closing = job.valid_through
+    assert closing is not None
+    just_before = closing - timedelta(microseconds=1)
+    assert await found("attorney", now=just_before) == {"Attorney Closing"}
+    assert await found("attorney", now=closing) == set()
+
+
+async def test_a_job_without_closing_date_leaves_at_the_end_of_the_default_lifetime(database):
+    organization = await make_organization("Clinic")
+    job = await make_job(organization, "Attorney Open", closes_in_days=None, posted_days_ago=1)
+    assert job.posted_at is not None
+    ends = job.posted_at + timedelta(days=10)
+    options = {"default_days": 10}
+    assert await found("attorney", now=ends - timedelta(seconds=1), **options) == {"Attorney Open"}
+    assert await found("attorney", now=ends, **options) == set()
+
+
+async def test_a_deleted_job_leaves_the_index(database):
+    organization = await make_organization("Clinic")
+    job = await make_job(organization, "Attorney Gone")
+    assert await found("attorney") == {"Attorney Gone"}
+    await Job.filter(id=job.id).delete()
+    assert await found("attorney", now=datetime.now(UTC)) == set()
+
+
+async def test_reindex_rebuilds_every_job(database):
+    organization = await make_organization("Clinic")
+    for number in range(3):
+        await make_job(organization, f"Investigator {number}")
+    assert await fulltext.reindex() == 3
+    assert await total("investigator") == 3
+
+
+async def test_words_naming_a_filter_value_find_jobs_by_that_field(database):
+    organization = await make_organization("Clinic")
+    await make_job(organization, "Investigator", work_mode=WorkMode.REMOTE)
+    await make_job(organization, "Paralegal", employment_type=EmploymentType.VOLUNTEER)
+    assert await found("remote") == {"Investigator"}
+    assert await found("remoto") == {"Investigator"}
+    assert await found("volunteer") == {"Paralegal"}
+    # make_job posts full-time jobs unless told otherwise.
+    assert await found("full-time") == {"Investigator"}
