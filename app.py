@@ -197,6 +197,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     middleware = [
         Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
         Middleware(GZipMiddleware, minimum_size=1024),
+        # Outside the sessions, so that its Vary header joins the one sessions set.
+        Middleware(LanguageMiddleware, secure_cookie=settings.served_over_https),
         Middleware(
             SessionMiddleware,
             secret_key=settings.secret_key,
@@ -204,7 +206,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             https_only=settings.served_over_https,
             same_site="lax",
         ),
-        Middleware(LanguageMiddleware, secure_cookie=settings.served_over_https),
     ]
     app = Starlette(
         routes=urls.routes,

@@ -45,7 +45,7 @@ routes = [
     Route(
         "/dashboard/tokens",
         dashboard.create_token_view,
-        methods=["POST"],
+        methods=["GET", "POST"],
         name="directory:create_token",
     ),
     Route(
@@ -57,7 +57,7 @@ routes = [
     Route(
         "/dashboard/invitations",
         dashboard.create_invitation_view,
-        methods=["POST"],
+        methods=["GET", "POST"],
         name="directory:create_invitation",
     ),
     Route(
