@@ -70,6 +70,9 @@ async def test_country_names_dates_and_salaries_are_in_the_page_language(browser
     assert job.valid_through.date().isoformat() not in shown
     japanese = await browser.get(f"/jobs/{job.slug}?lang=ja")
     assert "日本" in japanese.text
+    results = await browser.get("/jobs?lang=es")
+    assert "<time datetime=" in results.text and "&lt;time" not in results.text
+    assert "Japón" in results.text
     apply_form = await browser.get("/apply?lang=es")
     assert ">Alemania</option>" in apply_form.text and ">Germany<" not in apply_form.text
 
