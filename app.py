@@ -17,7 +17,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -83,6 +83,15 @@ async def openapi_document(request: Request) -> JSONResponse:
     parts = [getattr(module, "OPENAPI", {}) for module in DOMAIN_MODULES]
     parts.append({"paths": {"/healthz": HEALTHZ_OPENAPI}})
     return JSONResponse(openapi.build_document(settings.base_url, VERSION, parts))
+
+
+async def robots_txt(request: Request) -> PlainTextResponse:
+    """Crawlers may read the public pages; members' and administrators' pages are private,
+    and search result pages past the first say noindex themselves."""
+    urls: Urls = request.app.state.urls
+    private = [urls.path("directory:dashboard"), urls.path("directory:admin")]
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in private), ""]
+    return PlainTextResponse("\n".join(lines))
 
 
 HEALTHZ_OPENAPI = {
@@ -160,6 +169,7 @@ def site_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, name="healthz"),
         Route("/api/openapi.json", openapi_document, name="openapi"),
+        Route("/robots.txt", robots_txt, name="robots"),
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "core" / "static"), name="static"),
     ]
     for module in DOMAIN_MODULES:

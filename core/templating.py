@@ -35,6 +35,7 @@ def _environment() -> jinja2.Environment:
     environment.globals["LANGUAGES"] = i18n.LANGUAGES
     environment.globals["current_language"] = i18n.current_language.get
     environment.globals["CSRF_FIELD"] = CSRF_FIELD
+    environment.globals["text_direction"] = i18n.text_direction
     environment.filters["local_date"] = local_date
     environment.filters["local_datetime"] = local_datetime
     return environment

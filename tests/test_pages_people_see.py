@@ -120,3 +120,33 @@ async def test_pages_shown_after_a_post_can_be_opened_again(new_browser):
     for path in ("/dashboard/tokens", "/dashboard/invitations"):
         again = await browser.get(path)
         assert again.status_code == 303 and again.headers["location"] == "/dashboard"
+
+
+async def test_right_to_left_jobs_are_laid_out_right_to_left_and_titles_carry_their_language(
+    browser, live_server
+):
+    organization = await make_organization("rtl-org")
+    await make_job(
+        organization, live_server.settings, JobStatus.PUBLISHED, title="עורך דין", language="he"
+    )
+    job = await Job.get(organization_id=organization.id)
+    page = await browser.get(f"/jobs/{job.slug}")
+    assert '<article class="job" lang="he" dir="rtl">' in page.text
+    results = await browser.get("/jobs")
+    assert 'lang="he" dir="rtl">עורך דין</a>' in results.text
+
+
+async def test_robots_txt_a_favicon_and_no_index_past_the_first_page_of_a_search(
+    browser, live_server
+):
+    robots = await browser.get("/robots.txt")
+    assert robots.status_code == 200 and "Disallow: /dashboard" in robots.text
+    home = await browser.get("/")
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', home.text)
+    assert icon and (await browser.get(icon.group(1))).status_code == 200
+    organization = await make_organization("paged-org")
+    for number in range(3):
+        await make_job(organization, live_server.settings, title=f"Paralegal {number}")
+    first = await browser.get("/jobs?per_page=2")
+    second = await browser.get("/jobs?per_page=2&page=2")
+    assert "noindex" not in first.text and '<meta name="robots" content="noindex">' in second.text

@@ -28,7 +28,7 @@ from jobs.demo import load_demo_jobs
 from jobs.models import Job, JobStatus
 from tests.helpers_directory import make_account, make_admin, make_organization, sign_in
 
-NAME = re.compile(r"^(?:(?:directory|jobs|feeds):[a-z_]+|healthz|openapi|static)$")
+NAME = re.compile(r"^(?:(?:directory|jobs|feeds):[a-z_]+|healthz|openapi|robots|static)$")
 # A value for each convertor the routes use, to build a concrete path for every route.
 SAMPLES = {"IntegerConvertor": 7, "StringConvertor": "sample-slug", "JobKeyConvertor": "a-job"}
 CRAWL_CAP = 600
