@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import jinja2
 from babel.dates import format_date, format_datetime
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
@@ -41,19 +42,23 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def local_date(value: date | datetime | None) -> str:
-    """A date in the page's language and CLDR's medium form ("2 dic 2026", "2026/12/02")."""
+def local_date(value: date | datetime | None) -> Markup:
+    """A date in the page's language and CLDR's medium form ("2 dic 2026", "2026/12/02"),
+    as a <time> element whose datetime attribute keeps the ISO date for machines."""
     if value is None:
-        return ""
+        return Markup("")
     day = value.date() if isinstance(value, datetime) else value
-    return format_date(day, format="medium", locale=i18n.locale())
+    shown = format_date(day, format="medium", locale=i18n.locale())
+    return Markup('<time datetime="{}">{}</time>').format(day.isoformat(), shown)
 
 
-def local_datetime(value: datetime | None) -> str:
+def local_datetime(value: datetime | None) -> Markup:
     """A moment in the page's language, to the minute, in UTC (the server's clock)."""
     if value is None:
-        return ""
-    return format_datetime(value, format="short", tzinfo=value.tzinfo, locale=i18n.locale())
+        return Markup("")
+    shown = format_datetime(value, format="short", tzinfo=value.tzinfo, locale=i18n.locale())
+    iso = value.strftime("%Y-%m-%d %H:%M")
+    return Markup('<time datetime="{}">{}</time>').format(iso, shown)
 
 
 def language_links(request: Request) -> list[tuple[str, str, str]]:
