@@ -6,6 +6,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: install run test lint format messages
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browsers
+# here) and inject axe-core, pinned by tests/browser/package-lock.json.
+CHROMIUM := /usr/bin/chromium
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 
 $(BIN)/amicus: pyproject.toml tests/fediverse_peer/package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -15,11 +19,20 @@ $(BIN)/amicus: pyproject.toml tests/fediverse_peer/package-lock.json
 	if command -v npm >/dev/null; then cd tests/fediverse_peer && npm ci --no-audit --no-fund; fi
 	touch $@
 
-install: $(BIN)/amicus
+$(CHROMIUM):
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk
+
+$(AXE): tests/browser/package-lock.json
+	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm
+	cd tests/browser && npm ci --no-audit --no-fund
+	touch $@
+
+install: $(BIN)/amicus $(CHROMIUM) $(AXE)
 
 run: install
 	$(BIN)/amicus demo
-	$(BIN)/amicus serve --host $(HOST) --port $(PORT)
+	AMICUS_BASE_URL=$${AMICUS_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/amicus serve --host $(HOST) --port $(PORT)
 
 test: install lint
 	$(BIN)/pytest

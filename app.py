@@ -17,7 +17,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -111,6 +111,15 @@ async def openapi_document(request: Request) -> JSONResponse:
     return JSONResponse(openapi.build_document(settings.base_url, VERSION, parts))
 
 
+async def robots_txt(request: Request) -> PlainTextResponse:
+    """Crawlers may read the public pages; members' and administrators' pages are private,
+    and search result pages past the first say noindex themselves."""
+    urls: Urls = request.app.state.urls
+    private = [urls.path("directory:dashboard"), urls.path("directory:admin")]
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in private), ""]
+    return PlainTextResponse("\n".join(lines))
+
+
 HEALTHZ_OPENAPI = {
     "get": {
         "summary": "Database connectivity",
@@ -199,6 +208,7 @@ def site_routes() -> list[BaseRoute]:
         Route("/readyz", readyz, name="readyz"),
         Route("/metrics", metrics_endpoint, name="metrics"),
         Route("/api/openapi.json", openapi_document, name="openapi"),
+        Route("/robots.txt", robots_txt, name="robots"),
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "core" / "static"), name="static"),
     ]
     for module in DOMAIN_MODULES:
@@ -239,6 +249,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(RequestLogMiddleware, routes=urls.routes, observe=metrics.observe),
         Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
         Middleware(GZipMiddleware, minimum_size=1024),
+        # Outside the sessions, so that its Vary header joins the one sessions set.
+        Middleware(LanguageMiddleware, secure_cookie=settings.served_over_https),
         Middleware(
             SessionMiddleware,
             secret_key=settings.secret_key,
@@ -246,7 +258,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             https_only=settings.served_over_https,
             same_site="lax",
         ),
-        Middleware(LanguageMiddleware, secure_cookie=settings.served_over_https),
     ]
     app = Starlette(
         routes=urls.routes,

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from core.database import (
     SchemaTooNew,
@@ -116,10 +117,22 @@ def command_create_admin(args: argparse.Namespace) -> int:
             for field, message in error.errors.items():
                 print(f"{field}: {message}", file=sys.stderr)
             return 1
-        print(f"Administrator {account.email} created.")
+        print(f"Administrator {account.email} created in {database_description(settings)}.")
         return 0
 
     return asyncio.run(_with_database(settings, create))
+
+
+def database_description(settings: Settings) -> str:
+    """Which database a command wrote to: a relative SQLite path depends on the folder the
+    command ran in, so it is shown absolute; a server URL is shown without its password."""
+    url = settings.database_url
+    if settings.uses_sqlite:
+        return "SQLite " + str(Path(url.split("://", 1)[1]).resolve())
+    parts = urlsplit(url)
+    user = f"{parts.username}@" if parts.username else ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{user}{parts.hostname or ''}{port}{parts.path}"
 
 
 def command_check(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
-from babel import Locale, negotiate_locale
+from babel import Locale, UnknownLocaleError, negotiate_locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import LazyProxy
@@ -67,3 +67,14 @@ def choose_language(query_value: str | None, cookie_value: str | None, accept: s
 
 def locale() -> Locale:
     return Locale.parse(current_language.get())
+
+
+@cache
+def text_direction(tag: str) -> str:
+    """ "rtl" for a language written right to left (CLDR: Hebrew, Arabic, Persian…), else
+    "ltr"; for the dir attribute beside a lang attribute on content in that language."""
+    try:
+        order = Locale.parse(tag, sep="-").character_order
+    except (ValueError, TypeError, UnknownLocaleError):
+        return "ltr"
+    return "rtl" if order == "right-to-left" else "ltr"

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
+from babel.dates import format_date, format_datetime
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from core import i18n
 from core.security import CSRF_FIELD, csrf_token
+from core.web import take_notice
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [
@@ -32,7 +37,39 @@ def _environment() -> jinja2.Environment:
     environment.globals["LANGUAGES"] = i18n.LANGUAGES
     environment.globals["current_language"] = i18n.current_language.get
     environment.globals["CSRF_FIELD"] = CSRF_FIELD
+    environment.globals["text_direction"] = i18n.text_direction
+    environment.filters["local_date"] = local_date
+    environment.filters["local_datetime"] = local_datetime
     return environment
+
+
+def local_date(value: date | datetime | None) -> Markup:
+    """A date in the page's language and CLDR's medium form ("2 dic 2026", "2026/12/02"),
+    as a <time> element whose datetime attribute keeps the ISO date for machines."""
+    if value is None:
+        return Markup("")
+    day = value.date() if isinstance(value, datetime) else value
+    shown = format_date(day, format="medium", locale=i18n.locale())
+    return Markup('<time datetime="{}">{}</time>').format(day.isoformat(), shown)
+
+
+def local_datetime(value: datetime | None) -> Markup:
+    """A moment in the page's language, to the minute, in UTC (the server's clock)."""
+    if value is None:
+        return Markup("")
+    shown = format_datetime(value, format="short", tzinfo=value.tzinfo, locale=i18n.locale())
+    iso = value.strftime("%Y-%m-%d %H:%M")
+    return Markup('<time datetime="{}">{}</time>').format(iso, shown)
+
+
+def language_links(request: Request) -> list[tuple[str, str, str]]:
+    """(code, name, URL) for the language switcher: the same page with the same query (search
+    words, filters, page), only `lang` changed; the middleware then remembers the choice."""
+    kept = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
+    return [
+        (code, name, "?" + urlencode([*kept, ("lang", code)]))
+        for code, name in i18n.LANGUAGES.items()
+    ]
 
 
 templates = Jinja2Templates(env=_environment())
@@ -59,6 +96,8 @@ def render(
         "settings": request.app.state.settings,
         "urls": request.app.state.urls,
         "language": i18n.current_language.get(),
+        "language_links": language_links(request),
+        "notice": take_notice(request),
     }
     page_context.update(context or {})
     return templates.TemplateResponse(

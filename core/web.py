@@ -19,6 +19,20 @@ from core.security import CSRF_FIELD, CSRF_HEADER, csrf_token_is_valid
 from core.validation import InvalidValue, ValidationError, whole_number
 
 LANGUAGE_COOKIE = "lang"
+# The session key of the one-time notice the next page shows ("The job is published.").
+NOTICE_KEY = "notice"
+
+
+def flash(request: Request, message: str) -> None:
+    """Tell the person what their action did, on the page they are sent to next."""
+    request.session[NOTICE_KEY] = message
+
+
+def take_notice(request: Request) -> str:
+    """The waiting notice, shown once."""
+    if "session" not in request.scope:
+        return ""
+    return request.session.pop(NOTICE_KEY, "")
 
 
 class ApiError(Exception):
@@ -133,18 +147,41 @@ class LanguageMiddleware:
         token = i18n.current_language.set(language)
 
         async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and asked in i18n.LANGUAGES:
-                cookie = (
-                    f"{LANGUAGE_COOKIE}={language}; Path=/; Max-Age=31536000; SameSite=Lax"
-                    f"{self.cookie_attributes}"
-                )
-                message.setdefault("headers", []).append((b"set-cookie", cookie.encode()))
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                if asked in i18n.LANGUAGES:
+                    cookie = (
+                        f"{LANGUAGE_COOKIE}={language}; Path=/; Max-Age=31536000; SameSite=Lax"
+                        f"{self.cookie_attributes}"
+                    )
+                    headers.append((b"set-cookie", cookie.encode()))
+                if _is_html(headers):
+                    # Pages are written in the language the cookie or Accept-Language chose,
+                    # so a cache must keep one copy per value of both.
+                    _add_vary(headers, ("Accept-Language", "Cookie"))
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_cookie)
         finally:
             i18n.current_language.reset(token)
+
+
+def _add_vary(headers: list[tuple[bytes, bytes]], names: Iterable[str]) -> None:
+    """Adds the names to the response's one Vary header, each once."""
+    present = [value.decode("latin-1") for name, value in headers if name.lower() == b"vary"]
+    headers[:] = [(name, value) for name, value in headers if name.lower() != b"vary"]
+    tokens = [token.strip() for value in present for token in value.split(",") if token.strip()]
+    known = {token.lower() for token in tokens}
+    tokens += [name for name in names if name.lower() not in known]
+    headers.append((b"vary", ", ".join(tokens).encode("latin-1")))
+
+
+def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(
+        name.lower() == b"content-type" and value.startswith(b"text/html")
+        for name, value in headers
+    )
 
 
 class SecurityHeadersMiddleware:

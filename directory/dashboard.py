@@ -12,11 +12,10 @@ from starlette.responses import Response
 from core.i18n import gettext as _
 from core.templating import render
 from core.validation import LARGEST_ROW_ID, Cleaner, ValidationError
-from core.web import form_values, read_form
+from core.web import NOTICE_KEY, form_values, read_form
 from directory.auth import require_account
 from directory.forms import kept_values, profile_form_context
 from directory.invitations import invite_editor
-from directory.membership import status_label
 from directory.models import (
     Account,
     ApiToken,
@@ -36,7 +35,6 @@ from directory.tokens import (
     token_lifetime_choices,
 )
 
-NOTICE_KEY = "notice"
 # Ids are 32-bit integers; a longer number in a URL names nothing (and must not reach the driver).
 EDITABLE_STATUSES = (OrganizationStatus.APPLIED, OrganizationStatus.ACTIVE)
 
@@ -93,7 +91,6 @@ async def render_dashboard(
     context = {
         "referrals": True,
         "organization": organization,
-        "status_label": status_label(organization.status),
         "may_edit": may_edit_profile(account, organization),
         "may_manage_tokens": may_manage_tokens(account, organization),
         "may_manage_editors": may_manage_editors(account, organization),
@@ -102,7 +99,6 @@ async def render_dashboard(
         "tokens": tokens,
         "invitations": invitations,
         "editors": await Account.filter(organization=organization).order_by("id"),
-        "notice": request.session.pop(NOTICE_KEY, ""),
         "token_errors": {},
         "token_values": {"token_lifetime": DEFAULT_TOKEN_LIFETIME},
         "token_lifetimes": token_lifetime_choices(),
@@ -142,8 +138,18 @@ async def dashboard(request: Request) -> Response:
     return request.app.state.urls.redirect("directory:dashboard")
 
 
+def back_to_dashboard(request: Request) -> Response | None:
+    """A page shown after a POST (a new token's secret, an invitation link) keeps its URL;
+    opening it again (reload, history, a bookmark) leads to the dashboard, not a 405."""
+    if request.method == "GET":
+        return request.app.state.urls.redirect("directory:dashboard")
+    return None
+
+
 async def create_token_view(request: Request) -> Response:
     account = await require_account(request)
+    if (redirect := back_to_dashboard(request)) is not None:
+        return redirect
     values = form_values(await read_form(request))
     organization = await member_organization(account)
     if not may_manage_tokens(account, organization):
@@ -189,6 +195,8 @@ async def revoke_token_view(request: Request) -> Response:
 
 async def create_invitation_view(request: Request) -> Response:
     account = await require_account(request)
+    if (redirect := back_to_dashboard(request)) is not None:
+        return redirect
     values = form_values(await read_form(request))
     organization = await member_organization(account)
     if not may_manage_editors(account, organization):

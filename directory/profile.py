@@ -139,7 +139,10 @@ def kind_options() -> list[tuple[str, str]]:
 
 
 def country_name(code: str) -> str:
-    return countries().get(code, code)
+    """The country's name in the page's language (CLDR), English where CLDR has none."""
+    if code not in countries():
+        return code
+    return current_locale().territories.get(code) or countries()[code]
 
 
 def language_name(tag: str) -> str:
@@ -152,7 +155,8 @@ def language_name(tag: str) -> str:
 
 
 def country_options() -> list[tuple[str, str]]:
-    return sorted(countries().items(), key=lambda item: item[1])
+    """(code, name in the page's language) for a country chooser, in the order of the names."""
+    return sorted(((code, country_name(code)) for code in countries()), key=lambda item: item[1])
 
 
 async def organization_by_slug(slug: str, **filters: Any) -> Organization | None:

@@ -53,7 +53,7 @@ routes = [
     Route(
         "/dashboard/tokens",
         dashboard.create_token_view,
-        methods=["POST"],
+        methods=["GET", "POST"],
         name="directory:create_token",
     ),
     Route(
@@ -65,7 +65,7 @@ routes = [
     Route(
         "/dashboard/invitations",
         dashboard.create_invitation_view,
-        methods=["POST"],
+        methods=["GET", "POST"],
         name="directory:create_invitation",
     ),
     Route(

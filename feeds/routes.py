@@ -14,7 +14,7 @@ from core.background import BackgroundWorker
 from core.i18n import gettext as _
 from core.settings import Settings
 from core.templating import render
-from core.urls import Urls
+from core.urls import JOB_FEED_FORMATS, Urls, feed_links
 from directory import throttle
 from directory.throttle import HUB_PER_CLIENT, Throttled, client_address
 from feeds import openapi
@@ -35,6 +35,7 @@ from feeds.websub.subscriber import (
     unsubscribe_after_response,
     verify_intent,
 )
+from jobs.search.params import SearchError, job_query_to_params, parse_job_query
 
 
 def feed_endpoint(kind: str) -> Callable[[Request], Awaitable[Response]]:
@@ -94,6 +95,30 @@ async def websub_hub(request: Request) -> Response:
     )
 
 
+async def follow_search_page(request: Request) -> Response:
+    """For a job seeker: what to do with the feed of a search ("Subscribe to this search"
+    used to open raw XML). The same parameters as /jobs; bad ones get 400 as the feed would."""
+    try:
+        query = parse_job_query(request.query_params)
+    except SearchError as error:
+        raise HTTPException(400, str(error)) from error
+    urls: Urls = request.app.state.urls
+    search = job_query_to_params(query, page=False)
+    return render(
+        request,
+        "feeds/follow_search.html",
+        {
+            "query": query,
+            "search_url": urls.path("jobs:search", search),
+            "feeds": [
+                (label, urls.url("feeds:jobs_feed", search, format=format_))
+                for format_, label in JOB_FEED_FORMATS.items()
+            ],
+            "feed_links": feed_links(urls, "feeds:jobs_feed", query=search),
+        },
+    )
+
+
 async def federation_page(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     return render(
@@ -115,6 +140,7 @@ async def federation_page(request: Request) -> Response:
 routes = [
     *(Route(path, feed_endpoint(kind), name=name) for name, (path, kind) in FEED_ROUTES.items()),
     Route("/federation", federation_page, name="feeds:federation"),
+    Route("/follow/jobs", follow_search_page, name="feeds:follow_search"),
     # WebSub: this instance's hub, and the callback the hubs of imported feeds call.
     Route("/websub/hub", websub_hub, methods=["POST"], name="feeds:hub"),
     Route(CALLBACK_PATH + "/{id:int}", verify_intent, methods=["GET"], name="feeds:callback"),

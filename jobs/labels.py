@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -59,6 +61,24 @@ STATUSES = {
     JobStatus.REMOVED: lazy_gettext("removed"),
 }
 
+# What the poster or administrator is told after an action, by the state the job is now in.
+STATUS_NOTICES = {
+    JobStatus.DRAFT: lazy_gettext("“%(title)s” is saved as a draft. Publish it when it is ready."),
+    JobStatus.PENDING_REVIEW: lazy_gettext(
+        "“%(title)s” now waits for review: the network's administrators check postings before"
+        " they appear in search. It will show as published here once approved."
+    ),
+    JobStatus.PUBLISHED: lazy_gettext("“%(title)s” is published and appears in search."),
+    JobStatus.FILLED: lazy_gettext("“%(title)s” is marked filled and no longer appears in search."),
+    JobStatus.CLOSED: lazy_gettext("“%(title)s” is closed and no longer appears in search."),
+    JobStatus.EXPIRED: lazy_gettext("“%(title)s” has expired and no longer appears in search."),
+    JobStatus.REMOVED: lazy_gettext("“%(title)s” has been removed."),
+}
+
+
+def status_notice(job: Job) -> str:
+    return str(STATUS_NOTICES[job.status]) % {"title": job.title}
+
 
 def options(labels: dict) -> list[tuple[str, str]]:
     """(value, label) pairs for a <select>."""
@@ -84,15 +104,24 @@ def salary_text(job: Job) -> str:
     """ "$60,000 – $75,000 per year" in the page's language, or the stated note."""
     if job.salary_min is None and job.salary_max is None:
         return job.salary_note
-    locale = i18n.locale()
     amounts = [
-        format_currency(amount, job.salary_currency, locale=locale)
+        money(amount, job.salary_currency)
         for amount in (job.salary_min, job.salary_max)
         if amount is not None
     ]
     unit = SALARY_UNITS[job.salary_unit] if job.salary_unit else ""
     text = " – ".join(dict.fromkeys(amounts))
     return f"{text} {unit}".strip()
+
+
+def money(amount: Decimal | int | float, currency: str) -> str:
+    """An amount in the page's language; whole amounts without cents ("$80,000", not
+    "$80,000.00"), as salaries are written, and cents kept where there are some."""
+    locale = i18n.locale()
+    if amount != int(amount):
+        return format_currency(amount, currency, locale=locale)
+    whole = re.sub(r"\.0+", "", locale.currency_formats["standard"].pattern)
+    return format_currency(amount, currency, format=whole, locale=locale, currency_digits=False)
 
 
 def where_text(job: Job) -> str:

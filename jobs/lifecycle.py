@@ -67,7 +67,8 @@ RULES: dict[Action, Rule] = {
     Action.APPROVE: Rule(frozenset({S.PENDING_REVIEW}), S.PUBLISHED, Performer.ADMIN),
     Action.FILL: Rule(frozenset({S.PUBLISHED}), S.FILLED, Performer.POSTER),
     Action.CLOSE: Rule(frozenset({S.PUBLISHED, S.PENDING_REVIEW}), S.CLOSED, Performer.POSTER),
-    Action.RENEW: Rule(frozenset(ENDED_STATUSES) - {S.REMOVED}, None, Performer.POSTER),
+    # A filled position has been filled: it opens again as a new posting, not a renewal.
+    Action.RENEW: Rule(frozenset({S.CLOSED, S.EXPIRED}), None, Performer.POSTER),
     Action.REMOVE: Rule(frozenset(S) - {S.REMOVED}, S.REMOVED, Performer.ADMIN),
     Action.EXPIRE: Rule(frozenset({S.PUBLISHED}), S.EXPIRED, Performer.SYSTEM),
 }

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from core.i18n import gettext as _
 from core.templating import render
 from core.validation import LARGEST_ROW_ID, ValidationError
-from core.web import form_values, read_form
+from core.web import flash, form_values, read_form
 from directory.auth import current_account, require_account, require_admin
 from directory.models import Account, Organization, Role
 from jobs import labels
@@ -175,7 +175,7 @@ async def new_job(request: Request) -> Response:
         cleaned = clean_job(values, today=now().date())
     except ValidationError as error:
         return _form_page(request, job=None, values=values, errors=error.errors, status_code=422)
-    await create_job(
+    job = await create_job(
         organization,
         cleaned,
         Actor.person(account),
@@ -183,6 +183,7 @@ async def new_job(request: Request) -> Response:
         now=now(),
         publish=values.get("intent") == "publish",
     )
+    flash(request, labels.status_notice(job))
     return request.app.state.urls.redirect("jobs:dashboard")
 
 
@@ -201,6 +202,7 @@ async def edit_job(request: Request) -> Response:
         return _form_page(request, job=job, values=values, errors=error.errors, status_code=422)
     except TransitionError as error:
         raise HTTPException(409, str(error)) from error
+    flash(request, _("Your changes to “%(title)s” are saved.") % {"title": job.title})
     return request.app.state.urls.redirect("jobs:dashboard")
 
 
@@ -233,6 +235,7 @@ async def job_action(request: Request) -> Response:
         raise HTTPException(404, _("There is no such action for a job."))
     job = await own_job(request, organization)
     await _perform_from_form(request, job, action, Actor.person(account), form)
+    flash(request, labels.status_notice(job))
     return request.app.state.urls.redirect("jobs:dashboard")
 
 
@@ -267,4 +270,5 @@ async def moderate_job(request: Request) -> Response:
     if job is None:
         raise HTTPException(404, _("There is no job with this number."))
     await _perform_from_form(request, job, action, Actor.person(account), form)
+    flash(request, labels.status_notice(job))
     return request.app.state.urls.redirect("jobs:moderation")

@@ -16,8 +16,8 @@ from core.urls import Urls
 from directory.sections import PageSections
 from jobs import api, openapi, pages, sections
 from jobs.lifecycle import expire_due_jobs
-from jobs.search import fulltext
 from jobs.notices import tell_posters_of_closing_jobs
+from jobs.search import fulltext
 from jobs.search import routes as search_routes
 
 logger = logging.getLogger("amicus.jobs")

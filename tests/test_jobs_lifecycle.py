@@ -42,7 +42,7 @@ def test_transition_table_matches_the_documented_states():
         Action.APPROVE: {"pending_review"},
         Action.FILL: {"published"},
         Action.CLOSE: {"published", "pending_review"},
-        Action.RENEW: {"closed", "filled", "expired"},
+        Action.RENEW: {"closed", "expired"},
         Action.REMOVE: {"draft", "pending_review", "published", "closed", "filled", "expired"},
         Action.EXPIRE: {"published"},
     }

@@ -62,6 +62,16 @@ async def test_owner_actions_close_fill_and_renew_with_records(poster, live_serv
     )
     assert response.status_code == 303
     assert (await Job.get(id=job.id)).status == S.FILLED
+    dashboard = await browser.get("/dashboard/jobs")
+    row = dashboard.text.split(f'id="job-{job.id}"')[1].split("</tr>")[0]
+    assert "ended" in row and "Renew" not in row
+    refused = await browser.submit(
+        f"/dashboard/jobs/{job.id}/renew",
+        {"closing_date": in_days(45)},
+        form_page="/dashboard/jobs",
+    )
+    assert refused.status_code == 409
+    job = await make_job(organization, live_server.settings, S.CLOSED, title="Investigator")
     renewed = await browser.submit(
         f"/dashboard/jobs/{job.id}/renew",
         {"closing_date": in_days(45)},
@@ -72,7 +82,7 @@ async def test_owner_actions_close_fill_and_renew_with_records(poster, live_serv
     # The organization is not trusted: renewing goes through review again.
     assert job.status == S.PENDING_REVIEW
     assert job.valid_through.date().isoformat() == in_days(45)
-    events = await AuditEvent.filter(subject_id=job.id, actor_label="editor@dash.example.org")
+    events = await AuditEvent.filter(actor_label="editor@dash.example.org")
     assert sorted(event.action for event in events) == ["fill", "renew"]
 
 

@@ -30,7 +30,7 @@ from tests.helpers_directory import make_account, make_admin, make_organization,
 
 NAME = re.compile(
     r"^(?:(?:directory|jobs|feeds|hsds|alerts|mail|activitypub):[a-z0-9_]+"
-    r"|healthz|readyz|metrics|openapi|static)$"
+    r"|healthz|readyz|metrics|openapi|robots|static)$"
 )
 # A value for each convertor the routes use, to build a concrete path for every route.
 SAMPLES = {"IntegerConvertor": 7, "StringConvertor": "sample-slug"}

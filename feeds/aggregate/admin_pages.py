@@ -59,7 +59,7 @@ async def _page(
             "status_labels": STATUS_LABELS,
             "values": values or {"kind": SubscriptionKind.JOBS.value},
             "errors": errors or {},
-            "notice": request.query_params.get("done", ""),
+            "done": request.query_params.get("done", ""),
         },
         status_code=status,
     )

@@ -179,7 +179,10 @@ def feed_response(
         )
     if fresh:
         return Response(status_code=304, headers=headers)
+    # Starlette names the charset of text/* types only; feeds are XML or JSON, always UTF-8,
+    # and a browser that is not told so shows "â€œ" for a quotation mark.
+    media_type = f"{feed.media_type}; charset=utf-8"
     if compressed:
         headers["Content-Encoding"] = "gzip"
-        return Response(feed.gzipped, headers=headers, media_type=feed.media_type)
-    return Response(feed.body, headers=headers, media_type=feed.media_type)
+        return Response(feed.gzipped, headers=headers, media_type=media_type)
+    return Response(feed.body, headers=headers, media_type=media_type)

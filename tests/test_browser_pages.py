@@ -1,0 +1,178 @@
+"""The site in a real browser (Chromium through Playwright): the workflow a member and a job
+seeker go through, with and without JavaScript, in English, Spanish and Japanese, at desktop
+and phone widths; axe-core on every page kind; no internals or stray English on the page.
+
+Screenshots of each page go to screenshots/ at the project root (see the README)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from directory.models import Role
+from jobs.models import JobStatus
+from tests.helpers_directory import PASSWORD, make_account, make_admin, make_organization
+from tests.helpers_jobs import make_job
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = PROJECT_ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = PROJECT_ROOT / "screenshots"
+WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+INTERNALS = re.compile(r"<function |object at 0x|<bound method |\bNone\b|LazyProxy")
+
+playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
+
+
+def _missing() -> str:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (make install puts it there)"
+    if not AXE.exists():
+        return f"{AXE} is missing (make install runs npm ci in tests/browser)"
+    return ""
+
+
+@pytest.fixture
+async def chromium():
+    missing = _missing()
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(missing)
+        pytest.skip(missing)
+    async with playwright_api.async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield browser
+        await browser.close()
+
+
+async def _sign_in(page, base: str, email: str) -> None:
+    await page.goto(f"{base}/sign-in")
+    await page.fill("#f-email", email)
+    await page.fill("#f-password", PASSWORD)
+    await page.click("main button[type=submit]")
+    await page.wait_for_load_state()
+
+
+async def _check(page, name: str, language: str, width: str) -> None:
+    """axe-core finds nothing; no internals, no untranslated English; a screenshot."""
+    text = await page.inner_text("body")
+    assert not INTERNALS.search(text), f"{name} ({language}) shows internals"
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    problems = [
+        f"{v['id']} ({v['impact']}): {[node['target'] for node in v['nodes']][:3]}"
+        for v in result["violations"]
+    ]
+    assert not problems, f"axe on {name} ({language}, {width}): {problems}"
+    if language != "en":
+        for english in ("Sign in", "Jobs", "Directory", "United States", "Search", "Apply"):
+            assert not re.search(rf"\b{english}\b", text), f"{name} ({language}) says {english!r}"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}-{language}-{width}.png"), full_page=True)
+
+
+async def test_every_page_kind_is_accessible_translated_and_shown_at_both_widths(
+    chromium, live_server
+):
+    base = live_server.url
+    organization = await make_organization("browser-clinic", name="Browser Clinic")
+    await make_account("owner@browser.example.org", organization, role=Role.OWNER)
+    await make_admin()
+    job = await make_job(organization, live_server.settings, JobStatus.PUBLISHED)
+    public = {
+        "home": "/",
+        "search": "/jobs?q=attorney",
+        "job": f"/jobs/{job.slug}",
+        "directory": "/directory",
+        "organization": "/orgs/browser-clinic",
+        "apply": "/apply",
+        "sign-in": "/sign-in",
+        "follow": "/follow/jobs?q=attorney",
+    }
+    member = {
+        "dashboard": "/dashboard",
+        "jobs-dashboard": "/dashboard/jobs",
+        "job-form": "/dashboard/jobs/new",
+    }
+    admin = {"admin": "/admin", "applications": "/admin/applications", "moderation": "/admin/jobs"}
+    for width, viewport in WIDTHS.items():
+        context = await chromium.new_context(viewport=viewport, bypass_csp=True)
+        page = await context.new_page()
+        for language in ("en", "es", "ja"):
+            for name, path in public.items():
+                joiner = "&" if "?" in path else "?"
+                await page.goto(f"{base}{path}{joiner}lang={language}")
+                await _check(page, name, language, width)
+            # A form with errors: the application sent empty.
+            await page.goto(f"{base}/apply?lang={language}")
+            await page.click("main form button[type=submit]")
+            await page.wait_for_load_state()
+            await _check(page, "apply-errors", language, width)
+        await context.close()
+        for email, pages in (
+            ("owner@browser.example.org", member),
+            ("admin@network.example.org", admin),
+        ):
+            context = await chromium.new_context(viewport=viewport, bypass_csp=True)
+            page = await context.new_page()
+            await _sign_in(page, base, email)
+            for language in ("en", "es", "ja"):
+                for name, path in pages.items():
+                    await page.goto(f"{base}{path}?lang={language}")
+                    await _check(page, name, language, width)
+            await context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+async def test_post_review_search_follow_and_fill_in_a_browser(chromium, live_server, javascript):
+    base = live_server.url
+    organization = await make_organization("flow-clinic", name="Flow Clinic")
+    await make_account("owner@flow.example.org", organization, role=Role.OWNER)
+    await make_admin()
+    member = await chromium.new_context(java_script_enabled=javascript, viewport=WIDTHS["phone"])
+    page = await member.new_page()
+    await _sign_in(page, base, "owner@flow.example.org")
+    await page.goto(f"{base}/dashboard/jobs/new")
+    await page.fill("#f-title", "Exoneration Investigator")
+    await page.fill("#f-description", "Find the **evidence** that frees innocent people.")
+    await page.select_option("#f-employment_type", "FULL_TIME")
+    await page.select_option("#f-category", "investigator")
+    await page.select_option("#f-work_mode", "onsite")
+    await page.fill("#f-city", "Chicago")
+    await page.fill("#f-salary_min", "60000")
+    await page.fill("#f-salary_currency", "USD")
+    await page.select_option("#f-salary_unit", "YEAR")
+    await page.fill("#f-apply_email", "jobs@flow.example.org")
+    await page.click("button[name=intent][value=publish]")
+    await page.wait_for_load_state()
+    assert "waits for review" in await page.inner_text("main"), await page.inner_text(".has-error")
+
+    admin = await chromium.new_context(java_script_enabled=javascript)
+    admin_page = await admin.new_page()
+    await _sign_in(admin_page, base, "admin@network.example.org")
+    await admin_page.goto(f"{base}/admin/jobs")
+    await admin_page.click("text=Approve")
+    await admin_page.wait_for_load_state()
+    assert "is published" in await admin_page.inner_text("main")
+
+    seeker = await chromium.new_context(java_script_enabled=javascript)
+    seeker_page = await seeker.new_page()
+    await seeker_page.goto(f"{base}/jobs?q=investigator&lang=es")
+    assert "Exoneration Investigator" in await seeker_page.inner_text("main")
+    await seeker_page.click("main a[href^='/follow/jobs']")
+    await seeker_page.wait_for_load_state()
+    assert "/jobs/feed.atom?q=investigator" in await seeker_page.inner_text("main")
+
+    await page.goto(f"{base}/dashboard/jobs")
+    await page.click("summary:has-text('Mark filled')")
+    await page.fill("input[name=reason]:visible", "Hired")
+    await page.click("button:has-text('Yes, mark')")
+    await page.wait_for_load_state()
+    assert "is marked filled" in await page.inner_text("main")
+    await seeker_page.goto(f"{base}/jobs?q=investigator")
+    assert "Exoneration Investigator" not in await seeker_page.inner_text("main")
+    for context in (member, admin, seeker):
+        await context.close()
