@@ -5,36 +5,38 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format messages
-# The browser tests drive Debian's Chromium (Playwright cannot download its own browsers
-# here) and inject axe-core, pinned by tests/browser/package-lock.json.
+.PHONY: install test-install run test lint format messages
+# What the tests need beyond Python, installed from Debian and npm on a fresh machine:
+# Debian's Chromium for the browser tests (Playwright cannot download its own browsers
+# here), and the npm folders of tests/: axe-core for the browser tests, the independent
+# ActivityPub follower (Fedify) for the fediverse tests, each pinned by its lock file.
 CHROMIUM := /usr/bin/chromium
-AXE := tests/browser/node_modules/axe-core/axe.min.js
+NODE_FOLDERS := tests/browser/node_modules/.installed tests/fediverse_peer/node_modules/.installed
 
-$(BIN)/amicus: pyproject.toml tests/fediverse_peer/package-lock.json
+$(BIN)/amicus: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
-	# The independent ActivityPub follower (Fedify) the tests talk to; needs node and npm.
-	if command -v npm >/dev/null; then cd tests/fediverse_peer && npm ci --no-audit --no-fund; fi
 	touch $@
 
 $(CHROMIUM):
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk
 
-$(AXE): tests/browser/package-lock.json
-	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm
-	cd tests/browser && npm ci --no-audit --no-fund
+tests/%/node_modules/.installed: tests/%/package-lock.json
+	command -v npm >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm)
+	cd tests/$* && npm ci --no-audit --no-fund
 	touch $@
 
-install: $(BIN)/amicus $(CHROMIUM) $(AXE)
+install: $(BIN)/amicus
+
+test-install: install $(CHROMIUM) $(NODE_FOLDERS)
 
 run: install
 	$(BIN)/amicus demo
 	AMICUS_BASE_URL=$${AMICUS_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/amicus serve --host $(HOST) --port $(PORT)
 
-test: install lint
+test: test-install lint
 	$(BIN)/pytest
 
 lint: install
