@@ -98,10 +98,13 @@ async def manage_page(request: Request) -> Response:
     """Every alert of the address the signed link names, to change or stop each."""
     settings = request.app.state.settings
     token = request.path_params["token"]
+    # The form (and its CSRF token) is read first, so a forged POST is refused whatever link
+    # it was sent to.
+    form = form_values(await read_form(request)) if request.method == "POST" else None
     try:
         email = email_from_token(settings, token)
-        if request.method == "POST":
-            await change_alert(settings, token, form_values(await read_form(request)))
+        if form is not None:
+            await change_alert(settings, token, form)
     except AlertLinkUnusable as error:
         raise HTTPException(404, str(error)) from error
     except ValidationError as error:

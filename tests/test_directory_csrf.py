@@ -8,8 +8,10 @@ from app import create_app
 from directory.models import ApiToken, AuditEvent, Invitation, Organization, OrganizationStatus
 from tests.helpers_directory import make_account, make_admin, make_organization, sign_in
 
-# Machine-to-machine endpoints authenticate otherwise (API tokens, WebSub signatures).
-EXEMPT_PREFIXES = ("/api/", "/websub", "/hub")
+# Machine-to-machine endpoints authenticate otherwise (API tokens, WebSub and HTTP
+# signatures), and a mail client's one-click unsubscribe (RFC 8058) is a POST with no cookie
+# or form token: the signed URL it is sent to is its authentication.
+EXEMPT_PREFIXES = ("/api/", "/websub", "/hub", "/ap/", "/alerts/unsubscribe/")
 
 
 def post_paths(routes: list[BaseRoute], prefix: str = "") -> list[str]:
