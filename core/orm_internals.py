@@ -3,8 +3,8 @@
 The application reaches below the ORM's public surface for a few things it has no public way
 to do: the SQL of a queryset without running it (to wrap as a subquery, or to read its rows
 without building model instances), an UPDATE statement with placeholders for executemany, the
-database form of a field value, and a copy of a loaded instance that shares nothing mutable
-with it. Nothing outside this module touches a `_`-prefixed ORM name;
+database form of a field value, a copy of a loaded instance that shares nothing mutable
+with it, and the database client a transaction runs on. Nothing outside this module touches a `_`-prefixed ORM name;
 tests/test_orm_internals.py checks each function against the installed version, and
 pyproject.toml pins tortoise-orm to the minor version those tests were run with.
 """
@@ -15,7 +15,7 @@ import copy
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.models import Model
 from tortoise.queryset import ValuesListQuery, ValuesQuery
 
@@ -90,3 +90,11 @@ def copy_instance(instance: ModelT) -> ModelT:
         elif type(value) in (dict, list, set):
             state[name] = type(value)(value)
     return clone
+
+
+def outside_transaction(connection: BaseDBAsyncClient) -> BaseDBAsyncClient:
+    """The client a transaction runs on, which says which database it is (the ORM keeps the
+    link only as a private attribute)."""
+    while isinstance(connection, TransactionalDBClient):
+        connection = connection._parent  # noqa: SLF001
+    return connection

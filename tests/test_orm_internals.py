@@ -90,3 +90,11 @@ async def test_copy_instance_shares_no_related_instance(live_server):
     assert original.organization.name == "Ohio Innocence Project"
     assert copied.organization is not original.organization
     assert isinstance(copied.organization, Organization)
+
+
+async def test_outside_transaction_names_the_database_a_transaction_runs_on(live_server):
+    database = connections.get("default")
+    async with in_transaction() as transaction:
+        assert transaction is not database
+        assert orm_internals.outside_transaction(transaction) is database
+    assert orm_internals.outside_transaction(database) is database

@@ -36,6 +36,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 
 from core.i18n import LANGUAGES, current_language
+from core.orm_internals import outside_transaction
 from core.search_terms import normalize
 from directory.models import OrganizationStatus
 from jobs.labels import EMPLOYMENT_TYPES, WORK_MODES
@@ -504,17 +505,10 @@ async def _job_rows(
 _indexes: dict[Hashable, SearchIndex] = {}
 
 
-def _outside_transaction(connection: BaseDBAsyncClient) -> BaseDBAsyncClient:
-    """The client a transaction runs on, which says which database it is."""
-    while isinstance(connection, TransactionalDBClient):
-        connection = connection._parent  # noqa: SLF001 - the ORM keeps no public link
-    return connection
-
-
 async def current_index(connection: BaseDBAsyncClient | None = None) -> SearchIndex:
     """This database's index, with every committed change applied."""
     connection = connection or connections.get("default")
-    database = _outside_transaction(connection)
+    database = outside_transaction(connection)
     # Per event loop too: its lock serves one loop (tests run servers in their own threads).
     key = (id(asyncio.get_running_loop()), database_identity(database))
     index = _indexes.get(key)
