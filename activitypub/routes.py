@@ -15,10 +15,11 @@ from starlette.routing import Route
 from activitypub import actors, admin, inbox, publishing
 from activitypub.delivery import delivery_worker
 from activitypub.keys import actor_key
-from activitypub.models import Follower
+from activitypub.models import Delivery, Follower
 from activitypub.publishing import publishing_worker
 from core.background import BackgroundWorker
 from core.i18n import gettext as _
+from core.metrics import add_queue_gauges
 from core.settings import Settings
 from core.urls import Urls
 from core.version import VERSION
@@ -266,6 +267,12 @@ async def follow_line(request: Request, organization: Organization | None = None
 def set_up(app: Starlette) -> None:
     app.state.page_sections.add("organization", follow_line)
     app.state.page_sections.add("home", follow_line)
+    add_queue_gauges(
+        app.state.metrics,
+        "amicus_activitypub_delivery_queue",
+        "ActivityPub deliveries",
+        lambda: Delivery.filter(delivered_at__isnull=True, gave_up_at__isnull=True),
+    )
 
 
 def background_workers(settings: Settings, urls: Urls) -> list[BackgroundWorker]:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from tortoise.queryset import QuerySet
 
 GaugeReader = Callable[[], Awaitable[dict[tuple[str, ...], float]]]
 
@@ -63,6 +66,24 @@ class Metrics:
             for label_values, value in (await read()).items():
                 (gauge.labels(*label_values) if label_values else gauge).set(value)
         return generate_latest(self.registry)
+
+
+def add_queue_gauges(
+    metrics: Metrics, name: str, what: str, waiting: Callable[[], QuerySet[Any]]
+) -> None:
+    """The depth of a work queue (core.work_queue) and the age of its oldest item: the
+    `<name>` and `<name>_age_seconds` gauges, `waiting()` being the items not done yet."""
+
+    async def depth() -> dict[tuple[str, ...], float]:
+        return {(): await waiting().count()}
+
+    async def age() -> dict[tuple[str, ...], float]:
+        oldest = await waiting().order_by("created_at").first().values_list("created_at", flat=True)
+        seconds = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+        return {(): max(0.0, seconds)}
+
+    metrics.gauge(name, f"{what} waiting", [], depth)
+    metrics.gauge(f"{name}_age_seconds", f"Age of the oldest {what} waiting", [], age)
 
 
 async def metrics_endpoint(request: Request) -> Response:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from tortoise.functions import Count, Min
 
-from core.metrics import Metrics
+from core.metrics import Metrics, add_queue_gauges
 from feeds.models import FeedSubscription, HubDelivery, SubscriptionStatus
 
 
@@ -34,16 +34,6 @@ async def fetch_lag() -> dict[tuple[str, ...], float]:
     return {(): _seconds_since(row["due"] if row else None)}
 
 
-async def delivery_queue_depth() -> dict[tuple[str, ...], float]:
-    return {(): await HubDelivery.all().count()}
-
-
-async def delivery_queue_age() -> dict[tuple[str, ...], float]:
-    """Seconds the oldest queued WebSub delivery has waited."""
-    row = await HubDelivery.all().annotate(oldest=Min("created_at")).first().values("oldest")
-    return {(): _seconds_since(row["oldest"] if row else None)}
-
-
 def _seconds_since(moment: datetime | None) -> float:
     if moment is None:
         return 0.0
@@ -63,12 +53,4 @@ def add_gauges(metrics: Metrics) -> None:
         [],
         fetch_lag,
     )
-    metrics.gauge(
-        "amicus_hub_delivery_queue", "WebSub deliveries waiting", [], delivery_queue_depth
-    )
-    metrics.gauge(
-        "amicus_hub_delivery_queue_age_seconds",
-        "Age of the oldest waiting WebSub delivery",
-        [],
-        delivery_queue_age,
-    )
+    add_queue_gauges(metrics, "amicus_hub_delivery_queue", "WebSub deliveries", HubDelivery.all)

@@ -95,8 +95,11 @@ async def test_metrics_parse_and_count_requests_per_route(database_url, server_s
                 answer = await client.get("/metrics")
                 assert answer.status_code == 200
                 families = {f.name: f for f in text_string_to_metric_families(answer.text)}
-                assert "amicus_hub_delivery_queue" in families
                 assert "amicus_aggregator_lag_seconds" in families
+                for queue in ("hub_delivery_queue", "mail_outbox", "activitypub_delivery_queue"):
+                    assert (
+                        f"amicus_{queue}" in families and f"amicus_{queue}_age_seconds" in families
+                    )
                 return sum(
                     sample.value
                     for sample in families["amicus_requests"].samples
