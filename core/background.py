@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 
@@ -29,6 +30,11 @@ def lifetime_task(run: Callable[[], Awaitable[None]]) -> BackgroundWorker:
     return worker
 
 
+# A round slower than this is worth an operator's attention; quicker ones are logged at
+# DEBUG, since the busiest workers run a round every second or so.
+SLOW_ROUND_SECONDS = 1.0
+
+
 async def repeat(
     step: Callable[[], Awaitable[object]],
     period_seconds: float,
@@ -36,10 +42,25 @@ async def repeat(
     failure: str,
 ) -> None:
     """Run `step` forever, `period_seconds` apart. A step that fails is logged with `failure`
-    and tried again next time: a database hiccup must not end the worker for good."""
+    and tried again next time: a database hiccup must not end the worker for good. Each round
+    is one log line (`worker round`: the worker's logger, outcome and duration)."""
     while True:
+        started = time.monotonic()
         try:
             await step()
         except Exception:
             logger.exception(failure)
+            outcome = "failed"
+        else:
+            outcome = "ok"
+        seconds = time.monotonic() - started
+        level = (
+            logging.INFO if outcome == "failed" or seconds >= SLOW_ROUND_SECONDS else logging.DEBUG
+        )
+        fields = {
+            "worker": logger.name,
+            "outcome": outcome,
+            "duration_ms": round(seconds * 1000, 1),
+        }
+        logger.log(level, "worker round", extra={"fields": fields})
         await asyncio.sleep(period_seconds)
