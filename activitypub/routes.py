@@ -20,8 +20,10 @@ from activitypub.publishing import publishing_worker
 from core.background import BackgroundWorker
 from core.i18n import gettext as _
 from core.metrics import add_queue_gauges
+from core.pagination import Page
 from core.settings import Settings
 from core.urls import Urls
+from core.validation import InvalidValue, whole_number
 from core.version import VERSION
 from directory.models import Organization, OrganizationStatus
 from directory.sections import Section
@@ -183,34 +185,66 @@ async def following(request: Request) -> Response:
     )
 
 
-OUTBOX_SHOWN = 20
+OUTBOX_PAGE_SIZE = 20
+MAX_OUTBOX_PAGE = 100_000
 
 
 async def outbox(request: Request) -> Response:
-    """The Creates of the actor's visible jobs, newest first (the same jobs as its feed)."""
+    """The Creates of the actor's visible jobs, newest first (the same jobs as its feed): an
+    OrderedCollection naming its first and last pages, and OrderedCollectionPages at
+    ?page=N (a page past the last is a 404, as everywhere on the site)."""
     found, settings, urls = await _actor_or_404(request)
     shown = Job.filter(visible_now(datetime.now(UTC), settings.job_default_days))
     if found.name != actors.network_username(settings):
         shown = shown.filter(organization__slug=found.name, source_feed_url="")
     total = await shown.count()
+
+    def page_url(number: int | None = None) -> str:
+        query = {"page": number} if number is not None else {}
+        return urls.url("activitypub:outbox", query, name=found.name)
+
+    raw = request.query_params.get("page")
+    if raw is None:
+        pages = Page(1, OUTBOX_PAGE_SIZE, total).pages
+        return _activity(
+            {
+                "@context": actors.AS_CONTEXT,
+                "id": page_url(),
+                "type": "OrderedCollection",
+                "totalItems": total,
+                "first": page_url(1),
+                "last": page_url(pages),
+            }
+        )
+    try:
+        number = whole_number(raw, "page", minimum=1, maximum=MAX_OUTBOX_PAGE)
+    except InvalidValue as error:
+        raise HTTPException(400, str(error)) from error
+    page = Page(number, OUTBOX_PAGE_SIZE, total)
+    if page.is_past_last:
+        raise HTTPException(404, page.past_last_message())
     jobs = (
         await shown.order_by("-posted_at", "-id")
-        .limit(OUTBOX_SHOWN)
+        .offset(page.offset)
+        .limit(page.per_page)
         .prefetch_related("organization")
     )
-    items = [
-        publishing.activity("Create", found.name, publishing.note(job, settings, urls), urls)
-        for job in jobs
-    ]
-    return _activity(
-        {
-            "@context": actors.AS_CONTEXT,
-            "id": urls.url("activitypub:outbox", name=found.name),
-            "type": "OrderedCollection",
-            "totalItems": total,
-            "orderedItems": items,
-        }
-    )
+    body: dict[str, Any] = {
+        "@context": actors.AS_CONTEXT,
+        "id": page_url(number),
+        "type": "OrderedCollectionPage",
+        "partOf": page_url(),
+        "totalItems": total,
+        "orderedItems": [
+            publishing.activity("Create", found.name, publishing.note(job, settings, urls), urls)
+            for job in jobs
+        ],
+    }
+    if page.has_next:
+        body["next"] = page_url(number + 1)
+    if page.has_previous:
+        body["prev"] = page_url(number - 1)
+    return _activity(body)
 
 
 async def job_note(request: Request) -> Response:

@@ -158,6 +158,29 @@ async def test_webfinger_and_actor_documents_describe_network_and_members(live_s
     assert unknown.status_code == 400
 
 
+async def test_the_outbox_pages_every_visible_job_newest_first(live_server):
+    organization = await make_organization("paged-clinic", name="Paged Clinic")
+    uids = [  # created oldest first
+        (await feed_helpers.make_job(organization, f"Investigator {n:02d}")).uid for n in range(25)
+    ]
+    await feed_helpers.make_job(organization, "Closed one", status=JobStatus.CLOSED)
+    actor_url = await _actor_url(live_server, "paged-clinic")
+    async with httpx.AsyncClient() as client:
+        actor = (await client.get(actor_url, headers={"Accept": ACTIVITY})).json()
+        collection = (await client.get(actor["outbox"])).json()
+        first = (await client.get(collection["first"])).json()
+        second = (await client.get(first["next"])).json()
+        past = await client.get(actor["outbox"], params={"page": "3"})
+        bad = await client.get(actor["outbox"], params={"page": "x"})
+    assert collection["type"] == "OrderedCollection" and collection["totalItems"] == 25
+    assert collection["last"] == first["next"] == second["id"]
+    assert first["type"] == "OrderedCollectionPage" and first["partOf"] == collection["id"]
+    assert "next" not in second and second["prev"] == first["id"]
+    shown = [item["object"]["id"] for item in first["orderedItems"] + second["orderedItems"]]
+    assert [note.rsplit("/", 1)[-1] for note in shown] == uids[::-1]
+    assert (past.status_code, bad.status_code) == (404, 400)
+
+
 async def test_signed_follow_is_accepted_with_a_signed_accept_and_undo_removes_it(
     live_server, peer
 ):
