@@ -52,6 +52,7 @@ from core.web import (
 from directory.sections import PageSections
 from directory.throttle import Throttled
 from feeds.publish.rendered_cache import FeedCache
+from jobs.search import fulltext
 from jobs.search.cache import SearchCaches
 
 logger = logging.getLogger("amicus")
@@ -101,7 +102,12 @@ async def readyz(request: Request) -> JSONResponse:
     if state.pending or state.unknown:
         body = {"status": "error", "pending": state.pending, "unknown": state.unknown}
         return JSONResponse(body, status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok", "migrations": "ok"})
+    # Searches catch up with the change log themselves; the lag is for the operator to see.
+    lag = await fulltext.unapplied_changes()
+    index = {"status": "ok" if lag is not None else "not built yet", "unapplied_changes": lag}
+    return JSONResponse(
+        {"status": "ok", "database": "ok", "migrations": "ok", "search_index": index}
+    )
 
 
 async def openapi_document(request: Request) -> JSONResponse:

@@ -90,10 +90,23 @@ OPENAPI = _merge_openapi(
 
 
 def set_up(app: Starlette) -> None:
-    """Add the job board's sections to the directory's pages."""
+    """Add the job board's sections to the directory's pages, and the search index's lag to
+    /metrics."""
     page_sections: PageSections = app.state.page_sections
     page_sections.add("organization", sections.organization_jobs)
     page_sections.add("home", sections.recent_jobs)
+    app.state.metrics.gauge(
+        "amicus_search_index_lag_changes",
+        "Job changes committed but not yet applied to the search index on disk",
+        [],
+        _search_index_lag,
+    )
+
+
+async def _search_index_lag() -> dict[tuple[str, ...], float]:
+    # No index yet (it is built at the next search): no figure rather than a made-up one.
+    lag = await fulltext.unapplied_changes()
+    return {} if lag is None else {(): float(lag)}
 
 
 def background_workers(settings: Settings, urls: Urls) -> list[BackgroundWorker]:

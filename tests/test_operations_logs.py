@@ -79,6 +79,20 @@ async def test_readyz_is_ready_on_a_migrated_database_and_not_on_a_newer_one(api
     assert refused.json()["unknown"] == ["jobs.0099_from_a_newer_release"]
 
 
+async def test_readyz_shows_the_search_index_catching_up_with_a_new_job(api, live_server):
+    from tests.conftest import uses_postgres
+    from tests.helpers_feeds import make_job, make_organization
+
+    await api.get("/jobs", params={"q": "anything"})  # the index exists once searched
+    assert (await api.get("/readyz")).json()["search_index"]["unapplied_changes"] == 0
+    await make_job(await make_organization("lagging"), "Investigator")
+    behind = (await api.get("/readyz")).json()["search_index"]["unapplied_changes"]
+    await api.get("/jobs", params={"q": "investigator"})  # a search applies the log
+    # On PostgreSQL a worker also applies it every quarter second, so it may be done already.
+    assert behind >= (0 if uses_postgres() else 1)
+    assert (await api.get("/readyz")).json()["search_index"]["unapplied_changes"] == 0
+
+
 async def test_metrics_parse_and_count_requests_per_route(database_url, server_socket, tmp_path):
     from prometheus_client.parser import text_string_to_metric_families
 
@@ -96,6 +110,7 @@ async def test_metrics_parse_and_count_requests_per_route(database_url, server_s
                 assert answer.status_code == 200
                 families = {f.name: f for f in text_string_to_metric_families(answer.text)}
                 assert "amicus_aggregator_lag_seconds" in families
+                assert "amicus_search_index_lag_changes" in families
                 for queue in ("hub_delivery_queue", "mail_outbox", "activitypub_delivery_queue"):
                     assert (
                         f"amicus_{queue}" in families and f"amicus_{queue}_age_seconds" in families

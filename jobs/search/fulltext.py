@@ -529,6 +529,17 @@ async def keep_in_step() -> None:
         await current_index(connection)
 
 
+async def unapplied_changes() -> int | None:
+    """How many logged changes this database's index on disk has not applied yet; None
+    when there is no readable index (it is built at the next search). Read from the index's
+    position file, so it tells what any process has applied, without catching up."""
+    connection = connections.get("default")
+    applied = SearchIndex(index_directory(connection)).position()[0]
+    if applied < 0:
+        return None
+    return max(0, await _last_seq(connection) - applied)
+
+
 async def reindex(connection: BaseDBAsyncClient | None = None) -> int:
     """Rebuild this database's index from scratch (`amicus reindex`); the number of jobs."""
     connection = connection or connections.get("default")
