@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -200,8 +201,9 @@ async def test_jobs_closing_within_seven_days_are_flagged_closing_soon(settings)
 async def test_the_background_worker_expires_due_jobs_as_soon_as_it_starts(settings):
     job = await make_job(await make_organization("worker-org"), settings, S.PUBLISHED)
     await Job.filter(id=job.id).update(valid_through=now() - timedelta(minutes=1))
-    (worker,) = background_workers(settings, site_urls(settings))
-    async with worker(None):
+    async with AsyncExitStack() as running:
+        for worker in background_workers(settings, site_urls(settings)):
+            await running.enter_async_context(worker(None))
         for _attempt in range(200):
             if (await Job.get(id=job.id)).status == S.EXPIRED:
                 break
