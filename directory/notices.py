@@ -18,9 +18,11 @@ JOB_REVIEW = "job_review"
 JOB_APPROVED = "job_approve"
 JOB_EXPIRED = "job_expire"
 JOB_CLOSING = "job_closing"
+FEED_FAILING = "feed_failing"
 MAIL_KINDS = {
     APPLICATION_RECEIVED: lazy_gettext("A new membership application (administrators)"),
     JOB_REVIEW: lazy_gettext("A job waiting for review (administrators)"),
+    FEED_FAILING: lazy_gettext("A subscribed feed started failing (administrators)"),
     APPLICATION_DECISION: lazy_gettext("My organization's application approved or declined"),
     JOB_APPROVED: lazy_gettext("A job I posted approved"),
     JOB_CLOSING: lazy_gettext("A job I posted closes within 7 days"),

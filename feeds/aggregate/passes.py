@@ -37,6 +37,7 @@ from feeds.aggregate.importer import ImportSummary, import_feed, plain_words
 from feeds.aggregate.parse import parse_feed_async
 from feeds.aggregate.schedule import next_poll
 from feeds.models import FeedSubscription, SubscriptionStatus
+from feeds.notices import tell_administrators_of_failing_feed
 from jobs.models import Job
 
 logger = logging.getLogger("amicus.aggregator")
@@ -198,6 +199,8 @@ async def process(
         totals.errors += 1
         failures = subscription.consecutive_failures + 1
         changes.update(consecutive_failures=failures, last_error=error[:2000])
+        if subscription.consecutive_failures == 0:  # healthy until now: a failing spell starts
+            await tell_administrators_of_failing_feed(settings, subscription, error)
     else:
         failures = 0
         changes.update(
