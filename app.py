@@ -122,7 +122,8 @@ async def robots_txt(request: Request) -> PlainTextResponse:
     and search result pages past the first say noindex themselves."""
     urls: Urls = request.app.state.urls
     private = [urls.path("directory:dashboard"), urls.path("directory:admin")]
-    lines = ["User-agent: *", *(f"Disallow: {path}" for path in private), ""]
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in private)]
+    lines += ["", f"Sitemap: {urls.url('jobs:sitemap')}", ""]
     return PlainTextResponse("\n".join(lines))
 
 

@@ -14,7 +14,7 @@ from core.background import BackgroundWorker, lifetime_task, repeat
 from core.settings import Settings
 from core.urls import Urls
 from directory.sections import PageSections
-from jobs import api, openapi, pages, sections
+from jobs import api, openapi, pages, sections, sitemap
 from jobs.lifecycle import expire_due_jobs
 from jobs.notices import tell_posters_of_closing_jobs
 from jobs.search import fulltext
@@ -70,6 +70,8 @@ routes = [
         name="jobs:moderate",
     ),
     JobPageRoute("/jobs/{key}", pages.job_page, name="jobs:job"),
+    Route("/sitemap.xml", sitemap.sitemap, name="jobs:sitemap"),
+    Route("/sitemap-{number:int}.xml", sitemap.sitemap_file, name="jobs:sitemap_file"),
 ]
 
 
