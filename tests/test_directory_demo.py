@@ -18,6 +18,7 @@ from directory.models import Account, Organization, OrganizationStatus, Role
 from directory.search import DirectoryQuery, find_organizations
 from directory.service_areas import is_area_code, subdivision_name
 from tests.helpers_directory import sign_in
+from tests.test_operations_backup import amicus
 
 
 async def test_loading_the_demo_directory_twice_changes_nothing(live_server):
@@ -87,3 +88,11 @@ async def test_demo_accounts_sign_in_once_made_and_never_in_production(live_serv
         await sign_in(browser, email, password)
     with pytest.raises(RuntimeError):
         await create_demo_accounts(live_server.settings.with_changes(env="production"))
+
+
+async def test_the_demo_command_prints_each_new_account_once(database_url):
+    status, first = await amicus(database_url, "demo")
+    assert status == 0, first
+    assert DEMO_ADMIN_EMAIL in first and DEMO_MEMBER_EMAIL in first
+    status, second = await amicus(database_url, "demo")
+    assert status == 0 and DEMO_ADMIN_EMAIL not in second, second
