@@ -123,7 +123,7 @@ async def robots_txt(request: Request) -> PlainTextResponse:
     urls: Urls = request.app.state.urls
     private = [urls.path("directory:dashboard"), urls.path("directory:admin")]
     lines = ["User-agent: *", *(f"Disallow: {path}" for path in private)]
-    lines += [f"Sitemap: {urls.url('jobs:sitemap')}", ""]
+    lines += ["", f"Sitemap: {urls.url('jobs:sitemap')}", ""]
     return PlainTextResponse("\n".join(lines))
 
 

@@ -67,16 +67,21 @@ def command_serve(args: argparse.Namespace) -> int:
 
 
 def command_demo(args: argparse.Namespace) -> int:
-    from directory.demo import load_demo_directory
+    from directory.demo import create_demo_accounts, load_demo_directory
     from jobs.demo import load_demo_jobs
 
     settings = _settings_or_exit()
+    if settings.is_production:
+        print("amicus demo refuses to run with AMICUS_ENV=production.", file=sys.stderr)
+        return 2
     asyncio.run(apply_migrations(settings.database_url))
 
     async def load() -> int:
         organizations = await load_demo_directory(settings)
         jobs = await load_demo_jobs(settings)
         print(f"Demo data loaded: {organizations} organizations, {jobs} job openings.")
+        for email, password in await create_demo_accounts(settings):
+            print(f"Demo account: {email} password {password} (shown only now)")
         return 0
 
     return asyncio.run(_with_database(settings, load))

@@ -75,6 +75,23 @@ def language_links(request: Request) -> list[tuple[str, str, str]]:
 templates = Jinja2Templates(env=_environment())
 
 
+# Query parameters that say how a visitor arrived or which language they read, not which
+# page it is: a canonical URL leaves them out.
+NOT_CANONICAL = {"lang", "fbclid", "gclid", "msclkid", "mc_cid", "mc_eid"}
+
+
+def canonical_url(request: Request) -> str:
+    """The page's own address on the configured base URL, without tracking or language
+    parameters (the one search engines should index)."""
+    kept = [
+        (key, value)
+        for key, value in request.query_params.multi_items()
+        if key not in NOT_CANONICAL and not key.startswith("utm_")
+    ]
+    url = request.app.state.urls.base_url + request.url.path
+    return f"{url}?{urlencode(kept)}" if kept else url
+
+
 def render(
     request: Request,
     template: str,
@@ -97,6 +114,7 @@ def render(
         "urls": request.app.state.urls,
         "language": i18n.current_language.get(),
         "language_links": language_links(request),
+        "canonical_url": canonical_url(request),
         "notice": take_notice(request),
     }
     page_context.update(context or {})

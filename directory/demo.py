@@ -7,15 +7,18 @@ listed per row in the 'source' column; the descriptions only restate those facts
 from __future__ import annotations
 
 import csv
+import secrets
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from core.security import hash_password
 from core.settings import Settings
 from core.validation import encode_tag_list
-from directory.models import Organization, OrganizationKind, OrganizationStatus
+from directory.accounts import create_admin
+from directory.models import Account, Organization, OrganizationKind, OrganizationStatus, Role
 
 MEMBERS_FILE = Path(__file__).parent / "data" / "members.csv"
 # Stands in where a source gives no joining date, so that loading twice gives the same data.
@@ -67,3 +70,33 @@ async def load_demo_directory(settings: Settings) -> int:
             slug = row.pop("slug")
             await Organization.update_or_create(defaults=row, slug=slug)
     return len(rows)
+
+
+DEMO_ADMIN_EMAIL = "admin@demo.amicus.example"
+DEMO_MEMBER_EMAIL = "member@demo.amicus.example"
+
+
+async def create_demo_accounts(settings: Settings) -> list[tuple[str, str]]:
+    """A demo administrator and a demo member (owner of the first active demo organization),
+    for trying the signed-in pages. Returns (e-mail, password) of the accounts made now; an
+    account from an earlier run keeps its password, which was shown only then. Never in
+    production, where such well-known accounts would be a way in."""
+    if settings.is_production:
+        raise RuntimeError("demo accounts are for development, not production")
+    made: list[tuple[str, str]] = []
+    if not await Account.exists(email=DEMO_ADMIN_EMAIL):
+        password = secrets.token_urlsafe(16)
+        await create_admin(DEMO_ADMIN_EMAIL, password, "Demo Administrator")
+        made.append((DEMO_ADMIN_EMAIL, password))
+    organization = await Organization.filter(status=OrganizationStatus.ACTIVE).first()
+    if organization is not None and not await Account.exists(email=DEMO_MEMBER_EMAIL):
+        password = secrets.token_urlsafe(16)
+        await Account.create(
+            email=DEMO_MEMBER_EMAIL,
+            password_hash=await hash_password(password),
+            display_name="Demo Member",
+            organization=organization,
+            role=Role.OWNER,
+        )
+        made.append((DEMO_MEMBER_EMAIL, password))
+    return made

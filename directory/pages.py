@@ -120,6 +120,11 @@ async def organization_page(request: Request) -> Response:
         "directory/organization.html",
         {
             "organization": organization,
+            "social": {
+                "title": organization.name,
+                "description": organization.description,
+                "type": "website",
+            },
             "screened_members": await Organization.filter(
                 screening_organization=organization, status=OrganizationStatus.ACTIVE
             ),

@@ -148,6 +148,10 @@ class Job(Model):
     def is_imported(self) -> bool:
         return bool(self.source_feed_url)
 
+    def canonical_url(self, urls: Urls) -> str:
+        """Where search engines should index this job: an imported job's origin page."""
+        return self.origin_url if self.is_imported and self.origin_url else self.page_url(urls)
+
 
 def connect_signals() -> None:
     """Keep the search columns in step with every save (see core.database.open_database)."""

@@ -70,6 +70,8 @@ async def job_page(request: Request) -> Response:
         "organization": job.organization,
         "open": visible,
         "ended": job.status != JobStatus.PUBLISHED or not visible,
+        "canonical_url": job.canonical_url(request.app.state.urls),
+        "social": {"title": job.title, "description": job.description_html, "type": "article"},
         # Search engines get structured data only for jobs one can still apply to.
         "jsonld": script_tag(job_posting(job, job.organization, request.app.state.urls))
         if visible

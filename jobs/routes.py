@@ -71,6 +71,7 @@ routes = [
     ),
     JobPageRoute("/jobs/{key}", pages.job_page, name="jobs:job"),
     Route("/sitemap.xml", sitemap.sitemap, name="jobs:sitemap"),
+    Route("/sitemap-{number:int}.xml", sitemap.sitemap_file, name="jobs:sitemap_file"),
 ]
 
 

@@ -1,76 +1,92 @@
-"""sitemap.xml (sitemaps.org protocol 0.9): the site's public pages, every visible job and
-every listed organization, each with its last change.
+"""sitemap.xml: the public pages crawlers should know of, with the date each last changed.
 
-One file holds at most SITEMAP_LIMIT addresses (the protocol's 50,000); past that,
-/sitemap.xml is a sitemap index naming /sitemap.xml?page=N, each a file of the limit. Jobs
-come through jobs.lifecycle.visible_now and organizations through the directory's own
-listing, so a sitemap never names a page that answers 404.
+The active organizations' pages and the visible jobs posted here (an imported job's
+canonical page is its origin's, so the origin lists it). Past PER_FILE URLs the sitemap
+becomes an index of numbered files, as the sitemap protocol requires.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from xml.sax.saxutils import escape
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from tortoise.queryset import QuerySet
 
-from core.pagination import Page
+from core.settings import Settings
 from core.urls import Urls
-from core.validation import InvalidValue, whole_number
-from directory.search import DirectoryQuery, find_organizations
-from jobs.lifecycle import visible_now
+from directory.models import Organization, OrganizationStatus
+from jobs.lifecycle import utc_now, visible_now
 from jobs.models import Job
 
-SITEMAP_LIMIT = 50_000
-MEDIA_TYPE = "application/xml; charset=utf-8"
-_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
-# The pages that list rather than show one thing.
-_PUBLIC_PAGES = ("directory:home", "jobs:search", "directory:directory", "directory:find_help")
+# The protocol's limit of URLs in one sitemap file.
+PER_FILE = 50_000
+NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
+MEDIA_TYPE = "application/xml"
+
+
+def _organizations() -> QuerySet[Organization]:
+    return Organization.filter(status=OrganizationStatus.ACTIVE).order_by("id")
+
+
+def _jobs(settings: Settings, now: datetime) -> QuerySet[Job]:
+    visible = visible_now(now, settings.job_default_days)
+    return Job.filter(visible, source_feed_url="").order_by("id")
 
 
 async def _entries(
-    urls: Urls, default_days: int, now: datetime
-) -> list[tuple[str, datetime | None]]:
-    entries: list[tuple[str, datetime | None]] = [(urls.url(name), None) for name in _PUBLIC_PAGES]
-    entries += [
-        (organization.page_url(urls), organization.updated_at)
-        for organization in await find_organizations(DirectoryQuery())
-    ]
-    jobs = Job.filter(visible_now(now, default_days)).order_by("-posted_at", "-id")
-    entries += [
-        (job.page_url(urls), job.updated_at) for job in await jobs.only("slug", "updated_at")
-    ]
+    settings: Settings, urls: Urls, offset: int, limit: int
+) -> list[tuple[str, datetime]]:
+    """URLs offset..offset+limit of the whole list: organizations first, then jobs."""
+    now = utc_now()
+    organizations = await _organizations().offset(offset).limit(limit)
+    entries = [(org.page_url(urls), org.updated_at) for org in organizations]
+    remaining = limit - len(entries)
+    if remaining > 0:
+        skip = max(0, offset - await _organizations().count())
+        jobs = await _jobs(settings, now).offset(skip).limit(remaining)
+        entries += [(job.page_url(urls), job.updated_at) for job in jobs]
     return entries
 
 
-def _document(root: str, item: str, entries: list[tuple[str, datetime | None]]) -> str:
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<{root} xmlns="{_NAMESPACE}">']
-    for location, changed in entries:
-        lastmod = f"<lastmod>{changed.astimezone(UTC).isoformat()}</lastmod>" if changed else ""
-        lines.append(f"<{item}><loc>{escape(location)}</loc>{lastmod}</{item}>")
-    lines.append(f"</{root}>")
-    return "\n".join(lines) + "\n"
+async def _total(settings: Settings) -> int:
+    return await _organizations().count() + await _jobs(settings, utc_now()).count()
+
+
+def _url_set(entries: list[tuple[str, datetime]]) -> Response:
+    body = "".join(
+        f"<url><loc>{escape(url)}</loc><lastmod>{changed.isoformat()}</lastmod></url>"
+        for url, changed in entries
+    )
+    return _xml(f'<urlset xmlns="{NAMESPACE}">{body}</urlset>')
+
+
+def _xml(body: str) -> Response:
+    return Response('<?xml version="1.0" encoding="UTF-8"?>\n' + body, media_type=MEDIA_TYPE)
 
 
 async def sitemap(request: Request) -> Response:
+    """The sitemap itself while it fits in one file, else the index of its files."""
+    settings: Settings = request.app.state.settings
     urls: Urls = request.app.state.urls
-    now = datetime.now(UTC)
-    entries = await _entries(urls, request.app.state.settings.job_default_days, now)
-    raw = request.query_params.get("page")
-    if raw is None:
-        if len(entries) <= SITEMAP_LIMIT:
-            return Response(_document("urlset", "url", entries), media_type=MEDIA_TYPE)
-        pages = Page(1, SITEMAP_LIMIT, len(entries)).pages
-        index = [(urls.url("jobs:sitemap", {"page": n}), None) for n in range(1, pages + 1)]
-        return Response(_document("sitemapindex", "sitemap", index), media_type=MEDIA_TYPE)
-    try:
-        number = whole_number(raw, "page", minimum=1, maximum=10_000)
-    except InvalidValue as error:
-        raise HTTPException(400, str(error)) from error
-    page = Page(number, SITEMAP_LIMIT, len(entries))
-    if page.is_past_last:
-        raise HTTPException(404, page.past_last_message())
-    chosen = entries[page.offset : page.offset + page.per_page]
-    return Response(_document("urlset", "url", chosen), media_type=MEDIA_TYPE)
+    total = await _total(settings)
+    if total <= PER_FILE:
+        return _url_set(await _entries(settings, urls, 0, PER_FILE))
+    files = (total + PER_FILE - 1) // PER_FILE
+    body = "".join(
+        f"<sitemap><loc>{escape(urls.url('jobs:sitemap_file', number=number))}</loc></sitemap>"
+        for number in range(1, files + 1)
+    )
+    return _xml(f'<sitemapindex xmlns="{NAMESPACE}">{body}</sitemapindex>')
+
+
+async def sitemap_file(request: Request) -> Response:
+    """File `number` (from 1) of a sitemap too long for one."""
+    settings: Settings = request.app.state.settings
+    number: int = request.path_params["number"]
+    offset = (number - 1) * PER_FILE
+    if number < 1 or offset >= await _total(settings):
+        raise HTTPException(404, "No such sitemap file.")
+    return _url_set(await _entries(settings, request.app.state.urls, offset, PER_FILE))

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import csv
 
+import pytest
+
 from core.settings import PROJECT_ROOT
-from directory.demo import MEMBERS_FILE, load_demo_directory
-from directory.models import Organization, OrganizationStatus
+from directory.demo import (
+    DEMO_ADMIN_EMAIL,
+    DEMO_MEMBER_EMAIL,
+    MEMBERS_FILE,
+    create_demo_accounts,
+    load_demo_directory,
+)
+from directory.models import Account, Organization, OrganizationStatus, Role
 from directory.search import DirectoryQuery, find_organizations
 from directory.service_areas import is_area_code, subdivision_name
+from tests.helpers_directory import sign_in
+from tests.test_operations_backup import amicus
 
 
 async def test_loading_the_demo_directory_twice_changes_nothing(live_server):
@@ -64,3 +74,25 @@ def test_demo_jurisdictions_are_iso_codes_named_by_the_rows_own_description():
         # Each state or province given is one the row's sourced description names.
         for code in codes:
             assert subdivision_name(code).split(" ")[-1] in record["description"], code
+
+
+async def test_demo_accounts_sign_in_once_made_and_never_in_production(live_server, new_browser):
+    await load_demo_directory(live_server.settings)
+    made = dict(await create_demo_accounts(live_server.settings))
+    assert set(made) == {DEMO_ADMIN_EMAIL, DEMO_MEMBER_EMAIL}
+    assert await create_demo_accounts(live_server.settings) == []
+    member = await Account.get(email=DEMO_MEMBER_EMAIL)
+    assert member.role == Role.OWNER and member.organization_id is not None
+    for email, password in made.items():
+        browser = new_browser()
+        await sign_in(browser, email, password)
+    with pytest.raises(RuntimeError):
+        await create_demo_accounts(live_server.settings.with_changes(env="production"))
+
+
+async def test_the_demo_command_prints_each_new_account_once(database_url):
+    status, first = await amicus(database_url, "demo")
+    assert status == 0, first
+    assert DEMO_ADMIN_EMAIL in first and DEMO_MEMBER_EMAIL in first
+    status, second = await amicus(database_url, "demo")
+    assert status == 0 and DEMO_ADMIN_EMAIL not in second, second

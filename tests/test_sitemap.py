@@ -1,64 +1,67 @@
-"""sitemap.xml names every public page, visible job and listed organization with its last
-change, never a page that answers 404, and becomes an index of pages past the protocol's
-limit; robots.txt points to it."""
+"""sitemap.xml lists the active organizations and visible jobs with their last change, turns
+into an index of numbered files past the per-file limit, and robots.txt points to it."""
 
 from __future__ import annotations
 
-import httpx
-import pytest
 from lxml import etree
 
-from jobs import sitemap
+import jobs.sitemap
+from directory.models import OrganizationStatus
 from jobs.models import JobStatus
-from tests.helpers_feeds import make_job, make_organization
+from tests.helpers_directory import make_organization
+from tests.helpers_jobs import make_job
 
-NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+NS = {"s": jobs.sitemap.NAMESPACE}
 
 
-def _locations(document: bytes, item: str = "url") -> dict[str, str | None]:
-    root = etree.fromstring(document)
-    return {
-        node.findtext(f"{NS}loc"): node.findtext(f"{NS}lastmod")
-        for node in root.iter(f"{NS}{item}")
+def _locations(body: bytes) -> list[str]:
+    return etree.fromstring(body).xpath("//s:loc/text()", namespaces=NS)
+
+
+async def test_the_sitemap_lists_active_organizations_and_visible_jobs_with_lastmod(
+    browser, live_server
+):
+    settings = live_server.settings
+    shown = await make_organization("mapped-clinic")
+    hidden = await make_organization("suspended-clinic", status=OrganizationStatus.SUSPENDED)
+    open_job = await make_job(shown, settings, title="Mapped attorney")
+    draft = await make_job(shown, settings, status=JobStatus.DRAFT, title="Draft paralegal")
+    await make_job(hidden, settings, title="Hidden attorney")
+    response = await browser.get("/sitemap.xml")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/xml")
+    root = etree.fromstring(response.content)
+    entries = {
+        url.findtext("s:loc", namespaces=NS): url.findtext("s:lastmod", namespaces=NS)
+        for url in root.findall("s:url", NS)
     }
-
-
-async def test_the_sitemap_lists_what_is_public_and_every_entry_answers(live_server, api):
-    organization = await make_organization("sitemap-clinic", name="Sitemap Clinic")
-    shown = await make_job(organization, "Staff Attorney")
-    closed = await make_job(organization, "Closed Investigator", status=JobStatus.CLOSED)
-    response = await api.get("/sitemap.xml")
-    assert response.status_code == 200 and response.headers["content-type"].startswith(
-        "application/xml"
-    )
-    entries = _locations(response.content)
     base = live_server.url
-    assert f"{base}/jobs/{shown.slug}" in entries and entries[f"{base}/jobs/{shown.slug}"]
-    assert f"{base}/orgs/sitemap-clinic" in entries
-    assert f"{base}/jobs/{closed.slug}" not in entries
-    async with httpx.AsyncClient() as client:
-        for location in entries:
-            assert (await client.get(location)).status_code == 200, location
-    robots = await api.get("/robots.txt")
+    assert set(entries) == {f"{base}/orgs/mapped-clinic", f"{base}/jobs/{open_job.slug}"}
+    assert all(entries.values())
+    assert f"{base}/jobs/{draft.slug}" not in entries
+    robots = await browser.get("/robots.txt")
     assert f"Sitemap: {base}/sitemap.xml" in robots.text
 
 
-async def test_past_the_limit_the_sitemap_is_an_index_of_pages_holding_everything(
-    live_server, api, monkeypatch: pytest.MonkeyPatch
+async def test_past_the_per_file_limit_the_sitemap_is_an_index_of_its_files(
+    browser, live_server, monkeypatch
 ):
-    organization = await make_organization("many-jobs", name="Many Jobs")
-    for n in range(5):
-        await make_job(organization, f"Fellow {n}")
-    whole = _locations((await api.get("/sitemap.xml")).content)
-    monkeypatch.setattr(sitemap, "SITEMAP_LIMIT", 3)
-    index = _locations((await api.get("/sitemap.xml")).content, item="sitemap")
-    assert len(index) == -(-len(whole) // 3) > 1
-    pages: dict[str, str | None] = {}
-    async with httpx.AsyncClient() as client:
-        for location in index:
-            part = _locations((await client.get(location)).content)
-            assert 0 < len(part) <= 3
-            pages |= part
-        past = await client.get(f"{live_server.url}/sitemap.xml", params={"page": len(index) + 1})
-    assert pages == whole
-    assert past.status_code == 404
+    monkeypatch.setattr(jobs.sitemap, "PER_FILE", 2)
+    organization = await make_organization("big-clinic")
+    made = [
+        await make_job(organization, live_server.settings, title=f"Clerk {n}") for n in range(3)
+    ]
+    index = await browser.get("/sitemap.xml")
+    assert etree.QName(etree.fromstring(index.content)).localname == "sitemapindex"
+    files = _locations(index.content)
+    assert files == [f"{live_server.url}/sitemap-1.xml", f"{live_server.url}/sitemap-2.xml"]
+    listed = []
+    for url in files:
+        part = await browser.get(url)
+        assert part.status_code == 200
+        listed += _locations(part.content)
+    expected = [f"{live_server.url}/orgs/big-clinic"]
+    expected += [f"{live_server.url}/jobs/{job.slug}" for job in made]
+    assert sorted(listed) == sorted(expected)
+    assert (await browser.get("/sitemap-3.xml")).status_code == 404
+    assert (await browser.get("/sitemap-0.xml")).status_code == 404

@@ -109,11 +109,11 @@ def _html_links(body: str, page: str) -> list[str]:
 def _xml_links(body: bytes) -> list[str]:
     root = etree.fromstring(body)
     found = [value for value in root.xpath("//@href | //@xmlUrl | //@htmlUrl | //@url")]
-    # Atom ids, RSS <link>s and schema.org urls that are URLs.
+    # Atom ids, RSS <link>s, schema.org urls and sitemap <loc>s that are URLs.
     for element in root.iter():
         name = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
         text = (element.text or "").strip()
-        if name in ("id", "link", "url") and text.startswith("http"):
+        if name in ("id", "link", "url", "loc") and text.startswith("http"):
             found.append(text)
     return [str(value) for value in found]
 
@@ -135,7 +135,7 @@ def _links_of(response: httpx.Response, url: str) -> list[str]:
     kind = response.headers.get("content-type", "").split(";")[0]
     if kind == "text/html":
         return _html_links(response.text, url)
-    if kind in ("application/atom+xml", "application/rss+xml", "text/x-opml"):
+    if kind in ("application/atom+xml", "application/rss+xml", "text/x-opml", "application/xml"):
         return _xml_links(response.content)
     if kind in ("application/json", "application/feed+json"):
         return _json_links(json.loads(response.content))
@@ -200,12 +200,13 @@ async def _crawl(
 async def test_every_link_of_a_demo_instance_answers(live_server, api):
     await _demo_instance(live_server)
     seeds = ["/", "/api/jobs", "/api/organizations", "/federation/jobs.atom"]
-    seeds += ["/federation/jobs.rss", "/federation/jobs.json", "/directory.opml"]
+    seeds += ["/federation/jobs.rss", "/federation/jobs.json", "/directory.opml", "/sitemap.xml"]
     kinds, routes = await _crawl(api, live_server.url, seeds, site_urls(live_server.settings))
     # Every kind of document and every public page, feed and API list was reached.
     assert {"text/html", "application/atom+xml", "application/rss+xml"} <= kinds
-    assert {"application/feed+json", "application/json", "text/x-opml"} <= kinds
+    assert {"application/feed+json", "application/json", "text/x-opml", "application/xml"} <= kinds
     assert {
+        "jobs:sitemap",
         "directory:home",
         "directory:directory",
         "directory:organization",
