@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 
+import pytest
 from aiosmtpd.controller import Controller
 
 
@@ -71,3 +72,10 @@ def smtp_server() -> Iterator[tuple[str, RecordingHandler]]:
     finally:
         handler.release.set()
         controller.stop()
+
+
+@pytest.fixture(name="smtp")
+def smtp_fixture() -> Iterator[tuple[str, RecordingHandler]]:
+    """A test's own SMTP server (import this fixture into the test module to use it)."""
+    with smtp_server() as server:
+        yield server

@@ -5,7 +5,6 @@ a closed one never), nothing the next time, one-click unsubscribe; a bounce paus
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -23,13 +22,7 @@ from jobs.models import Category, JobStatus
 from mail.delivery import send_due
 from mail.models import MailState, OutboxMessage
 from tests.helpers_feeds import make_job, make_organization
-from tests.helpers_smtp import RecordingHandler, smtp_server
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[str, RecordingHandler]]:
-    with smtp_server() as server:
-        yield server
+from tests.helpers_smtp import RecordingHandler, smtp_fixture, smtp_server  # noqa: F401  (the smtp fixture)
 
 
 @pytest.fixture

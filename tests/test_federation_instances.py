@@ -182,18 +182,21 @@ DIRECTORY_FIELDS = (
 )
 
 
-async def _members(client: httpx.AsyncClient, base: str, **params: str) -> list[dict]:
-    members, page = [], 1
+async def all_items(client: httpx.AsyncClient, url: str, **params: str) -> list[dict]:
+    """Every item of a paged API list (/api/organizations, /api/jobs), page after page."""
+    items, page = [], 1
     while True:
-        response = await client.get(
-            f"{base}/api/organizations", params={**params, "per_page": 100, "page": page}
-        )
+        response = await client.get(url, params={**params, "per_page": 100, "page": page})
         assert response.status_code == 200, response.text
         document = response.json()
-        members += document["items"]
-        if len(members) >= document["total"]:
-            return members
+        items += document["items"]
+        if len(items) >= document["total"]:
+            return items
         page += 1
+
+
+async def _members(client: httpx.AsyncClient, base: str, **params: str) -> list[dict]:
+    return await all_items(client, f"{base}/api/organizations", **params)
 
 
 async def test_every_directory_field_survives_the_round_trip(live_server, sisters, api):

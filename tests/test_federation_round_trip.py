@@ -21,6 +21,7 @@ from tests.test_federation_instances import (  # noqa: F401  (sisters is a fixtu
     LOCAL_KEYS,
     _fetch,
     _members,
+    all_items,
     sisters,
 )
 
@@ -28,15 +29,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 async def _jobs(client: httpx.AsyncClient, base: str) -> list[dict]:
-    jobs, page = [], 1
-    while True:
-        response = await client.get(f"{base}/api/jobs", params={"per_page": 100, "page": page})
-        assert response.status_code == 200, response.text
-        document = response.json()
-        jobs += document["items"]
-        if len(jobs) >= document["total"]:
-            return jobs
-        page += 1
+    return await all_items(client, f"{base}/api/jobs")
 
 
 def _profiles(members: list[dict]) -> dict[str, dict]:

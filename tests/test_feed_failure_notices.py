@@ -4,10 +4,7 @@ and not at all once they turned that notice off on their mail preferences page."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from directory.notices import FEED_FAILING
 from feeds.aggregate.passes import run_pass
@@ -17,17 +14,11 @@ from mail.outbox import set_turned_off
 from tests.helpers_directory import make_admin
 from tests.helpers_federation import ServedFeed, atom_entry, atom_feed, make_due, subscribe
 from tests.helpers_hostile_servers import raw_server, replying
-from tests.helpers_smtp import RecordingHandler, smtp_server
+from tests.helpers_smtp import RecordingHandler, smtp_fixture, smtp_server  # noqa: F401  (the smtp fixture)
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 FEED = atom_feed(atom_entry("tag:s,1", "Paralegal", link="https://s.example.org/1"))
 ADMIN = "admin@network.example.org"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[str, RecordingHandler]]:
-    with smtp_server() as server:
-        yield server
 
 
 async def poll(settings, subscription: FeedSubscription, hours: int) -> FeedSubscription:

@@ -3,7 +3,6 @@ waiting for review, its poster of its approval and of its expiry."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,13 +17,7 @@ from jobs.notices import tell_posters_of_closing_jobs
 from mail.delivery import send_due
 from tests.helpers_directory import make_account, make_admin, make_organization, sign_in
 from tests.helpers_jobs import job_input
-from tests.helpers_smtp import RecordingHandler, smtp_server
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[str, RecordingHandler]]:
-    with smtp_server() as server:
-        yield server
+from tests.helpers_smtp import RecordingHandler, smtp_fixture, smtp_server  # noqa: F401  (the smtp fixture)
 
 
 @pytest.fixture

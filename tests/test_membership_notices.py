@@ -3,20 +3,12 @@ administrators hear of an application, the applicant of the decision (with its r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from core.settings import Settings
 from mail.delivery import send_due
 from tests.helpers_directory import application_form, make_admin, sign_in
-from tests.helpers_smtp import RecordingHandler, smtp_server
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[str, RecordingHandler]]:
-    with smtp_server() as server:
-        yield server
+from tests.helpers_smtp import RecordingHandler, smtp_fixture, smtp_server  # noqa: F401  (the smtp fixture)
 
 
 @pytest.fixture
