@@ -19,6 +19,7 @@ from activitypub.models import Delivery, Follower
 from activitypub.publishing import publishing_worker
 from core.background import BackgroundWorker
 from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.metrics import add_queue_gauges
 from core.pagination import Page
 from core.settings import Settings
@@ -301,6 +302,8 @@ async def follow_line(request: Request, organization: Organization | None = None
 def set_up(app: Starlette) -> None:
     app.state.page_sections.add("organization", follow_line)
     app.state.page_sections.add("home", follow_line)
+    if app.state.settings.activitypub_enabled:
+        app.state.page_sections.add_admin_page("activitypub:admin", lazy_gettext("Fediverse"))
     add_queue_gauges(
         app.state.metrics,
         "amicus_activitypub_delivery_queue",

@@ -4,6 +4,8 @@ The job board adds an organization's open jobs to its page, and recent jobs to t
 page, without the directory importing it: create_app gives each domain package the
 application's PageSections (app.state.page_sections) to add its providers to.
 A provider returns (template name, context) or None when it has nothing to show.
+Packages with administration pages add them to the administration menu the same way, so
+the directory's menu never names another package's routes.
 """
 
 from __future__ import annotations
@@ -20,10 +22,18 @@ PAGES = ("home", "organization")
 
 
 class PageSections:
-    """The section providers of one application, per page."""
+    """The section providers of one application, per page, and its administration menu."""
 
     def __init__(self) -> None:
         self._providers: dict[str, list[SectionProvider]] = {page: [] for page in PAGES}
+        # (route name, label): label is a lazy_gettext proxy, translated when rendered.
+        self.admin_pages: list[tuple[str, Any]] = []
+
+    def add_admin_page(self, route_name: str, label: Any) -> None:
+        """Another package's administration page, shown in the administration menu after
+        the directory's own pages, in the order the packages are set up."""
+        if (route_name, label) not in self.admin_pages:
+            self.admin_pages.append((route_name, label))
 
     def add(self, page: str, provider: SectionProvider) -> None:
         """provider(request, **objects) for page "home" (no objects) or "organization"

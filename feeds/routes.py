@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from core.background import BackgroundWorker
 from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.settings import Settings
 from core.templating import render
 from core.urls import JOB_FEED_FORMATS, Urls, feed_links
@@ -195,6 +196,7 @@ FEED_EVENTS = FeedEvents(
 
 def set_up(app: Starlette) -> None:
     app.state.feed_events = FEED_EVENTS
+    app.state.page_sections.add_admin_page("feeds:admin_feeds", lazy_gettext("Feed subscriptions"))
     add_gauges(app.state.metrics)
 
 

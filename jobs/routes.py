@@ -11,6 +11,7 @@ from starlette.routing import Match, Route
 from starlette.types import Scope
 
 from core.background import BackgroundWorker, lifetime_task, repeat
+from core.i18n import lazy_gettext
 from core.settings import Settings
 from core.urls import Urls
 from directory.sections import PageSections
@@ -97,6 +98,7 @@ def set_up(app: Starlette) -> None:
     page_sections: PageSections = app.state.page_sections
     page_sections.add("organization", sections.organization_jobs)
     page_sections.add("home", sections.recent_jobs)
+    page_sections.add_admin_page("jobs:moderation", lazy_gettext("Job moderation"))
     app.state.metrics.gauge(
         "amicus_search_index_lag_changes",
         "Job changes committed but not yet applied to the search index on disk",

@@ -406,6 +406,10 @@ async def test_admin_blocks_a_domain_and_its_deliveries_are_refused(live_server,
     await sign_in(browser, "admin@network.example.org")
     page = await browser.get("/admin/fediverse")
     assert page.status_code == 200 and "ohio-innocence-project" in page.text
+    # Every administration page's menu leads here (the directory's menu, filled by packages).
+    overview = await browser.get("/admin")
+    assert 'href="/admin/fediverse"' in overview.text
+    assert 'href="/admin/jobs"' in overview.text and 'href="/admin/feeds"' in overview.text
     bad = await browser.submit(
         "/admin/fediverse/blocks", {"domain": "not a domain"}, form_page="/admin/fediverse"
     )
