@@ -1,5 +1,5 @@
 """The `amicus` command: serve, migrate, demo, reindex, create-admin, check, fetch, peers,
-mail, backup, restore, export, import."""
+mail, activitypub, backup, restore, export, import."""
 
 from __future__ import annotations
 
@@ -331,6 +331,19 @@ def command_mail_status(args: argparse.Namespace) -> int:
     return _run_event_loop(_with_database(settings, show))
 
 
+def command_activitypub_deliver(args: argparse.Namespace) -> int:
+    from activitypub.delivery import deliver_due
+    from app import site_urls
+
+    settings = _settings_or_exit()
+
+    async def deliver() -> int:
+        print(f"Attempted {await deliver_due(settings, site_urls(settings))} deliveries.")
+        return 0
+
+    return _run_event_loop(_with_database(settings, deliver))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amicus", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -413,6 +426,12 @@ def build_parser() -> argparse.ArgumentParser:
     mail_commands.add_parser(
         "status", help="messages waiting, being retried, sent and failed"
     ).set_defaults(handler=command_mail_status)
+
+    activitypub = commands.add_parser("activitypub", help="the fediverse actors and deliveries")
+    activitypub_commands = activitypub.add_subparsers(dest="activitypub_command", required=True)
+    activitypub_commands.add_parser(
+        "deliver", help="send every ActivityPub delivery that is due, then exit"
+    ).set_defaults(handler=command_activitypub_deliver)
     return parser
 
 

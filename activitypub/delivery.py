@@ -1,9 +1,14 @@
 """The delivery queue: one signed POST per inbox, retried with back-off, never sent twice
 at once (leases from core.work_queue), given up after about a day; a 410 drops the inbox's
-followers."""
+followers. A worker keeps CONCURRENCY POSTs in flight; any number of processes may run one.
+
+Delivery is at least once: a process killed after an inbox answered but before the answer
+was recorded leaves that delivery to be sent again when its lease passes (receivers
+deduplicate by activity id, as the fediverse does)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Iterable
@@ -32,6 +37,8 @@ RETRY_BASE_SECONDS = 60.0
 MAX_ATTEMPTS = 12
 LEASE_SECONDS = 60
 BATCH = 200
+# POSTs in flight per worker: a fan-out waits on remote servers, not on this machine.
+CONCURRENCY = 16
 POLL_SECONDS = 1.0
 
 
@@ -55,35 +62,48 @@ async def follower_inboxes(actor: str) -> list[str]:
 
 class DeliveryWorker:
     def __init__(
-        self, settings: Settings, urls: Urls, retry_base_seconds: float = RETRY_BASE_SECONDS
+        self,
+        settings: Settings,
+        urls: Urls,
+        retry_base_seconds: float = RETRY_BASE_SECONDS,
+        concurrency: int = CONCURRENCY,
     ):
         self.settings = settings
         self.urls = urls
         self.retry_base_seconds = retry_base_seconds
+        self.concurrency = concurrency
         # Decrypting and parsing a private key costs milliseconds; a fan-out signs thousands.
-        self._keys: dict[str, rsa.RSAPrivateKey] = {}
+        # Keyed by the stored key's id, so a rotated key is used from the next delivery on.
+        self._keys: dict[int, rsa.RSAPrivateKey] = {}
 
     async def signing_key(self, actor: str) -> rsa.RSAPrivateKey:
-        if actor not in self._keys:
-            stored = await actor_key(actor, self.settings.secret_key)
-            self._keys[actor] = private_key(stored, self.settings.secret_key)
-        return self._keys[actor]
+        stored = await actor_key(actor, self.settings.secret_key)
+        if stored.id not in self._keys:
+            self._keys[stored.id] = private_key(stored, self.settings.secret_key)
+        return self._keys[stored.id]
 
     async def run_once(self, client: httpx.AsyncClient, now: datetime | None = None) -> int:
-        """Deliver what is due now; the number of deliveries attempted."""
-        now = now or datetime.now(UTC)
+        """Deliver what is due now, `concurrency` at a time; the number attempted. Each item is
+        claimed just before it is sent, so its lease counts from then (`now`, when given,
+        fixes the clock for tests)."""
+        due_at = now or datetime.now(UTC)
         due = await Delivery.filter(
-            work_queue.claimable(now),
+            work_queue.claimable(due_at),
             delivered_at__isnull=True,
             gave_up_at__isnull=True,
-            next_attempt_at__lte=now,
+            next_attempt_at__lte=due_at,
         ).limit(BATCH)
-        attempted = 0
-        for item in due:
-            if await work_queue.claim(Delivery, item.id, now, LEASE_SECONDS):
-                await self.deliver(item, client, now)
-                attempted += 1
-        return attempted
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def attempt(item: Delivery) -> bool:
+            async with slots:
+                moment = now or datetime.now(UTC)
+                if not await work_queue.claim(Delivery, item.id, moment, LEASE_SECONDS):
+                    return False
+                await self.deliver(item, client, moment)
+                return True
+
+        return sum(await asyncio.gather(*(attempt(item) for item in due)))
 
     async def deliver(self, item: Delivery, client: httpx.AsyncClient, now: datetime) -> None:
         body = item.activity.encode()
@@ -122,6 +142,17 @@ class DeliveryWorker:
             await repeat(
                 lambda: self.run_once(client), POLL_SECONDS, logger, "ActivityPub delivery failed"
             )
+
+
+async def deliver_due(settings: Settings, urls: Urls) -> int:
+    """Deliver until nothing is due (what others hold is theirs); the number attempted. This is
+    `amicus activitypub deliver`, for a delivery process run beside or instead of the site's."""
+    worker = DeliveryWorker(settings, urls)
+    total = 0
+    async with outbound_client(settings) as client:
+        while attempted := await worker.run_once(client):
+            total += attempted
+    return total
 
 
 def delivery_worker(settings: Settings, urls: Urls) -> BackgroundWorker:

@@ -1,8 +1,12 @@
-"""The ActivityPub delivery queue on its own: back-off, give-up, dead inboxes, leases."""
+"""The ActivityPub delivery queue on its own: back-off, give-up, dead inboxes, leases, and
+real delivery processes (`amicus activitypub deliver`) sharing one queue or killed mid-batch."""
 
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +24,7 @@ from app import site_urls
 from core import work_queue
 from core.database import close_database, open_database
 from core.outbound import outbound_client
-from core.settings import Settings
+from core.settings import PROJECT_ROOT, Settings
 from tests.conftest import free_socket
 
 
@@ -33,17 +37,29 @@ async def database(settings: Settings) -> AsyncIterator[Settings]:
 
 
 class Inboxes:
-    """Loopback inboxes that answer with the scripted statuses (then 202) and count POSTs."""
+    """Loopback inboxes that answer with the scripted statuses (then 202) and count POSTs.
+
+    With `hold_from` set, the POSTs after that many are held unanswered (`held` lists them)
+    until `release` is set; `release_at` sets it once that many are held at once."""
 
     def __init__(self) -> None:
         self.statuses: list[int] = []
         self.hits: list[str] = []
         self.url = ""
+        self.hold_from: int | None = None
+        self.release_at: int | None = None
+        self.held: list[str] = []
+        self.release = asyncio.Event()
 
     def app(self) -> Starlette:
         async def inbox(request: Request) -> Response:
             assert "signature" in request.headers
             self.hits.append(request.url.path)
+            if self.hold_from is not None and len(self.hits) > self.hold_from:
+                self.held.append(request.url.path)
+                if self.release_at is not None and len(self.held) >= self.release_at:
+                    self.release.set()
+                await self.release.wait()
             return Response(status_code=self.statuses.pop(0) if self.statuses else 202)
 
         return Starlette(routes=[Route("/{server}/inbox", inbox, methods=["POST"])])
@@ -146,3 +162,68 @@ async def test_a_delivery_held_by_a_dead_process_is_taken_over_when_its_lease_pa
         assert await worker.run_once(client, now) == 0
         await worker.run_once(client, now + timedelta(seconds=delivery.LEASE_SECONDS + 1))
     assert (await Delivery.get()).delivered_at is not None and len(inboxes.hits) == 1
+
+
+async def _deliverer(settings: Settings) -> asyncio.subprocess.Process:
+    """`amicus activitypub deliver` in a process of its own, on the test's database."""
+    env = {
+        "AMICUS_DATABASE_URL": settings.database_url,
+        "AMICUS_SECRET_KEY": settings.secret_key,
+        "AMICUS_BASE_URL": settings.base_url,
+        "AMICUS_ALLOW_PRIVATE_ADDRESSES": "on",
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cli",
+        "activitypub",
+        "deliver",
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+
+
+async def test_two_delivery_processes_deliver_every_activity_exactly_once(database, inboxes):
+    paths = [f"/{n}/inbox" for n in range(300)]
+    await delivery.enqueue("innocence-network", [inboxes.url + path for path in paths], ACTIVITY)
+    # Nothing is answered until both processes have a full set of POSTs in flight at once,
+    # which one process alone never has: the two really send side by side.
+    inboxes.hold_from = 0
+    inboxes.release_at = 2 * delivery.CONCURRENCY
+    processes = [await _deliverer(database) for _ in range(2)]
+    outputs = await asyncio.gather(*(process.communicate() for process in processes))
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    assert Counter(inboxes.hits) == Counter(paths)
+    assert await Delivery.filter(delivered_at__isnull=True).count() == 0
+
+
+async def test_a_delivery_process_killed_mid_batch_loses_nothing(database, inboxes):
+    paths = [f"/{n}/inbox" for n in range(100)]
+    await delivery.enqueue("innocence-network", [inboxes.url + path for path in paths], ACTIVITY)
+    # Twenty are answered; then POSTs are held until the process has a full set in flight.
+    inboxes.hold_from = 20
+    inboxes.release_at = delivery.CONCURRENCY
+    process = await _deliverer(database)
+    await asyncio.wait_for(inboxes.release.wait(), 60)
+    process.send_signal(signal.SIGKILL)
+    assert await process.wait() == -signal.SIGKILL
+    in_flight = set(
+        await Delivery.filter(claimed_until__isnull=False, delivered_at__isnull=True).values_list(
+            "inbox", flat=True
+        )
+    )
+    assert len(in_flight) >= delivery.CONCURRENCY
+    # The dead process's leases pass (here: at once); the next run takes its deliveries over.
+    await Delivery.filter(claimed_until__isnull=False).update(
+        claimed_until=datetime.now(UTC) - timedelta(seconds=1)
+    )
+    rerun = await _deliverer(database)
+    output, _ = await rerun.communicate()
+    assert rerun.returncode == 0, output
+    sent = Counter(inboxes.hits)
+    assert set(sent) == set(paths)  # nothing lost
+    # At least once: only what was in flight when the process died can arrive twice.
+    assert {inboxes.url + path for path, count in sent.items() if count > 1} <= in_flight
+    assert await Delivery.filter(delivered_at__isnull=True).count() == 0
