@@ -67,8 +67,10 @@ async def verified_sender(
     method: str, path: str, headers: dict[str, str], body: bytes, settings: Settings
 ) -> str:
     """The id of the actor that signed this request; InboxRefused when it is not signed so."""
+    ours = urlsplit(settings.base_url)  # RFC 9421 signs the whole URL the sender posted to
+    origin = f"{ours.scheme}://{ours.netloc}"
     try:
-        params = check_request(method, path, headers, body, datetime.now(UTC))
+        params = check_request(method, path, headers, body, datetime.now(UTC), origin)
     except SignatureError as error:
         raise InboxRefused(401, str(error)) from None
     key_id = params["keyId"]

@@ -1,7 +1,11 @@
-"""HTTP Signatures as the fediverse sends them (draft-cavage-http-signatures, rsa-sha256).
+"""HTTP Signatures as the fediverse sends them: draft-cavage-http-signatures (rsa-sha256),
+and RFC 9421 HTTP Message Signatures (rsa-v1_5-sha256) on what we receive.
 
-Outgoing POSTs sign `(request-target) host date digest`; incoming ones must sign at least
-those, carry a SHA-256 Digest that matches the body and a Date within DATE_WINDOW."""
+Outgoing POSTs sign `(request-target) host date digest` (draft-cavage: what every server
+reads). Incoming draft-cavage ones must sign at least those, carry a SHA-256 Digest that
+matches the body and a Date within DATE_WINDOW. Incoming RFC 9421 ones must sign the method,
+the target, the authority (or Host) and a Content-Digest that matches the body, and be
+created (or dated) within DATE_WINDOW."""
 
 from __future__ import annotations
 
@@ -19,6 +23,13 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 DATE_WINDOW = timedelta(minutes=5)
 REQUIRED_HEADERS = ("(request-target)", "host", "date", "digest")
 _PARAM = re.compile(r'(\w+)="([^"]*)"')
+# One member of an RFC 9421 Signature-Input: label=("component" ...);param=value;...
+_SIGNATURE_INPUT = re.compile(
+    r'([a-z0-9_.*-]+)=(\(([^)]*)\)((?:;[a-z0-9_.*-]+=(?:"[^"]*"|[^;,\s]+))*))'
+)
+_INPUT_PARAM = re.compile(r';([a-z0-9_.*-]+)=(?:"([^"]*)"|([^;,\s]+))')
+RFC9421_ALGORITHMS = ("rsa-v1_5-sha256",)
+CONTENT_DIGESTS = {"sha-256": hashlib.sha256, "sha-512": hashlib.sha512}
 
 
 class SignatureError(Exception):
@@ -70,10 +81,14 @@ def parse_signature(header: str) -> dict[str, str]:
 
 
 def check_request(
-    method: str, path: str, headers: dict[str, str], body: bytes, now: datetime
+    method: str, path: str, headers: dict[str, str], body: bytes, now: datetime, origin: str = ""
 ) -> dict[str, str]:
-    """Check everything but the signature itself (Digest, Date, signed header list); return
-    the parsed Signature parameters. `headers` has lower-case names."""
+    """Check everything but the signature itself (digest, date, what is signed); return the
+    parsed parameters: `keyId`, `signature` (base64) and the `signing_string` it signs.
+    `headers` has lower-case names; `origin` (scheme://host[:port], ours) makes the target
+    URI that RFC 9421 signatures cover."""
+    if "signature-input" in headers:
+        return _check_rfc9421(method, origin + path, headers, body, now)
     if "signature" not in headers:
         raise SignatureError("the request is not signed")
     params = parse_signature(headers["signature"])
@@ -93,6 +108,96 @@ def check_request(
         raise SignatureError("the Date is too far from now")
     params["signing_string"] = _signing_string(names, method, path, headers)
     return params
+
+
+def _check_rfc9421(
+    method: str, target_uri: str, headers: dict[str, str], body: bytes, now: datetime
+) -> dict[str, str]:
+    """RFC 9421: the first signature of Signature-Input, its base rebuilt from the request."""
+    found = _SIGNATURE_INPUT.search(headers["signature-input"])
+    if found is None:
+        raise SignatureError("the Signature-Input header cannot be read")
+    label, signature_params, inner, raw_params = found.groups()
+    signature = re.search(
+        rf"(?:^|,)\s*{re.escape(label)}=:([A-Za-z0-9+/=]+):", headers.get("signature", "")
+    )
+    if signature is None:
+        raise SignatureError(f"the Signature header has no signature labelled {label!r}")
+    params = {m[1]: m[2] if m[2] is not None else m[3] for m in _INPUT_PARAM.finditer(raw_params)}
+    if "keyid" not in params:
+        raise SignatureError("the signature has no keyid")
+    if params.get("alg", RFC9421_ALGORITHMS[0]) not in RFC9421_ALGORITHMS:
+        raise SignatureError(f"unsupported algorithm {params['alg']!r}")
+    components = re.findall(r'"([^"]+)"', inner)
+    covered = set(components)
+    required = [
+        ("@method",),
+        ("@target-uri", "@request-target", "@path"),
+        ("@authority", "host"),
+        ("content-digest",),
+    ]
+    missing = [names[0] for names in required if covered.isdisjoint(names)]
+    if missing:
+        raise SignatureError(f"the signature does not cover {', '.join(missing)}")
+    _check_content_digest(headers.get("content-digest", ""), body)
+    _check_created(params.get("created"), headers, covered, now)
+    lines = [f'"{name}": {_component(name, method, target_uri, headers)}' for name in components]
+    lines.append(f'"@signature-params": {signature_params}')
+    return {
+        "keyId": params["keyid"],
+        "signature": signature.group(1),
+        "signing_string": "\n".join(lines),
+    }
+
+
+def _check_content_digest(header: str, body: bytes) -> None:
+    digests = dict(re.findall(r"([a-z0-9-]+)=:([A-Za-z0-9+/=]+):", header))
+    known = [name for name in digests if name in CONTENT_DIGESTS]
+    if not known:
+        raise SignatureError("the Content-Digest has no sha-256 or sha-512 digest")
+    for name in known:
+        if base64.b64encode(CONTENT_DIGESTS[name](body).digest()).decode() != digests[name]:
+            raise SignatureError("the Content-Digest does not match the body")
+
+
+def _check_created(
+    created: str | None, headers: dict[str, str], covered: set[str], now: datetime
+) -> None:
+    if created is not None:
+        try:
+            moment = datetime.fromtimestamp(int(created), UTC)
+        except (ValueError, OverflowError):
+            raise SignatureError("the signature's created time is not a time") from None
+    elif "date" in covered:
+        try:
+            moment = parsedate_to_datetime(headers.get("date", ""))
+        except (TypeError, ValueError):
+            raise SignatureError("the Date header is not a date") from None
+    else:
+        raise SignatureError("the signature has no created time and does not cover the Date")
+    if moment.tzinfo is None or abs(now - moment) > DATE_WINDOW:
+        raise SignatureError("the signature was made too far from now")
+
+
+def _component(name: str, method: str, target_uri: str, headers: dict[str, str]) -> str:
+    """The value of one covered component (RFC 9421 section 2)."""
+    parts = urlsplit(target_uri)
+    derived = {
+        "@method": method.upper(),
+        "@target-uri": target_uri,
+        "@authority": parts.netloc.lower(),
+        "@scheme": parts.scheme.lower(),
+        "@path": parts.path or "/",
+        "@query": f"?{parts.query}",
+        "@request-target": parts.path + (f"?{parts.query}" if parts.query else ""),
+    }
+    if name in derived:
+        return derived[name]
+    if name.startswith("@"):
+        raise SignatureError(f"the signed component {name!r} is not supported")
+    if name not in headers:
+        raise SignatureError(f"the signed header {name!r} is missing")
+    return headers[name].strip()
 
 
 def verify(params: dict[str, str], public_pem: str) -> bool:

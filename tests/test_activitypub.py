@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from activitypub.models import BlockedDomain, Follower, RemoteKey
+from activitypub.models import BlockedDomain, Delivery, Follower, RemoteKey
 from activitypub.signatures import check_request, signed_headers, verify
 from app import create_app
 from jobs.models import JobStatus
@@ -392,6 +392,46 @@ async def test_fedify_follower_is_accepted_and_receives_create_update_delete(
     await feed_helpers.end_job(job, JobStatus.CLOSED)
     deleted = await _peer_received(fedify_peer, "Delete", 1)
     assert deleted[0]["object"] == created[0]["object"]
+
+
+async def _fedify_post(peer_url: str, actor_url: str, activity: str, spec: str, tamper: str):
+    """Have the Fedify peer sign (with its own signRequest) and post a Follow or Undo."""
+    params = {"actor": actor_url, "activity": activity, "spec": spec, "tamper": tamper}
+    async with httpx.AsyncClient(timeout=60) as client:
+        answer = await client.post(f"{peer_url}/control/post", params=params)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+TAMPERINGS = ("body", "digest", "key")
+
+
+@pytest.mark.parametrize("spec", ["draft-cavage-http-signatures-12", "rfc9421"])
+async def test_fedify_signed_follow_and_undo_are_accepted_and_tampered_ones_change_nothing(
+    live_server, fedify_peer, spec
+):
+    await make_organization("ohio-innocence-project")
+    actor_url = await _actor_url(live_server, "ohio-innocence-project")
+    for tamper in TAMPERINGS:
+        refused = await _fedify_post(fedify_peer, actor_url, "follow", spec, tamper)
+        assert refused["status"] == 401, (tamper, refused)
+    assert not await Follower.exists()
+    assert not await Delivery.exists()  # not even an Accept queued
+
+    accepted = await _fedify_post(fedify_peer, actor_url, "follow", spec, "none")
+    assert accepted["status"] == 202, accepted
+    follower = await Follower.get(actor="ohio-innocence-project")
+    assert follower.follower_id == f"{fedify_peer}/users/alice"
+    assert (await _peer_received(fedify_peer, "Accept", 1))[0]["actor"] == actor_url
+
+    for tamper in TAMPERINGS:
+        refused = await _fedify_post(fedify_peer, actor_url, "undo", spec, tamper)
+        assert refused["status"] == 401, (tamper, refused)
+    assert await Follower.filter(actor="ohio-innocence-project").count() == 1
+
+    undone = await _fedify_post(fedify_peer, actor_url, "undo", spec, "none")
+    assert undone["status"] == 202, undone
+    assert not await Follower.exists()
 
 
 async def test_admin_blocks_a_domain_and_its_deliveries_are_refused(live_server, peer, browser):
