@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -87,6 +88,30 @@ def _resource_name(resource: str, settings: Settings, urls: Urls) -> str | None:
     if route == "directory:organization":
         return params["slug"]
     return actors.network_username(settings) if route == "directory:home" else None
+
+
+def _webfinger_template(urls: Urls) -> str:
+    """The lrdd template of host-meta: WebFinger with `{uri}` left for the client to fill."""
+    return urls.url("activitypub:webfinger") + "?resource={uri}"
+
+
+async def host_meta(request: Request) -> Response:
+    """RFC 6415 host-meta (XRD), which some servers read before WebFinger."""
+    _settings, urls = _enabled(request)
+    template = xml_escape(_webfinger_template(urls), {'"': "&quot;"})
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n'
+        f'  <Link rel="lrdd" type="application/jrd+json" template="{template}"/>\n'
+        "</XRD>\n"
+    )
+    return Response(body, media_type="application/xrd+xml")
+
+
+async def host_meta_json(request: Request) -> Response:
+    _settings, urls = _enabled(request)
+    link = {"rel": "lrdd", "type": "application/jrd+json", "template": _webfinger_template(urls)}
+    return JSONResponse({"links": [link]}, media_type="application/json")
 
 
 async def nodeinfo_links(request: Request) -> Response:
@@ -266,6 +291,8 @@ async def job_note(request: Request) -> Response:
 routes = [
     Route("/.well-known/webfinger", webfinger, name="activitypub:webfinger"),
     Route("/.well-known/nodeinfo", nodeinfo_links, name="activitypub:nodeinfo_links"),
+    Route("/.well-known/host-meta", host_meta, name="activitypub:host_meta"),
+    Route("/.well-known/host-meta.json", host_meta_json, name="activitypub:host_meta_json"),
     Route("/nodeinfo/2.1", nodeinfo, name="activitypub:nodeinfo"),
     Route("/ap/actors/{name}", actor, name="activitypub:actor"),
     Route("/ap/actors/{name}/inbox", actor_inbox, methods=["POST"], name="activitypub:inbox"),

@@ -3,10 +3,13 @@ over 2,000 servers, delivered to 2,000 loopback shared inboxes (one small inbox 
 separate process, 2,000 inbox paths on it).
 
 Measures the time from the job's write to the last delivery (publishing pass, queueing, and
-signed POSTs by one delivery worker) and the peak memory of the Amicus process. Writes
-bench/results/activitypub.json. Never run by the test suite.
+signed POSTs by one delivery worker, `--concurrency` in flight) and the peak memory of the
+Amicus process. `--inbox-delay-ms` makes each inbox answer that much later, as a remote
+server across the internet does. Writes bench/results/activitypub.json (the figures of every
+run with the same options replaced). Never run by the test suite.
 
     .venv/bin/python bench/activitypub_bench.py [--followers 10000] [--servers 2000]
+        [--concurrency 16] [--inbox-delay-ms 0]
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from activitypub.delivery import DeliveryWorker  # noqa: E402
+from activitypub.delivery import CONCURRENCY, DeliveryWorker  # noqa: E402
 from activitypub.models import Delivery, Follower  # noqa: E402
 from activitypub.publishing import publish_changes  # noqa: E402
 from app import site_urls  # noqa: E402
@@ -37,19 +40,21 @@ from core.settings import Settings  # noqa: E402
 from tests import helpers_feeds  # noqa: E402
 
 INBOX_SERVER = """
-import sys, uvicorn
+import asyncio, sys, uvicorn
 from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
+DELAY = float(sys.argv[2]) / 1000
 async def inbox(request):
     await request.body()
+    await asyncio.sleep(DELAY)
     return Response(status_code=202)
 app = Starlette(routes=[Route("/{server}/inbox", inbox, methods=["POST"])])
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 
 
-async def run(followers: int, servers: int) -> dict[str, float]:
+async def run(followers: int, servers: int, concurrency: int, delay_ms: int) -> dict[str, float]:
     folder = tempfile.mkdtemp(prefix="ap-bench-")
     settings = Settings(
         database_url=f"sqlite://{folder}/bench.sqlite3",
@@ -58,7 +63,7 @@ async def run(followers: int, servers: int) -> dict[str, float]:
     )
     port = free_port()
     inbox_server = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", INBOX_SERVER, str(port)
+        sys.executable, "-c", INBOX_SERVER, str(port), str(delay_ms)
     )
     try:
         async with httpx.AsyncClient() as client:
@@ -88,7 +93,7 @@ async def run(followers: int, servers: int) -> dict[str, float]:
         started = time.perf_counter()
         await publish_changes(settings, urls)
         queued = time.perf_counter()
-        worker = DeliveryWorker(settings, urls)
+        worker = DeliveryWorker(settings, urls, concurrency=concurrency)
         async with outbound_client(settings) as client:
             while await worker.run_once(client):
                 pass
@@ -102,6 +107,8 @@ async def run(followers: int, servers: int) -> dict[str, float]:
     return {
         "followers": followers,
         "servers": servers,
+        "concurrency": concurrency,
+        "inbox_delay_ms": delay_ms,
         "deliveries_made": delivered,
         "deliveries_not_made": failed,
         "queue_seconds": round(queued - started, 3),
@@ -116,12 +123,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--followers", type=int, default=10_000)
     parser.add_argument("--servers", type=int, default=2_000)
+    parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
+    parser.add_argument("--inbox-delay-ms", type=int, default=0)
     args = parser.parse_args()
-    figures = asyncio.run(run(args.followers, args.servers))
+    figures = asyncio.run(run(args.followers, args.servers, args.concurrency, args.inbox_delay_ms))
     for name, value in figures.items():
         print(f"{name:>20}: {value}")
     out = ROOT / "bench" / "results" / "activitypub.json"
-    out.write_text(json.dumps(figures, indent=2) + "\n")
+    runs = json.loads(out.read_text()) if out.exists() else []
+    runs = runs if isinstance(runs, list) else [runs]  # one run per file before
+    options = ("followers", "servers", "concurrency", "inbox_delay_ms")
+    runs = [old for old in runs if any(old.get(key) != figures[key] for key in options)]
+    out.write_text(json.dumps([*runs, figures], indent=2) + "\n")
 
 
 if __name__ == "__main__":

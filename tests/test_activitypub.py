@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
+from xml.etree import ElementTree
 
 import httpx
 import pytest
@@ -31,6 +33,7 @@ from tests.conftest import LiveServer, free_socket, start_server, stop_server
 from tests.helpers_directory import make_admin, make_organization, sign_in
 
 ACTIVITY = "application/activity+json"
+XRD = "http://docs.oasis-open.org/ns/xri/xrd-1.0"
 
 
 @dataclass
@@ -156,6 +159,21 @@ async def test_webfinger_and_actor_documents_describe_network_and_members(live_s
     assert network["publicKey"]["publicKeyPem"] != actor["publicKey"]["publicKeyPem"]
     assert nodeinfo["version"] == "2.1" and nodeinfo["protocols"] == ["activitypub"]
     assert unknown.status_code == 400
+
+
+async def test_host_meta_leads_to_webfinger_in_xml_and_json(live_server):
+    await make_organization("ohio-innocence-project")
+    host = live_server.url.split("://", 1)[1]
+    handle = f"acct:ohio-innocence-project@{host}"
+    async with httpx.AsyncClient(base_url=live_server.url) as client:
+        xrd = await client.get("/.well-known/host-meta")
+        jrd = await client.get("/.well-known/host-meta.json")
+        [link] = ElementTree.fromstring(xrd.content).iter(f"{{{XRD}}}Link")
+        assert link.get("rel") == "lrdd"
+        assert jrd.json()["links"][0]["template"] == link.get("template")
+        found = await client.get(link.get("template").replace("{uri}", quote(handle, safe="")))
+    assert xrd.headers["content-type"].startswith("application/xrd+xml")
+    assert found.status_code == 200 and found.json()["subject"] == handle
 
 
 async def test_the_outbox_pages_every_visible_job_newest_first(live_server):
