@@ -344,6 +344,24 @@ def command_activitypub_deliver(args: argparse.Namespace) -> int:
     return _run_event_loop(_with_database(settings, deliver))
 
 
+def command_activitypub_rotate_key(args: argparse.Namespace) -> int:
+    from activitypub.rotation import UnknownActor, rotate_key
+    from app import site_urls
+
+    settings = _settings_or_exit()
+
+    async def rotate() -> int:
+        try:
+            queued = await rotate_key(args.actor, settings, site_urls(settings))
+        except UnknownActor:
+            print(f"There is no actor named {args.actor!r}.", file=sys.stderr)
+            return 1
+        print(f"New key for {args.actor}; its Update is queued for {queued} inboxes.")
+        return 0
+
+    return _run_event_loop(_with_database(settings, rotate))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amicus", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -432,6 +450,11 @@ def build_parser() -> argparse.ArgumentParser:
     activitypub_commands.add_parser(
         "deliver", help="send every ActivityPub delivery that is due, then exit"
     ).set_defaults(handler=command_activitypub_deliver)
+    rotate = activitypub_commands.add_parser(
+        "rotate-key", help="give an actor a new key pair and send its followers an Update"
+    )
+    rotate.add_argument("actor", help="the network's name or a member's slug")
+    rotate.set_defaults(handler=command_activitypub_rotate_key)
     return parser
 
 

@@ -2,8 +2,8 @@
 
 The private key is encrypted with a Fernet key derived from the site's secret key, so a copy
 of the database alone does not let anyone sign as our actors. Rotating the secret key makes
-the stored keys unreadable; `rotate` replaces an actor's pair (remote servers refetch the
-public key when a signature stops verifying)."""
+the stored keys unreadable; `rotate` replaces an actor's pair (activitypub.rotation tells
+the followers)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from activitypub.models import ActorKey
 
@@ -55,11 +56,13 @@ async def actor_key(actor: str, secret_key: str) -> ActorKey:
 
 
 async def rotate(actor: str, secret_key: str) -> ActorKey:
-    public_pem, private_encrypted = _new_pair(secret_key)
-    await ActorKey.filter(actor=actor).delete()
-    return await ActorKey.create(
-        actor=actor, public_pem=public_pem, private_encrypted=private_encrypted
-    )
+    """A new pair in place of the actor's; the old private key is gone for good."""
+    public_pem, private_encrypted = _new_pair(secret_key)  # slow: outside the transaction
+    async with in_transaction():
+        await ActorKey.filter(actor=actor).delete()
+        return await ActorKey.create(
+            actor=actor, public_pem=public_pem, private_encrypted=private_encrypted
+        )
 
 
 def private_key(key: ActorKey, secret_key: str) -> rsa.RSAPrivateKey:

@@ -30,6 +30,7 @@ from app import create_app
 from jobs.models import JobStatus
 from tests import helpers_feeds as feed_helpers
 from tests.conftest import LiveServer, free_socket, start_server, stop_server
+from tests.helpers_activitypub import amicus_process
 from tests.helpers_directory import make_admin, make_organization, sign_in
 
 ACTIVITY = "application/activity+json"
@@ -450,6 +451,44 @@ async def test_fedify_signed_follow_and_undo_are_accepted_and_tampered_ones_chan
     undone = await _fedify_post(fedify_peer, actor_url, "undo", spec, "none")
     assert undone["status"] == 202, undone
     assert not await Follower.exists()
+
+
+async def test_a_rotated_key_is_announced_by_update_and_signs_what_follows(
+    live_server, peer, fedify_peer
+):
+    organization = await feed_helpers.make_organization("ohio-innocence-project")
+    actor_url = await _actor_url(live_server, "ohio-innocence-project")
+    await _follow(peer, actor_url)
+    page = organization.page_url(live_server.app.state.urls)
+    async with httpx.AsyncClient(timeout=60) as client:
+        followed = await client.post(f"{fedify_peer}/control/follow", params={"resource": page})
+        assert followed.status_code == 200, followed.text
+        await _peer_received(fedify_peer, "Accept", 1)  # Fedify has our old key now
+        old_key = (await client.get(actor_url)).json()["publicKey"]["publicKeyPem"]
+
+    rotation = await amicus_process(
+        live_server.settings, "activitypub", "rotate-key", "ohio-innocence-project"
+    )
+    output, _ = await rotation.communicate()
+    assert rotation.returncode == 0, output
+    unknown = await amicus_process(live_server.settings, "activitypub", "rotate-key", "nobody")
+    assert await unknown.wait() == 1
+
+    async with httpx.AsyncClient() as client:
+        new_key = (await client.get(actor_url)).json()["publicKey"]["publicKeyPem"]
+    assert new_key != old_key
+    # Fedify took the Update only once its signature verified: it fetched the new key.
+    [updated] = await _peer_received(fedify_peer, "Update", 1)
+    assert updated["object"] == actor_url
+    await _wait_received(peer, "Update", 1)
+    [(headers, update)] = _received(peer, "Update")
+    assert update["object"]["publicKey"]["publicKeyPem"] == new_key
+    signed = check_request("post", headers["path"], headers, headers["body"], _now())
+    assert verify(signed, new_key) and not verify(signed, old_key)
+
+    await feed_helpers.make_job(organization, title="Staff Attorney")
+    [created] = await _peer_received(fedify_peer, "Create", 1)
+    assert "Staff Attorney" in created["content"]
 
 
 async def test_admin_blocks_a_domain_and_its_deliveries_are_refused(live_server, peer, browser):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -24,8 +23,9 @@ from app import site_urls
 from core import work_queue
 from core.database import close_database, open_database
 from core.outbound import outbound_client
-from core.settings import PROJECT_ROOT, Settings
+from core.settings import Settings
 from tests.conftest import free_socket
+from tests.helpers_activitypub import amicus_process
 
 
 @pytest.fixture
@@ -165,24 +165,7 @@ async def test_a_delivery_held_by_a_dead_process_is_taken_over_when_its_lease_pa
 
 
 async def _deliverer(settings: Settings) -> asyncio.subprocess.Process:
-    """`amicus activitypub deliver` in a process of its own, on the test's database."""
-    env = {
-        "AMICUS_DATABASE_URL": settings.database_url,
-        "AMICUS_SECRET_KEY": settings.secret_key,
-        "AMICUS_BASE_URL": settings.base_url,
-        "AMICUS_ALLOW_PRIVATE_ADDRESSES": "on",
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "cli",
-        "activitypub",
-        "deliver",
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    return await amicus_process(settings, "activitypub", "deliver")
 
 
 async def test_two_delivery_processes_deliver_every_activity_exactly_once(database, inboxes):
