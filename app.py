@@ -255,6 +255,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     middleware = [
         Middleware(RequestLogMiddleware, routes=urls.routes, observe=metrics.observe),
         Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
+        activitypub.routes.middleware(settings, urls),
         Middleware(GZipMiddleware, minimum_size=1024),
         # Outside the sessions, so that its Vary header joins the one sessions set.
         Middleware(LanguageMiddleware, secure_cookie=settings.served_over_https),

@@ -65,6 +65,14 @@ async def find_actor(name: str, settings: Settings, urls: Urls) -> Actor | None:
     return organization_actor(organization, urls) if organization else None
 
 
+def page_actor_name(route: str, params: dict[str, Any], settings: Settings) -> str | None:
+    """The actor that the page of this route stands for (the home page: the network; an
+    organization's page: that member), or None."""
+    if route == "directory:organization":
+        return params["slug"]
+    return network_username(settings) if route == "directory:home" else None
+
+
 def actor_id(urls: Urls, name: str) -> str:
     return urls.url("activitypub:actor", name=name)
 

@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -17,6 +18,7 @@ from activitypub import actors, admin, inbox, publishing
 from activitypub.delivery import delivery_worker
 from activitypub.keys import actor_key
 from activitypub.models import Delivery, Follower
+from activitypub.negotiation import ActorNegotiation
 from activitypub.publishing import publishing_worker
 from core.background import BackgroundWorker
 from core.i18n import gettext as _
@@ -24,7 +26,7 @@ from core.i18n import lazy_gettext
 from core.metrics import add_queue_gauges
 from core.pagination import Page
 from core.settings import Settings
-from core.urls import Urls
+from core.urls import FeedLink, Urls
 from core.validation import InvalidValue, whole_number
 from core.version import VERSION
 from directory.models import Organization, OrganizationStatus
@@ -85,9 +87,7 @@ def _resource_name(resource: str, settings: Settings, urls: Urls) -> str | None:
     route, params = found
     if route == "activitypub:actor":
         return params["name"]
-    if route == "directory:organization":
-        return params["slug"]
-    return actors.network_username(settings) if route == "directory:home" else None
+    return actors.page_actor_name(route, params, settings)
 
 
 def _webfinger_template(urls: Urls) -> str:
@@ -326,9 +326,26 @@ async def follow_line(request: Request, organization: Organization | None = None
     return ("activitypub/_follow.html", {"handle": f"@{name}@{actors.handle_host(settings)}"})
 
 
+async def actor_link(request: Request, organization: Organization | None = None) -> FeedLink | None:
+    """The page's <link rel="alternate"> to the actor it stands for."""
+    settings: Settings = request.app.state.settings
+    if not settings.activitypub_enabled or (organization and not organization.is_public):
+        return None
+    name = organization.slug if organization else actors.network_username(settings)
+    handle = f"@{name}@{actors.handle_host(settings)}"
+    return (ACTIVITY_TYPE, actors.actor_id(request.app.state.urls, name), handle)
+
+
+def middleware(settings: Settings, urls: Urls) -> Middleware:
+    """The content negotiation of the pages that stand for actors (see activitypub.negotiation)."""
+    return Middleware(ActorNegotiation, settings=settings, urls=urls)
+
+
 def set_up(app: Starlette) -> None:
     app.state.page_sections.add("organization", follow_line)
     app.state.page_sections.add("home", follow_line)
+    app.state.page_sections.add_alternate("organization", actor_link)
+    app.state.page_sections.add_alternate("home", actor_link)
     if app.state.settings.activitypub_enabled:
         app.state.page_sections.add_admin_page("activitypub:admin", lazy_gettext("Fediverse"))
     add_queue_gauges(

@@ -158,7 +158,7 @@ class LanguageMiddleware:
                 if _is_html(headers):
                     # Pages are written in the language the cookie or Accept-Language chose,
                     # so a cache must keep one copy per value of both.
-                    _add_vary(headers, ("Accept-Language", "Cookie"))
+                    add_vary(headers, ("Accept-Language", "Cookie"))
             await send(message)
 
         try:
@@ -167,7 +167,7 @@ class LanguageMiddleware:
             i18n.current_language.reset(token)
 
 
-def _add_vary(headers: list[tuple[bytes, bytes]], names: Iterable[str]) -> None:
+def add_vary(headers: list[tuple[bytes, bytes]], names: Iterable[str]) -> None:
     """Adds the names to the response's one Vary header, each once."""
     present = [value.decode("latin-1") for name, value in headers if name.lower() == b"vary"]
     headers[:] = [(name, value) for name, value in headers if name.lower() != b"vary"]

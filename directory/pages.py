@@ -29,7 +29,7 @@ from directory.search import (
     find_organizations,
     parse_query,
 )
-from directory.sections import sections
+from directory.sections import alternates, sections
 from directory.service_areas import CASE_TYPES, COURT_SYSTEMS, area_name
 
 DIRECTORY_PAGE_SIZE = 20
@@ -70,6 +70,7 @@ async def home(request: Request) -> Response:
             "feed_links": [
                 *feed_links(request.app.state.urls, "feeds:jobs_feed", _("Jobs")),
                 directory_feed_link(request.app.state.urls),
+                *await alternates("home", request),
             ],
         },
     )
@@ -136,6 +137,7 @@ async def organization_page(request: Request) -> Response:
                 organization.name,
                 slug=organization.slug,
             )
+            + await alternates("organization", request, organization=organization)
             if organization.is_public
             else [],
             **display_helpers(),

@@ -5,7 +5,8 @@ page, without the directory importing it: create_app gives each domain package t
 application's PageSections (app.state.page_sections) to add its providers to.
 A provider returns (template name, context) or None when it has nothing to show.
 Packages with administration pages add them to the administration menu the same way, so
-the directory's menu never names another package's routes.
+the directory's menu never names another package's routes, and alternate representations
+of a page (its <link rel="alternate">, such as the fediverse actor) likewise.
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ from typing import Any
 
 from starlette.requests import Request
 
+from core.urls import FeedLink
+
 Section = tuple[str, dict[str, Any]]
 SectionProvider = Callable[..., Awaitable[Section | None]]
+# (media type, URL, title) of one alternate representation, or None when there is none.
+AlternateProvider = Callable[..., Awaitable[FeedLink | None]]
 
 PAGES = ("home", "organization")
 
@@ -26,6 +31,7 @@ class PageSections:
 
     def __init__(self) -> None:
         self._providers: dict[str, list[SectionProvider]] = {page: [] for page in PAGES}
+        self._alternates: dict[str, list[AlternateProvider]] = {page: [] for page in PAGES}
         # (route name, label): label is a lazy_gettext proxy, translated when rendered.
         self.admin_pages: list[tuple[str, Any]] = []
 
@@ -45,8 +51,23 @@ class PageSections:
         found = [await provider(request, **objects) for provider in self._providers[page]]
         return [section for section in found if section is not None]
 
+    def add_alternate(self, page: str, provider: AlternateProvider) -> None:
+        """provider(request, **objects) as for add(), giving one alternate representation."""
+        if provider not in self._alternates[page]:
+            self._alternates[page].append(provider)
+
+    async def alternates(self, page: str, request: Request, **objects: Any) -> list[FeedLink]:
+        found = [await provider(request, **objects) for provider in self._alternates[page]]
+        return [link for link in found if link is not None]
+
 
 async def sections(page: str, request: Request, **objects: Any) -> list[Section]:
     """The sections the request's application adds to a page."""
     page_sections: PageSections = request.app.state.page_sections
     return await page_sections.render(page, request, **objects)
+
+
+async def alternates(page: str, request: Request, **objects: Any) -> list[FeedLink]:
+    """The alternate representations other packages give a page, for its <head>."""
+    page_sections: PageSections = request.app.state.page_sections
+    return await page_sections.alternates(page, request, **objects)

@@ -177,6 +177,68 @@ async def test_host_meta_leads_to_webfinger_in_xml_and_json(live_server):
     assert found.status_code == 200 and found.json()["subject"] == handle
 
 
+MASTODON_ACCEPT = (
+    'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams", '
+    "text/html;q=0.1"
+)
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        ACTIVITY,
+        'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+        MASTODON_ACCEPT,
+    ],
+)
+async def test_the_home_and_member_pages_lead_fediverse_clients_to_their_actors(
+    live_server, accept
+):
+    organization = await make_organization("ohio-innocence-project")
+    urls = live_server.app.state.urls
+    pages = {
+        urls.url("directory:home"): await _actor_url(live_server, "innocence-network"),
+        organization.page_url(urls): await _actor_url(live_server, "ohio-innocence-project"),
+    }
+    async with httpx.AsyncClient() as client:
+        for page, actor_url in pages.items():
+            answer = await client.get(page, headers={"Accept": accept})
+            assert answer.status_code == 303 and answer.headers["location"] == actor_url
+            assert "accept" in answer.headers["vary"].lower()
+            followed = await client.get(page, headers={"Accept": accept}, follow_redirects=True)
+            assert followed.json()["id"] == actor_url
+
+
+async def test_pages_for_browsers_name_their_actor_and_vary_on_accept(live_server):
+    organization = await make_organization("ohio-innocence-project")
+    urls = live_server.app.state.urls
+    network_url = await _actor_url(live_server, "innocence-network")
+    actor_url = await _actor_url(live_server, "ohio-innocence-project")
+    async with httpx.AsyncClient() as client:
+        home = await client.get(urls.url("directory:home"), headers={"Accept": BROWSER_ACCEPT})
+        page = await client.get(organization.page_url(urls), headers={"Accept": BROWSER_ACCEPT})
+        jobs = await client.get(urls.url("jobs:search"), headers={"Accept": ACTIVITY})
+    for answer, actor in ((home, network_url), (page, actor_url)):
+        assert answer.status_code == 200
+        assert f'<link rel="alternate" type="{ACTIVITY}" href="{actor}"' in answer.text
+        vary = {token.strip().lower() for token in answer.headers["vary"].split(",")}
+        assert {"accept", "accept-language", "cookie"} <= vary
+    # Only the pages that stand for an actor are negotiated.
+    assert jobs.status_code == 200 and "text/html" in jobs.headers["content-type"]
+
+
+async def test_fedify_looks_up_an_organization_by_its_page_url(live_server, fedify_peer):
+    organization = await make_organization("ohio-innocence-project")
+    page = organization.page_url(live_server.app.state.urls)
+    async with httpx.AsyncClient(timeout=60) as client:
+        found = await client.post(f"{fedify_peer}/control/lookup", params={"url": page})
+    assert found.json() == {
+        "id": await _actor_url(live_server, "ohio-innocence-project"),
+        "type": "Organization",
+    }
+
+
 async def test_the_outbox_pages_every_visible_job_newest_first(live_server):
     organization = await make_organization("paged-clinic", name="Paged Clinic")
     uids = [  # created oldest first

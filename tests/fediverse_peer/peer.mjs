@@ -103,6 +103,12 @@ async function control(request) {
   const url = new URL(request.url);
   if (url.pathname === "/control/received") return Response.json(received);
   if (url.pathname === "/control/post") return await post(url.searchParams);
+  if (url.pathname === "/control/lookup") {
+    // Fedify's own lookup of a URL: content negotiation, redirects, <link rel="alternate">.
+    const ctx = federation.createContext(new URL(origin), undefined);
+    const found = await ctx.lookupObject(url.searchParams.get("url"));
+    return Response.json({ id: found?.id?.href ?? null, type: found?.constructor?.name ?? null });
+  }
   if (url.pathname === "/control/follow") {
     // WebFinger over http for loopback: Fedify asks the server the resource URL names.
     const found = await lookupWebFinger(url.searchParams.get("resource"), {
