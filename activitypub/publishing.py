@@ -17,7 +17,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -130,13 +130,24 @@ async def _send(kind: str, job_actors: list[str], obj: dict[str, Any], urls: Url
             await delivery.enqueue(name, inboxes, activity(kind, name, obj, urls))
 
 
-async def publish_changes(settings: Settings, urls: Urls, now: datetime | None = None) -> int:
-    """Queue the Create/Update/Delete that the jobs data calls for; how many jobs changed."""
+async def publish_changes(
+    settings: Settings,
+    urls: Urls,
+    now: datetime | None = None,
+    changed_since: datetime | None = None,
+) -> int:
+    """Queue the Create/Update/Delete that the jobs data calls for; how many jobs changed.
+    With `changed_since`, only the jobs written since then are looked at (their updated_at);
+    without it, every job (what the clock ended, what changed through its organization)."""
     now = now or datetime.now(UTC)
-    visible = await Job.filter(visible_now(now, settings.job_default_days)).prefetch_related(
+    jobs = Job.all() if changed_since is None else Job.filter(updated_at__gte=changed_since)
+    visible = await jobs.filter(visible_now(now, settings.job_default_days)).prefetch_related(
         "organization"
     )
-    sent = {row.job_id: row for row in await PublishedJob.all()}
+    published = PublishedJob.all()
+    if changed_since is not None:
+        published = published.filter(job_id__in=await jobs.values_list("id", flat=True))
+    sent = {row.job_id: row for row in await published}
     changed = 0
     for job in visible:
         document = note(job, settings, urls)
@@ -173,23 +184,33 @@ async def publish_changes(settings: Settings, urls: Urls, now: datetime | None =
 
 
 POLL_SECONDS = 1.0
-# Jobs also stop being visible by the clock (closing dates), with no write to notice.
+# Jobs also stop being visible by the clock (closing dates) or through their organization,
+# and some writes set no updated_at, with nothing for an incremental pass to notice: every
+# job is looked at again this often.
 RESCAN_SECONDS = 60.0
+# An incremental pass looks this far behind the previous one: a job's updated_at is set
+# before its transaction commits, so a pass may miss a write that commits just after it.
+OVERLAP = timedelta(seconds=60)
 
 
 def publishing_worker(settings: Settings, urls: Urls) -> BackgroundWorker:
-    """Polls the jobs data generation (moved by database triggers on every job write) and
-    derives the deliveries when it moves, or after RESCAN_SECONDS."""
-    seen: dict[str, Any] = {"generation": None, "at": datetime.min.replace(tzinfo=UTC)}
+    """Polls the jobs data generation (moved by database triggers on every job write); when it
+    moves, looks at the jobs written since the previous pass, and at all of them every
+    RESCAN_SECONDS."""
+    never = datetime.min.replace(tzinfo=UTC)
+    seen: dict[str, Any] = {"generation": None, "last": never, "full": never}
 
     async def step() -> None:
         row = await JobDataGeneration.first()
         generation = row.generation if row else 0
         now = datetime.now(UTC)
-        if generation == seen["generation"] and (now - seen["at"]).total_seconds() < RESCAN_SECONDS:
+        full = (now - seen["full"]).total_seconds() >= RESCAN_SECONDS
+        if generation == seen["generation"] and not full:
             return
-        await publish_changes(settings, urls, now)
-        seen.update(generation=generation, at=now)
+        await publish_changes(settings, urls, now, None if full else seen["last"] - OVERLAP)
+        seen["generation"], seen["last"] = generation, now
+        if full:
+            seen["full"] = now
 
     async def run() -> None:
         await repeat(step, POLL_SECONDS, logger, "ActivityPub publishing pass failed")

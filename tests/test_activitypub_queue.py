@@ -4,6 +4,7 @@ real delivery processes (`amicus activitypub deliver`) sharing one queue or kill
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -19,11 +20,14 @@ from starlette.routing import Route
 from activitypub import delivery
 from activitypub.delivery import MAX_ATTEMPTS, DeliveryWorker
 from activitypub.models import Delivery, Follower
+from activitypub.publishing import note_id, publish_changes
 from app import site_urls
 from core import work_queue
 from core.database import close_database, open_database
 from core.outbound import outbound_client
 from core.settings import Settings
+from jobs.models import Job, JobStatus
+from tests import helpers_feeds as feed_helpers
 from tests.conftest import free_socket
 from tests.helpers_activitypub import amicus_process
 
@@ -40,15 +44,16 @@ class Inboxes:
     """Loopback inboxes that answer with the scripted statuses (then 202) and count POSTs.
 
     With `hold_from` set, the POSTs after that many are held unanswered (`held` lists them)
-    until `release` is set; `release_at` sets it once that many are held at once."""
+    until the test sets `release`; `full` is set once `hold_count` are held at once."""
 
     def __init__(self) -> None:
         self.statuses: list[int] = []
         self.hits: list[str] = []
         self.url = ""
         self.hold_from: int | None = None
-        self.release_at: int | None = None
+        self.hold_count = 1
         self.held: list[str] = []
+        self.full = asyncio.Event()
         self.release = asyncio.Event()
 
     def app(self) -> Starlette:
@@ -57,8 +62,8 @@ class Inboxes:
             self.hits.append(request.url.path)
             if self.hold_from is not None and len(self.hits) > self.hold_from:
                 self.held.append(request.url.path)
-                if self.release_at is not None and len(self.held) >= self.release_at:
-                    self.release.set()
+                if len(self.held) >= self.hold_count:
+                    self.full.set()
                 await self.release.wait()
             return Response(status_code=self.statuses.pop(0) if self.statuses else 202)
 
@@ -173,9 +178,10 @@ async def test_two_delivery_processes_deliver_every_activity_exactly_once(databa
     await delivery.enqueue("innocence-network", [inboxes.url + path for path in paths], ACTIVITY)
     # Nothing is answered until both processes have a full set of POSTs in flight at once,
     # which one process alone never has: the two really send side by side.
-    inboxes.hold_from = 0
-    inboxes.release_at = 2 * delivery.CONCURRENCY
+    inboxes.hold_from, inboxes.hold_count = 0, 2 * delivery.CONCURRENCY
     processes = [await _deliverer(database) for _ in range(2)]
+    await asyncio.wait_for(inboxes.full.wait(), 60)
+    inboxes.release.set()
     outputs = await asyncio.gather(*(process.communicate() for process in processes))
     assert [process.returncode for process in processes] == [0, 0], outputs
     assert Counter(inboxes.hits) == Counter(paths)
@@ -185,13 +191,14 @@ async def test_two_delivery_processes_deliver_every_activity_exactly_once(databa
 async def test_a_delivery_process_killed_mid_batch_loses_nothing(database, inboxes):
     paths = [f"/{n}/inbox" for n in range(100)]
     await delivery.enqueue("innocence-network", [inboxes.url + path for path in paths], ACTIVITY)
-    # Twenty are answered; then POSTs are held until the process has a full set in flight.
-    inboxes.hold_from = 20
-    inboxes.release_at = delivery.CONCURRENCY
+    # Twenty are answered; then POSTs are held, and the process is killed with a full set in
+    # flight.
+    inboxes.hold_from, inboxes.hold_count = 20, delivery.CONCURRENCY
     process = await _deliverer(database)
-    await asyncio.wait_for(inboxes.release.wait(), 60)
+    await asyncio.wait_for(inboxes.full.wait(), 60)
     process.send_signal(signal.SIGKILL)
     assert await process.wait() == -signal.SIGKILL
+    inboxes.release.set()  # the held POSTs are answered, to nobody
     in_flight = set(
         await Delivery.filter(claimed_until__isnull=False, delivered_at__isnull=True).values_list(
             "inbox", flat=True
@@ -210,3 +217,36 @@ async def test_a_delivery_process_killed_mid_batch_loses_nothing(database, inbox
     # At least once: only what was in flight when the process died can arrive twice.
     assert {inboxes.url + path for path, count in sent.items() if count > 1} <= in_flight
     assert await Delivery.filter(delivered_at__isnull=True).count() == 0
+
+
+async def _queued(kind: str) -> list[str]:
+    """The Note ids of the queued activities of this type."""
+    rows = await Delivery.all().values_list("activity", flat=True)
+    return [found["object"]["id"] for found in map(json.loads, rows) if found["type"] == kind]
+
+
+async def test_an_incremental_pass_looks_only_at_jobs_written_since_and_a_full_one_at_all(
+    database,
+):
+    urls = site_urls(database)
+    organization = await feed_helpers.make_organization("ohio-innocence-project")
+    await Follower.create(actor=organization.slug, follower_id="https://x/u", inbox="https://x/i")
+    edited, untracked, closed = [
+        await feed_helpers.make_job(organization, title) for title in ("One", "Two", "Three")
+    ]
+    assert await publish_changes(database, urls) == 3
+    before = datetime.now(UTC)
+    edited.title = "One, edited"
+    await edited.save()
+    await feed_helpers.end_job(closed, JobStatus.CLOSED)
+    # A write that sets no updated_at: only a full pass can notice it.
+    await Job.filter(id=untracked.id).update(title="Two, edited")
+
+    assert await publish_changes(database, urls, changed_since=before) == 2
+    assert await _queued("Update") == [note_id(urls, edited.uid)]
+    assert await _queued("Delete") == [note_id(urls, closed.uid)]
+    assert await publish_changes(database, urls, changed_since=before) == 0  # nothing new
+    assert await publish_changes(database, urls) == 1
+    assert sorted(await _queued("Update")) == sorted(
+        [note_id(urls, edited.uid), note_id(urls, untracked.uid)]
+    )
