@@ -30,6 +30,7 @@ from directory.profile import (
     slug_is_taken,
 )
 from directory.throttle import APPLY_PER_CLIENT, APPLY_PER_EMAIL
+from directory.verification import send_verification
 
 REASON_MAX = 2000
 
@@ -112,6 +113,7 @@ async def apply_for_membership(
                 organization=organization,
                 role=Role.OWNER,
             )
+            await send_verification(account, email, settings)
             await audit.record(
                 Actor.person(account),
                 "apply",

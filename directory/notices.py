@@ -6,7 +6,8 @@ from __future__ import annotations
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext
 from core.settings import Settings
-from directory.models import Account, Organization, Role
+from directory.models import Organization, Role
+from directory.verification import reachable_accounts
 from mail.outbox import enqueue_unless_turned_off
 
 # The notices an account may turn off on its mail preferences page (all on by default).
@@ -50,7 +51,7 @@ async def tell_administrators_of_application(settings: Settings, organization: O
         "network": settings.network_name,
         "link": link,
     }
-    for email in await Account.filter(role=Role.ADMIN, active=True).values_list("email", flat=True):
+    for email in await reachable_accounts(role=Role.ADMIN).values_list("email", flat=True):
         await enqueue_unless_turned_off(settings, APPLICATION_RECEIVED, email, subject, body)
 
 
@@ -76,8 +77,8 @@ async def tell_applicant_of_decision(
         "reason": reason,
         "link": _urls(settings).url("directory:sign_in"),
     }
-    for email in await Account.filter(
-        organization_id=organization.id, role=Role.OWNER, active=True
+    for email in await reachable_accounts(
+        organization_id=organization.id, role=Role.OWNER
     ).values_list("email", flat=True):
         await enqueue_unless_turned_off(
             settings, APPLICATION_DECISION, email, subject % values, body % values

@@ -32,6 +32,18 @@ routes = [
         name="directory:mail_preferences",
     ),
     Route(
+        "/account/email",
+        account_views.email_address_page,
+        methods=["GET", "POST"],
+        name="directory:email_address",
+    ),
+    Route(
+        "/account/verify-email/{token}",
+        account_views.verify_email_page,
+        methods=["GET", "POST"],
+        name="directory:verify_email",
+    ),
+    Route(
         "/password-reset",
         account_views.password_reset_request_page,
         methods=["GET", "POST"],

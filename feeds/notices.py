@@ -11,8 +11,9 @@ from __future__ import annotations
 from core.i18n import gettext as _
 from core.settings import Settings
 from core.urls import Urls
-from directory.models import Account, Role
+from directory.models import Role
 from directory.notices import FEED_FAILING
+from directory.verification import reachable_accounts
 from feeds.models import FeedSubscription
 from mail.outbox import enqueue_unless_turned_off
 
@@ -50,7 +51,7 @@ async def tell_administrators_of_failing_feed(
         % values
     )
     key = failing_spell_key(subscription)
-    administrators = Account.filter(role=Role.ADMIN, active=True).values_list("id", "email")
+    administrators = reachable_accounts(role=Role.ADMIN).values_list("id", "email")
     for account_id, email in await administrators:
         await enqueue_unless_turned_off(
             settings, FEED_FAILING, email, subject, body, once_key=f"{key}:{account_id}"

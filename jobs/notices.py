@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from core.i18n import gettext as _
 from core.settings import Settings
 from core.urls import Urls
-from directory.models import Account, Role
+from directory.models import Role
 from directory.notices import JOB_APPROVED, JOB_CLOSING, JOB_EXPIRED, JOB_REVIEW
+from directory.verification import reachable_accounts
 from jobs.models import Job, JobStatus
 from mail.outbox import enqueue_unless_turned_off
 
@@ -26,7 +27,7 @@ def _urls(settings: Settings) -> Urls:
 async def _poster(job: Job) -> str | None:
     if job.created_by_id is None:  # imported, or posted through a token without a person
         return None
-    account = await Account.get_or_none(id=job.created_by_id, active=True)
+    account = await reachable_accounts(id=job.created_by_id).first()
     return account.email if account else None
 
 
@@ -40,9 +41,7 @@ async def after_change(job: Job, action: str, target: JobStatus, settings: Setti
             **values,
             "link": urls.url("jobs:moderation"),
         }
-        for email in await Account.filter(role=Role.ADMIN, active=True).values_list(
-            "email", flat=True
-        ):
+        for email in await reachable_accounts(role=Role.ADMIN).values_list("email", flat=True):
             await enqueue_unless_turned_off(settings, JOB_REVIEW, email, subject, body)
         return
     poster = await _poster(job)

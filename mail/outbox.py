@@ -83,6 +83,12 @@ async def set_turned_off(recipient: str, kinds: set[str], among: set[str]) -> No
         await MailOptOut.get_or_create(recipient=recipient, kind=kind)
 
 
+async def move_preferences(old_recipient: str, new_recipient: str) -> None:
+    """The turned-off kinds follow a recipient whose address changed."""
+    await MailOptOut.filter(recipient=new_recipient).delete()
+    await MailOptOut.filter(recipient=old_recipient).update(recipient=new_recipient)
+
+
 def build_message(settings: Settings, outgoing: OutboxMessage) -> EmailMessage:
     """The message as sent: plain text, with an HTML alternative when there is one."""
     message = EmailMessage()

@@ -22,7 +22,7 @@ from jobs.models import Category, JobStatus
 from mail.delivery import send_due
 from mail.models import MailState, OutboxMessage
 from tests.helpers_feeds import make_job, make_organization
-from tests.helpers_smtp import RecordingHandler, smtp_fixture, smtp_server  # noqa: F401  (the smtp fixture)
+from tests.helpers_smtp import RecordingHandler, delivered, plain_text, smtp_fixture, smtp_server  # noqa: F401  (the smtp fixture)
 
 
 @pytest.fixture
@@ -30,18 +30,8 @@ def settings(settings: Settings, smtp: tuple[str, RecordingHandler]) -> Settings
     return settings.with_changes(smtp_url=smtp[0])
 
 
-async def deliver(settings: Settings, handler: RecordingHandler) -> list:
-    """Send what is due and return what the server received since the last call."""
-    await send_due(settings)
-    return handler.take_new()
-
-
 async def make_due() -> None:
     await Alert.filter(state=AlertState.ACTIVE).update(next_run_at=datetime.now(UTC))
-
-
-def body(message) -> str:
-    return message.get_body(("plain",)).get_content()
 
 
 async def test_an_alert_from_subscription_to_one_click_unsubscribe(live_server, new_browser, smtp):
@@ -66,9 +56,9 @@ async def test_an_alert_from_subscription_to_one_click_unsubscribe(live_server, 
     assert alert.state == AlertState.UNCONFIRMED and alert.frequency == Frequency.IMMEDIATE
     assert await run_due_alerts(settings, live_server.app.state.urls) == 0
 
-    [confirmation] = await deliver(settings, handler)
+    [confirmation] = await delivered(settings, handler)
     assert confirmation["Subject"].startswith("Confirme su alerta")  # in the chosen language
-    link = re.search(r"https?://\S+/alerts/confirm/\S+", body(confirmation)).group(0)
+    link = re.search(r"https?://\S+/alerts/confirm/\S+", plain_text(confirmation)).group(0)
     path = link.removeprefix(live_server.url)
     assert 'method="post"' in (await browser.get(path)).text  # a scanner's GET confirms nothing
     assert (await Alert.get(id=alert.id)).state == AlertState.UNCONFIRMED
@@ -92,8 +82,8 @@ async def test_an_alert_from_subscription_to_one_click_unsubscribe(live_server, 
     )
     await make_due()
     assert await run_due_alerts(settings, live_server.app.state.urls) == 1
-    [news] = await deliver(settings, handler)
-    text = body(news)
+    [news] = await delivered(settings, handler)
+    text = plain_text(news)
     assert news["To"] == "seeker@example.org"
     assert "empleos nuevos" in news["Subject"]
     assert "Staff Attorney" in text and "Imported Attorney" in text
@@ -108,7 +98,7 @@ async def test_an_alert_from_subscription_to_one_click_unsubscribe(live_server, 
 
     await make_due()
     assert await run_due_alerts(settings, live_server.app.state.urls) == 0  # nothing new
-    assert await deliver(settings, handler) == []
+    assert await delivered(settings, handler) == []
 
     unsubscribe = news["List-Unsubscribe"].strip().strip("<>")
     assert news["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
