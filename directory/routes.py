@@ -89,6 +89,7 @@ routes = [
     Route("/admin", admin.overview, name="directory:admin"),
     Route("/admin/applications", admin.applications, name="directory:admin_applications"),
     Route("/admin/members", admin.members, name="directory:admin_members"),
+    Route("/admin/outbox", admin.outbox, name="directory:admin_outbox"),
     Route("/admin/orgs/{slug}", admin.organization_detail, name="directory:admin_organization"),
     Route(
         "/admin/orgs/{slug}/{action}",
