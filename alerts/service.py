@@ -17,8 +17,6 @@ processes never run one alert at the same time.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,7 +29,7 @@ from tortoise.transactions import in_transaction
 
 from alerts.models import Alert, AlertSentJob, AlertState, Frequency
 from core import work_queue
-from core.i18n import LANGUAGES, current_language
+from core.i18n import LANGUAGES, current_language, in_language
 from core.i18n import gettext as _
 from core.security import new_secret, sha256_hex
 from core.settings import Settings
@@ -68,16 +66,6 @@ RUN_LEASE_SECONDS = 300
 
 class AlertLinkUnusable(Exception):
     """The confirmation or unsubscribe link is unknown, used up or expired."""
-
-
-@contextmanager
-def in_language(language: str) -> Iterator[None]:
-    """Translate into `language` (a mail's, not the current request's) for a while."""
-    token = current_language.set(language)
-    try:
-        yield
-    finally:
-        current_language.reset(token)
 
 
 def _signer(settings: Settings) -> URLSafeSerializer:

@@ -13,6 +13,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core.i18n import current_language
 from core.i18n import gettext as _
 from core.security import hash_password
 from core.settings import Settings
@@ -112,6 +113,7 @@ async def apply_for_membership(
                 display_name=applicant_name,
                 organization=organization,
                 role=Role.OWNER,
+                language=current_language.get(),
             )
             await send_verification(account, email, settings)
             await audit.record(

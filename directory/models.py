@@ -159,6 +159,8 @@ class Account(Model):
     # When the account proved it receives mail at `email` (see directory/verification.py);
     # until then it gets no mail but the verification itself.
     email_verified_at = fields.DatetimeField(null=True)
+    # The language its mail is written in: the page's at sign-up, then at each sign-in.
+    language = fields.CharField(max_length=8, default="en")
 
     class Meta:
         table = "account"

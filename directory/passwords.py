@@ -15,6 +15,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from core.i18n import gettext as _
+from core.i18n import in_language
 from core.security import hash_password, new_secret, sha256_hex, verify_password
 from core.settings import Settings
 from core.validation import Cleaner, ValidationError
@@ -77,12 +78,13 @@ async def request_password_reset(data: dict[str, Any], settings: Settings, clien
     if account is None:
         return
     token = new_secret(32)
-    subject = _("Reset your password on Amicus")
-    body = _(
-        "Someone, probably you, asked to reset the password of %(email)s on the %(network)s "
-        "directory.\n\nChoose a new password within an hour: %(link)s\n\n"
-        "If it was not you, ignore this e-mail; your password stays as it is.\n"
-    ) % {"email": email, "network": settings.network_name, "link": reset_url(settings, token)}
+    with in_language(account.language):
+        subject = _("Reset your password on Amicus")
+        body = _(
+            "Someone, probably you, asked to reset the password of %(email)s on the %(network)s "
+            "directory.\n\nChoose a new password within an hour: %(link)s\n\n"
+            "If it was not you, ignore this e-mail; your password stays as it is.\n"
+        ) % {"email": email, "network": settings.network_name, "link": reset_url(settings, token)}
     async with in_transaction():  # the link and its e-mail, or neither
         await PasswordReset.create(
             account=account,

@@ -22,6 +22,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from core.i18n import gettext as _
+from core.i18n import in_language
 from core.security import new_secret, sha256_hex, verify_password
 from core.settings import Settings
 from core.validation import Cleaner, ValidationError
@@ -62,20 +63,21 @@ async def send_verification(account: Account, email: str, settings: Settings) ->
         "network": settings.network_name,
         "link": verification_url(settings, token),
     }
-    if email == account.email:
-        subject = _("Confirm your e-mail address on Amicus")
-        body = _(
-            "Hello %(name)s,\n\nConfirm that %(email)s is your address on the %(network)s "
-            "directory within two days: %(link)s\n\nUntil then you receive no notices by "
-            "e-mail. If you did not make this account, ignore this e-mail.\n"
-        )
-    else:
-        subject = _("Confirm your new e-mail address on Amicus")
-        body = _(
-            "Hello %(name)s,\n\nYou asked to use %(email)s as your address on the %(network)s "
-            "directory. It replaces the old one once you confirm, within two days: %(link)s\n\n"
-            "If it was not you, ignore this e-mail; nothing changes.\n"
-        )
+    with in_language(account.language):
+        if email == account.email:
+            subject = _("Confirm your e-mail address on Amicus")
+            body = _(
+                "Hello %(name)s,\n\nConfirm that %(email)s is your address on the %(network)s "
+                "directory within two days: %(link)s\n\nUntil then you receive no notices by "
+                "e-mail. If you did not make this account, ignore this e-mail.\n"
+            )
+        else:
+            subject = _("Confirm your new e-mail address on Amicus")
+            body = _(
+                "Hello %(name)s,\n\nYou asked to use %(email)s as your address on the %(network)s "
+                "directory. It replaces the old one once you confirm, within two days: %(link)s\n\n"
+                "If it was not you, ignore this e-mail; nothing changes.\n"
+            )
     async with in_transaction():  # the link and its e-mail, or neither
         await EmailVerification.create(
             account=account,
@@ -160,15 +162,16 @@ async def confirm_email(verification: EmailVerification, settings: Settings) -> 
 
 
 async def _tell_old_address(settings: Settings, account: Account, old_email: str) -> None:
-    subject = _("Your e-mail address on Amicus was changed")
-    body = _(
-        "Hello %(name)s,\n\nThe address of your account on the %(network)s directory is now "
-        "%(email)s; mail no longer comes to %(old)s.\n\nIf you did not ask for this, tell the "
-        "network's administrators at once.\n"
-    ) % {
-        "name": account.display_name,
-        "network": settings.network_name,
-        "email": account.email,
-        "old": old_email,
-    }
+    with in_language(account.language):
+        subject = _("Your e-mail address on Amicus was changed")
+        body = _(
+            "Hello %(name)s,\n\nThe address of your account on the %(network)s directory is now "
+            "%(email)s; mail no longer comes to %(old)s.\n\nIf you did not ask for this, tell the "
+            "network's administrators at once.\n"
+        ) % {
+            "name": account.display_name,
+            "network": settings.network_name,
+            "email": account.email,
+            "old": old_email,
+        }
     await enqueue(settings, "email_changed", old_email, subject, body)

@@ -74,12 +74,21 @@ async def test_a_delivered_message_is_multipart_with_its_headers(database: Setti
     assert stored.state == MailState.SENT and stored.sent_at and stored.claimed_until is None
 
 
-async def test_mail_without_unsubscribe_or_html_is_plain_text(database: Settings):
+async def test_mail_written_as_text_also_carries_it_as_html_and_no_unsubscribe(
+    database: Settings,
+):
     with smtp_server() as (url, server):
-        await queue(database, 1)
+        await enqueue(
+            database, "test", "a@example.org", "Hi", "Hello <you>,\n\nGo: https://e.org/x\n"
+        )
         await send_due(database.with_changes(smtp_url=url))
         [message] = server.received
-    assert message.get_content_type() == "text/plain"
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert text == "Hello <you>,\n\nGo: https://e.org/x\n"
+    html = message.get_body(("html",)).get_content()
+    assert "<p>Hello &lt;you&gt;,</p>" in html
+    assert '<a href="https://e.org/x">https://e.org/x</a>' in html
     assert message["List-Unsubscribe"] is None
 
 

@@ -61,3 +61,23 @@ async def test_an_approval_mails_the_applicant(live_server, new_browser, smtp):
     assert approved.status_code == 303
     [decision] = await delivered(settings, handler)
     assert decision["To"] == applicant["email"] and "now a member" in decision["Subject"]
+
+
+async def test_notices_are_multipart_in_the_language_the_recipient_last_signed_in_with(
+    live_server, new_browser, smtp
+):
+    settings, handler = live_server.settings, smtp[1]
+    await make_admin()
+    admin = new_browser()
+    admin.http.headers["Accept-Language"] = "es"
+    await sign_in(admin, "admin@network.example.org")
+    applicant = new_browser()
+    applicant.http.headers["Accept-Language"] = "ja"
+    await applicant.submit("/apply", application_form(slug="dpp"))
+    mails = {message["To"]: message for message in await delivered(settings, handler)}
+    notice = mails["admin@network.example.org"]
+    assert notice["Subject"].startswith("Nueva solicitud de membresía")
+    link = f"{live_server.url}/admin/orgs/dpp"
+    assert f'<a href="{link}">' in notice.get_body(("html",)).get_content()
+    verification = mails[application_form()["email"]]  # in the language it applied in
+    assert verification["Subject"] == "Amicus のメールアドレスを確認してください"

@@ -14,6 +14,11 @@ class Migration(migrations.Migration):
             name='email_verified_at',
             field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
         ),
+        ops.AddField(
+            model_name='Account',
+            name='language',
+            field=fields.CharField(default='en', max_length=8),
+        ),
         # Accounts made before addresses were verified have been receiving mail at them:
         # they count as verified since they were created, so their notices keep coming.
         ops.RunSQL(
