@@ -9,6 +9,7 @@ import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -324,8 +325,7 @@ def command_mail_status(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
 
     async def show() -> int:
-        health = await outbox_health()
-        print(", ".join(f"{name} {count}" for name, count in health.items()))
+        print((await outbox_health(datetime.now(UTC))).summary())
         return 0
 
     return _run_event_loop(_with_database(settings, show))

@@ -36,6 +36,8 @@ class Alert(Model):
     next_run_at = fields.DatetimeField(null=True, db_index=True)
     # The outbox row of the last alert mail, to notice a permanent bounce.
     last_mail_id = fields.BigIntField(null=True)
+    # The lease of the process running this alert (core.work_queue), so no two run it at once.
+    claimed_until = fields.DatetimeField(null=True)
 
     class Meta:
         table = "alerts_alert"

@@ -5,13 +5,19 @@ jobs.search.search_jobs, so visibility is jobs.lifecycle's rule: never a closed,
 expired or removed job, nor one of a suspended organization), posted since it was
 confirmed, that it has never sent before; newest first; never an empty mail. The mail and
 the record of the jobs it carries commit together.
+
+A run pages through the search (newest first) down to the alert's start, so no number of new
+matches between two runs loses any: a mail lists the newest MAIL_MAX_JOBS and says how many
+more there are, with a link to the search, and all of them count as sent. Only a search
+with more than SCAN_MAX_PAGES pages of matches since the alert started is read no further
+(its mail then says "and more"). Each alert is run under a lease (core.work_queue), so two
+processes never run one alert at the same time.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -22,7 +28,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from alerts.models import Alert, AlertSentJob, AlertState, Frequency
-from core.i18n import LANGUAGES, current_language
+from core import work_queue
+from core.i18n import LANGUAGES, current_language, in_language
 from core.i18n import gettext as _
 from core.security import new_secret, sha256_hex
 from core.settings import Settings
@@ -49,20 +56,16 @@ RUN_INTERVAL = {
     Frequency.WEEKLY: timedelta(days=7),
 }
 RUN_BATCH = 200
+# The jobs one mail lists; the rest are counted, with a link to the search.
+MAIL_MAX_JOBS = 50
+# Pages of MAX_PER_PAGE matches read per saved search and run.
+SCAN_MAX_PAGES = 10
+# Longer than one alert's run takes; a process that dies holding one frees it after this.
+RUN_LEASE_SECONDS = 300
 
 
 class AlertLinkUnusable(Exception):
     """The confirmation or unsubscribe link is unknown, used up or expired."""
-
-
-@contextmanager
-def in_language(language: str) -> Iterator[None]:
-    """Translate into `language` (a mail's, not the current request's) for a while."""
-    token = current_language.set(language)
-    try:
-        yield
-    finally:
-        current_language.reset(token)
 
 
 def _signer(settings: Settings) -> URLSafeSerializer:
@@ -199,14 +202,29 @@ async def unsubscribe(settings: Settings, token: str) -> None:
     await Alert.filter(id=alert_from_token(settings, token)).delete()
 
 
+@dataclass
+class SearchScan:
+    """What one run has read of a saved search, newest first, page by page."""
+
+    jobs: list[Job] = field(default_factory=list)
+    pages: int = 0
+    exhausted: bool = False
+
+    def reaches(self, since: datetime) -> bool:
+        """Whether every match posted since `since` has been read."""
+        return self.exhausted or bool(
+            self.jobs and self.jobs[-1].posted_at and self.jobs[-1].posted_at < since
+        )
+
+
 class RunMemo:
     """What one alert run computes once for many alerts: each saved search's results and
     each job's lines per language. Bounded (least recently used go first), so memory does
     not grow with the number of alerts."""
 
-    def __init__(self, size: int = 500) -> None:
+    def __init__(self, size: int = 100) -> None:
         self.size = size
-        self.searches: OrderedDict[str, list[Job]] = OrderedDict()
+        self.searches: OrderedDict[str, SearchScan] = OrderedDict()
         self.lines: OrderedDict[tuple[int, str], tuple[str, str]] = OrderedDict()
 
     @staticmethod
@@ -216,12 +234,23 @@ class RunMemo:
             memo.popitem(last=False)
         return value
 
-    async def search(self, query: str, settings: Settings, now: datetime) -> list[Job]:
+    async def search(
+        self, query: str, since: datetime, settings: Settings, now: datetime
+    ) -> tuple[list[Job], bool]:
+        """The matches posted since `since`, newest first, and whether there may be more
+        that were not read (the scan stopped at SCAN_MAX_PAGES)."""
         if query in self.searches:
             self.searches.move_to_end(query)
-            return self.searches[query]
-        found = await matching_now(query, settings, now)
-        return self._keep(self.searches, query, found, self.size)
+            scan = self.searches[query]
+        else:
+            scan = self._keep(self.searches, query, SearchScan(), self.size)
+        while not scan.reaches(since) and scan.pages < SCAN_MAX_PAGES:
+            page = await matching_now(query, settings, now, page=scan.pages + 1)
+            scan.jobs.extend(page)
+            scan.pages += 1
+            scan.exhausted = len(page) < MAX_PER_PAGE
+        fresh = [job for job in scan.jobs if job.posted_at and job.posted_at >= since]
+        return fresh, not scan.reaches(since)
 
     def job_lines(self, job: Job, urls: Urls) -> tuple[str, str]:
         key = (job.id, current_language.get())
@@ -252,32 +281,36 @@ def _job_lines(job: Job, urls: Urls) -> tuple[str, str]:
     return text, html
 
 
-async def matching_now(query: str, settings: Settings, now: datetime) -> list[Job]:
-    """The newest visible jobs matching a saved search, at this moment."""
-    params = {**_grouped(parse_qsl(query)), "sort": "newest", "per_page": str(MAX_PER_PAGE)}
+async def matching_now(query: str, settings: Settings, now: datetime, page: int = 1) -> list[Job]:
+    """One page of the visible jobs matching a saved search at this moment, newest first."""
+    params = {
+        **_grouped(parse_qsl(query)),
+        "sort": "newest",
+        "per_page": str(MAX_PER_PAGE),
+        "page": str(page),
+    }
     result = await search_jobs(
         parse_job_query(params), now=now, facets=False, default_days=settings.job_default_days
     )
     return result.jobs
 
 
-async def news_for(alert: Alert, settings: Settings, now: datetime, memo: RunMemo) -> list[Job]:
-    """The jobs this alert would mail now, newest first (alerts saving the same search
-    share one search through the run's memo)."""
-    since = alert.since
-    fresh = [
-        job
-        for job in await memo.search(alert.query, settings, now)
-        if job.posted_at and since and job.posted_at >= since
-    ]
+async def news_for(
+    alert: Alert, settings: Settings, now: datetime, memo: RunMemo
+) -> tuple[list[Job], bool]:
+    """The jobs this alert would mail now, newest first, and whether more may exist beyond
+    what was read (alerts saving the same search share one search through the run's memo)."""
+    if alert.since is None:
+        return [], False
+    fresh, unread = await memo.search(alert.query, alert.since, settings, now)
     if not fresh:
-        return []
+        return [], unread
     sent = set(
         await AlertSentJob.filter(alert=alert, job_id__in=[job.id for job in fresh]).values_list(
             "job_id", flat=True
         )
     )
-    return [job for job in fresh if job.id not in sent]
+    return [job for job in fresh if job.id not in sent], unread
 
 
 async def run_alert(
@@ -291,17 +324,20 @@ async def run_alert(
     if alert.last_mail_id is not None:
         last = await OutboxMessage.get_or_none(id=alert.last_mail_id)
         if last is not None and last.state == MailState.FAILED and last.failure_code:
-            await Alert.filter(id=alert.id).update(state=AlertState.PAUSED)
+            await Alert.filter(id=alert.id).update(state=AlertState.PAUSED, claimed_until=None)
             return False
     memo = memo or RunMemo()
-    jobs = await news_for(alert, settings, now, memo)
+    jobs, unread = await news_for(alert, settings, now, memo)
     next_run = now + RUN_INTERVAL[alert.frequency]
     if not jobs:
-        await Alert.filter(id=alert.id).update(next_run_at=next_run)
+        await Alert.filter(id=alert.id).update(next_run_at=next_run, claimed_until=None)
         return False
+    listed, more = jobs[:MAIL_MAX_JOBS], len(jobs) - MAIL_MAX_JOBS
     unsubscribe_url = urls.url("alerts:unsubscribe", token=unsubscribe_token(settings, alert))
     with in_language(alert.language):
-        lines = [memo.job_lines(job, urls) for job in jobs]
+        lines = [memo.job_lines(job, urls) for job in listed]
+        if more > 0 or unread:
+            lines.append(_more_line(urls, alert.query, max(more, 0), unread))
         subject = _("%(count)s new jobs on %(network)s") % {
             "count": len(jobs),
             "network": settings.network_name,
@@ -323,10 +359,27 @@ async def run_alert(
             message = await enqueue(
                 settings, "job_alert", alert.email, subject, text, html, unsubscribe_url
             )
-            await Alert.filter(id=alert.id).update(next_run_at=next_run, last_mail_id=message.id)
+            await Alert.filter(id=alert.id).update(
+                next_run_at=next_run, last_mail_id=message.id, claimed_until=None
+            )
     except IntegrityError:
         return False
     return True
+
+
+def _more_line(urls: Urls, query: str, more: int, unread: bool) -> tuple[str, str]:
+    """The line after the listed jobs: how many more there are, and the search showing them.
+    The jobs it counts are recorded as sent with the others: the mail announced them."""
+    link = urls.url("jobs:search", query=[*parse_qsl(query), ("sort", "newest")])
+    if unread:
+        text = _("And more new jobs like these: %(link)s") % {"link": link}
+    else:
+        text = _("And %(count)d more new jobs like these: %(link)s") % {
+            "count": more,
+            "link": link,
+        }
+    label = text.rpartition(":")[0]
+    return f"\n{text}\n", f'<li><a href="{escape(link)}">{escape(label)}</a></li>'
 
 
 async def run_due_alerts(settings: Settings, urls: Urls, now: datetime | None = None) -> int:
@@ -337,7 +390,12 @@ async def run_due_alerts(settings: Settings, urls: Urls, now: datetime | None = 
     memo = RunMemo()
     while True:
         batch = (
-            await Alert.filter(state=AlertState.ACTIVE, next_run_at__lte=now, id__gt=last_id)
+            await Alert.filter(
+                work_queue.claimable(now),
+                state=AlertState.ACTIVE,
+                next_run_at__lte=now,
+                id__gt=last_id,
+            )
             .order_by("id")
             .limit(RUN_BATCH)
         )
@@ -345,4 +403,6 @@ async def run_due_alerts(settings: Settings, urls: Urls, now: datetime | None = 
             return queued
         for alert in batch:
             last_id = alert.id
-            queued += await run_alert(alert, settings, urls, now, memo)
+            # Another process running this alert holds it; it is left to that one.
+            if await work_queue.claim(Alert, alert.id, now, RUN_LEASE_SECONDS):
+                queued += await run_alert(alert, settings, urls, now, memo)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gettext as stdlib_gettext
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -22,6 +24,17 @@ DEFAULT_LANGUAGE = "en"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
+
+
+@contextmanager
+def in_language(language: str) -> Iterator[None]:
+    """Translate into `language` (a mail's recipient's, not the current request's) for a
+    while; an unknown one falls back to English."""
+    token = current_language.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    try:
+        yield
+    finally:
+        current_language.reset(token)
 
 
 @cache

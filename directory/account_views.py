@@ -35,6 +35,13 @@ from directory.passwords import (
     usable_reset,
 )
 from directory.throttle import Throttled, client_address
+from directory.verification import (
+    VerificationLinkUnusable,
+    confirm_email,
+    request_email_change,
+    resend_verification,
+    usable_verification,
+)
 from mail.outbox import enqueue, set_turned_off, turned_off
 
 
@@ -227,3 +234,45 @@ async def password_reset_page(request: Request) -> Response:
     return render(
         request, "directory/password_reset.html", {"errors": errors}, status_code=status_code
     )
+
+
+async def email_address_page(request: Request) -> Response:
+    """The account's address: whether it is confirmed, a new link for it, and changing it
+    (the new address takes over once it confirms)."""
+    account = await require_account(request)
+    settings = request.app.state.settings
+    context: dict[str, Any] = {"values": {}, "errors": {}, "sent_to": ""}
+    status_code = 200
+    if request.method == "POST":
+        values = form_values(await read_form(request))
+        try:
+            if values.get("action") == "resend":
+                await resend_verification(account, settings)
+                context["sent_to"] = account.email
+            else:
+                context["sent_to"] = await request_email_change(account, values, settings)
+        except ValidationError as error:
+            context.update(values=kept_values(values), errors=error.errors)
+            status_code = 422
+    return render(request, "directory/email_address.html", context, status_code=status_code)
+
+
+async def verify_email_page(request: Request) -> Response:
+    """A confirmation link from a mail: its GET shows a button, and only the POST confirms,
+    because mail scanners open links. Works without signing in."""
+    await current_account(request)
+    form = await read_form(request) if request.method == "POST" else None
+    try:
+        verification = await usable_verification(request.path_params["token"])
+        if form is None:
+            return render(
+                request,
+                "directory/verify_email.html",
+                {"verification": verification, "token": request.path_params["token"]},
+            )
+        account = await confirm_email(verification, request.app.state.settings)
+    except VerificationLinkUnusable as error:
+        raise HTTPException(404, str(error)) from error
+    except ValidationError as error:
+        raise HTTPException(409, " ".join(error.errors.values())) from error
+    return render(request, "directory/verify_email.html", {"confirmed": account.email})

@@ -1,8 +1,10 @@
-"""Network administration: the application queue, members and decisions on them."""
+"""Network administration: the application queue, members and decisions on them, and the
+health of the e-mail outbox."""
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -26,6 +28,7 @@ from directory.pages import display_helpers
 from directory.people import ACCOUNT_ACTIONS, set_account_active
 from directory.profile import organization_by_slug
 from directory.search import InvalidQuery, parse_query, text_matches
+from mail.delivery import outbox_health
 
 MEMBERS_PAGE_SIZE = 50
 
@@ -162,3 +165,11 @@ async def account_action(request: Request) -> Response:
     return request.app.state.urls.redirect(
         "directory:admin_organization", slug=account.organization.slug
     )
+
+
+async def outbox(request: Request) -> Response:
+    """The outbox's health. A directory page because only the directory knows who is an
+    administrator; the mail package, below it, supplies the figures."""
+    await require_admin(request)
+    health = await outbox_health(datetime.now(UTC))
+    return render(request, "directory/admin_outbox.html", {"health": health})

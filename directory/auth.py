@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from tortoise.expressions import F
 
+from core.i18n import current_language
 from core.i18n import gettext as _
 from directory.models import Account, Organization, OrganizationStatus, Role
 
@@ -72,8 +73,10 @@ async def sign_out_everywhere(request: Request) -> None:
 
 
 async def record_sign_in(account: Account) -> None:
+    """When, and in which language (the one its mail is then written in), it signed in."""
     account.last_sign_in_at = datetime.now(UTC)
-    await account.save(update_fields=["last_sign_in_at"])
+    account.language = current_language.get()
+    await account.save(update_fields=["last_sign_in_at", "language"])
 
 
 async def require_account(request: Request) -> Account:

@@ -8,6 +8,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core.i18n import current_language
 from core.i18n import gettext as _
 from core.security import hash_password, new_secret, sha256_hex
 from core.settings import Settings
@@ -106,6 +107,9 @@ async def accept_invitation(invitation: Invitation, data: dict[str, Any], client
                 display_name=display_name,
                 organization_id=invitation.organization_id,
                 role=invitation.role,
+                language=current_language.get(),
+                # The invitation's link was mailed to this address: following it proves it.
+                email_verified_at=datetime.now(UTC),
             )
     except IntegrityError as error:
         raise ValidationError(

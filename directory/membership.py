@@ -13,6 +13,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core.i18n import current_language
 from core.i18n import gettext as _
 from core.security import hash_password
 from core.settings import Settings
@@ -30,6 +31,7 @@ from directory.profile import (
     slug_is_taken,
 )
 from directory.throttle import APPLY_PER_CLIENT, APPLY_PER_EMAIL
+from directory.verification import send_verification
 
 REASON_MAX = 2000
 
@@ -111,7 +113,9 @@ async def apply_for_membership(
                 display_name=applicant_name,
                 organization=organization,
                 role=Role.OWNER,
+                language=current_language.get(),
             )
+            await send_verification(account, email, settings)
             await audit.record(
                 Actor.person(account),
                 "apply",

@@ -156,6 +156,11 @@ class Account(Model):
     # Every session cookie carries the generation it was started in; moving the number on
     # (sign-out, a new password, suspension) ends every session of the account at once.
     session_generation = fields.IntField(default=0)
+    # When the account proved it receives mail at `email` (see directory/verification.py);
+    # until then it gets no mail but the verification itself.
+    email_verified_at = fields.DatetimeField(null=True)
+    # The language its mail is written in: the page's at sign-up, then at each sign-in.
+    language = fields.CharField(max_length=8, default="en")
 
     class Meta:
         table = "account"
@@ -166,6 +171,10 @@ class Account(Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class Throttle(Model):
@@ -216,6 +225,25 @@ class PasswordReset(Model):
 
     class Meta:
         table = "password_reset"
+
+
+class EmailVerification(Model):
+    """A link proving that an account receives mail at `email`: a new account's address, or
+    the address it asked to change to (the change takes effect only when it is followed).
+    Works once, before it expires. Only its hash is kept."""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "directory.Account", related_name="email_verifications", on_delete=fields.CASCADE
+    )
+    email = fields.CharField(max_length=254)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "email_verification"
 
 
 class ApiToken(Model):

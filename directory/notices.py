@@ -4,9 +4,10 @@ causes it (an approval and its mail commit together or not at all)."""
 from __future__ import annotations
 
 from core.i18n import gettext as _
-from core.i18n import lazy_gettext
+from core.i18n import in_language, lazy_gettext
 from core.settings import Settings
-from directory.models import Account, Organization, Role
+from directory.models import Organization, Role
+from directory.verification import reachable_accounts
 from mail.outbox import enqueue_unless_turned_off
 
 # The notices an account may turn off on its mail preferences page (all on by default).
@@ -39,18 +40,23 @@ def _urls(settings: Settings):
 
 async def tell_administrators_of_application(settings: Settings, organization: Organization):
     """To every active administrator: an application waits for review."""
-    link = _urls(settings).url("directory:admin_organization", slug=organization.slug)
-    subject = _("New membership application: %(organization)s") % {
-        "organization": organization.name
-    }
-    body = _(
-        "%(organization)s applied to join the %(network)s directory.\n\nReview: %(link)s\n"
-    ) % {
+    values = {
         "organization": organization.name,
         "network": settings.network_name,
-        "link": link,
+        "link": _urls(settings).url("directory:admin_organization", slug=organization.slug),
     }
-    for email in await Account.filter(role=Role.ADMIN, active=True).values_list("email", flat=True):
+    for email, language in await reachable_accounts(role=Role.ADMIN).values_list(
+        "email", "language"
+    ):
+        with in_language(language):
+            subject = _("New membership application: %(organization)s") % values
+            body = (
+                _(
+                    "%(organization)s applied to join the %(network)s directory.\n\n"
+                    "Review: %(link)s\n"
+                )
+                % values
+            )
         await enqueue_unless_turned_off(settings, APPLICATION_RECEIVED, email, subject, body)
 
 
@@ -58,27 +64,30 @@ async def tell_applicant_of_decision(
     settings: Settings, organization: Organization, approved: bool, reason: str
 ) -> None:
     """To the organization's owners: their application was approved, or declined and why."""
-    if approved:
-        subject = _("%(organization)s is now a member of %(network)s")
-        body = _(
-            "Your application was approved: %(organization)s is listed in the %(network)s "
-            "directory and can post jobs.\n\nSign in: %(link)s\n"
-        )
-    else:
-        subject = _("Your application for %(organization)s was declined")
-        body = _(
-            "Your application to the %(network)s directory was declined.\n\nReason: "
-            "%(reason)s\n\nSign in to read it again: %(link)s\n"
-        )
     values = {
         "organization": organization.name,
         "network": settings.network_name,
         "reason": reason,
         "link": _urls(settings).url("directory:sign_in"),
     }
-    for email in await Account.filter(
-        organization_id=organization.id, role=Role.OWNER, active=True
-    ).values_list("email", flat=True):
+    for email, language in await reachable_accounts(
+        organization_id=organization.id, role=Role.OWNER
+    ).values_list("email", "language"):
+        with in_language(language):
+            subject, body = _decision_mail(approved)
         await enqueue_unless_turned_off(
             settings, APPLICATION_DECISION, email, subject % values, body % values
         )
+
+
+def _decision_mail(approved: bool) -> tuple[str, str]:
+    """The decision's subject and body templates, in the current language."""
+    if approved:
+        return _("%(organization)s is now a member of %(network)s"), _(
+            "Your application was approved: %(organization)s is listed in the %(network)s "
+            "directory and can post jobs.\n\nSign in: %(link)s\n"
+        )
+    return _("Your application for %(organization)s was declined"), _(
+        "Your application to the %(network)s directory was declined.\n\nReason: "
+        "%(reason)s\n\nSign in to read it again: %(link)s\n"
+    )

@@ -1,6 +1,7 @@
 """Changing a password, and resetting a forgotten one through a link sent by e-mail.
 
-A reset link works once and for an hour; only its SHA-256 is stored. Asking for one answers
+Only a verified address is sent a link (directory/verification.py says why). A reset link
+works once and for an hour; only its SHA-256 is stored. Asking for one answers
 the same whether or not the address has an account (the e-mail is queued, sent later),
 so the form cannot be used to find out who is a member. Both a change and a reset end every
 other session of the account.
@@ -14,6 +15,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from core.i18n import gettext as _
+from core.i18n import in_language
 from core.security import hash_password, new_secret, sha256_hex, verify_password
 from core.settings import Settings
 from core.validation import Cleaner, ValidationError
@@ -26,6 +28,7 @@ from directory.throttle import (
     PASSWORD_RESET_PER_EMAIL,
     SIGN_IN_PER_ACCOUNT,
 )
+from directory.verification import reachable_accounts
 from mail.outbox import enqueue
 
 RESET_LIFETIME = timedelta(hours=1)
@@ -71,16 +74,17 @@ async def request_password_reset(data: dict[str, Any], settings: Settings, clien
     await throttle.check((PASSWORD_RESET_PER_CLIENT, client), (PASSWORD_RESET_PER_EMAIL, email))
     now = datetime.now(UTC)
     await PasswordReset.filter(expires_at__lt=now).delete()  # links that can no longer work
-    account = await Account.get_or_none(email=email, active=True)
+    account = await reachable_accounts(email=email).first()
     if account is None:
         return
     token = new_secret(32)
-    subject = _("Reset your password on Amicus")
-    body = _(
-        "Someone, probably you, asked to reset the password of %(email)s on the %(network)s "
-        "directory.\n\nChoose a new password within an hour: %(link)s\n\n"
-        "If it was not you, ignore this e-mail; your password stays as it is.\n"
-    ) % {"email": email, "network": settings.network_name, "link": reset_url(settings, token)}
+    with in_language(account.language):
+        subject = _("Reset your password on Amicus")
+        body = _(
+            "Someone, probably you, asked to reset the password of %(email)s on the %(network)s "
+            "directory.\n\nChoose a new password within an hour: %(link)s\n\n"
+            "If it was not you, ignore this e-mail; your password stays as it is.\n"
+        ) % {"email": email, "network": settings.network_name, "link": reset_url(settings, token)}
     async with in_transaction():  # the link and its e-mail, or neither
         await PasswordReset.create(
             account=account,

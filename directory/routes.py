@@ -32,6 +32,18 @@ routes = [
         name="directory:mail_preferences",
     ),
     Route(
+        "/account/email",
+        account_views.email_address_page,
+        methods=["GET", "POST"],
+        name="directory:email_address",
+    ),
+    Route(
+        "/account/verify-email/{token}",
+        account_views.verify_email_page,
+        methods=["GET", "POST"],
+        name="directory:verify_email",
+    ),
+    Route(
         "/password-reset",
         account_views.password_reset_request_page,
         methods=["GET", "POST"],
@@ -77,6 +89,7 @@ routes = [
     Route("/admin", admin.overview, name="directory:admin"),
     Route("/admin/applications", admin.applications, name="directory:admin_applications"),
     Route("/admin/members", admin.members, name="directory:admin_members"),
+    Route("/admin/outbox", admin.outbox, name="directory:admin_outbox"),
     Route("/admin/orgs/{slug}", admin.organization_detail, name="directory:admin_organization"),
     Route(
         "/admin/orgs/{slug}/{action}",

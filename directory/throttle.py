@@ -39,6 +39,8 @@ INVITE_PER_CLIENT = Limit("invite/client", 30, 60 * 60)
 ACCEPT_INVITATION_PER_CLIENT = Limit("accept-invitation/client", 20, 15 * 60)
 PASSWORD_RESET_PER_EMAIL = Limit("password-reset/email", 3, 60 * 60)
 PASSWORD_RESET_PER_CLIENT = Limit("password-reset/client", 10, 60 * 60)
+# Each one is a mail to an address the account typed, perhaps someone else's.
+VERIFY_EMAIL_PER_ACCOUNT = Limit("verify-email/account", 5, 60 * 60)
 HUB_PER_CLIENT = Limit("websub-hub/client", 60, 60 * 60)
 
 

@@ -9,10 +9,12 @@ processes record the same transition.
 from __future__ import annotations
 
 from core.i18n import gettext as _
+from core.i18n import in_language
 from core.settings import Settings
 from core.urls import Urls
-from directory.models import Account, Role
+from directory.models import Role
 from directory.notices import FEED_FAILING
+from directory.verification import reachable_accounts
 from feeds.models import FeedSubscription
 from mail.outbox import enqueue_unless_turned_off
 
@@ -40,18 +42,19 @@ async def tell_administrators_of_failing_feed(
         "error": error[:500],
         "link": _urls(settings).url("feeds:admin_feeds"),
     }
-    subject = _("A subscribed feed started failing: %(name)s") % values
-    body = (
-        _(
-            "The feed %(url)s could not be imported.\n\nReason: %(error)s\n\n"
-            "It is retried on its schedule; you hear again only if it recovers and fails "
-            "again.\n\nSubscriptions: %(link)s\n"
-        )
-        % values
-    )
     key = failing_spell_key(subscription)
-    administrators = Account.filter(role=Role.ADMIN, active=True).values_list("id", "email")
-    for account_id, email in await administrators:
+    administrators = reachable_accounts(role=Role.ADMIN).values_list("id", "email", "language")
+    for account_id, email, language in await administrators:
+        with in_language(language):
+            subject = _("A subscribed feed started failing: %(name)s") % values
+            body = (
+                _(
+                    "The feed %(url)s could not be imported.\n\nReason: %(error)s\n\n"
+                    "It is retried on its schedule; you hear again only if it recovers and "
+                    "fails again.\n\nSubscriptions: %(link)s\n"
+                )
+                % values
+            )
         await enqueue_unless_turned_off(
             settings, FEED_FAILING, email, subject, body, once_key=f"{key}:{account_id}"
         )

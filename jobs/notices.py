@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.i18n import gettext as _
+from core.i18n import in_language
 from core.settings import Settings
 from core.urls import Urls
 from directory.models import Account, Role
 from directory.notices import JOB_APPROVED, JOB_CLOSING, JOB_EXPIRED, JOB_REVIEW
+from directory.verification import reachable_accounts
 from jobs.models import Job, JobStatus
 from mail.outbox import enqueue_unless_turned_off
 
@@ -23,11 +25,10 @@ def _urls(settings: Settings) -> Urls:
     return Urls(routes, settings.base_url)
 
 
-async def _poster(job: Job) -> str | None:
+async def _poster(job: Job) -> Account | None:
     if job.created_by_id is None:  # imported, or posted through a token without a person
         return None
-    account = await Account.get_or_none(id=job.created_by_id, active=True)
-    return account.email if account else None
+    return await reachable_accounts(id=job.created_by_id).first()
 
 
 async def after_change(job: Job, action: str, target: JobStatus, settings: Settings) -> None:
@@ -35,35 +36,37 @@ async def after_change(job: Job, action: str, target: JobStatus, settings: Setti
     urls = _urls(settings)
     values = {"title": job.title, "network": settings.network_name}
     if target == JobStatus.PENDING_REVIEW:
-        subject = _("A job waits for review: %(title)s") % values
-        body = _("“%(title)s” waits for review before it is published.\n\nReview: %(link)s\n") % {
-            **values,
-            "link": urls.url("jobs:moderation"),
-        }
-        for email in await Account.filter(role=Role.ADMIN, active=True).values_list(
-            "email", flat=True
+        values["link"] = urls.url("jobs:moderation")
+        for email, language in await reachable_accounts(role=Role.ADMIN).values_list(
+            "email", "language"
         ):
+            with in_language(language):
+                subject = _("A job waits for review: %(title)s") % values
+                body = (
+                    _("“%(title)s” waits for review before it is published.\n\nReview: %(link)s\n")
+                    % values
+                )
             await enqueue_unless_turned_off(settings, JOB_REVIEW, email, subject, body)
+        return
+    if action not in ("approve", "expire"):
         return
     poster = await _poster(job)
     if poster is None:
         return
-    link = job.page_url(urls)
-    kind = {"approve": JOB_APPROVED, "expire": JOB_EXPIRED}.get(action)
-    if action == "approve":
-        subject = _("Your job is published: %(title)s") % values
-        body = _("An administrator approved “%(title)s”; it is now listed: %(link)s\n")
-    elif action == "expire":
-        subject = _("Your job has expired: %(title)s") % values
-        body = _(
-            "“%(title)s” reached its closing date and is no longer listed. Renew it from "
-            "your dashboard if the position is still open: %(link)s\n"
-        )
-        link = urls.url("jobs:dashboard")
-    else:
-        return
+    with in_language(poster.language):
+        if action == "approve":
+            kind, link = JOB_APPROVED, job.page_url(urls)
+            subject = _("Your job is published: %(title)s") % values
+            body = _("An administrator approved “%(title)s”; it is now listed: %(link)s\n")
+        else:
+            kind, link = JOB_EXPIRED, urls.url("jobs:dashboard")
+            subject = _("Your job has expired: %(title)s") % values
+            body = _(
+                "“%(title)s” reached its closing date and is no longer listed. Renew it from "
+                "your dashboard if the position is still open: %(link)s\n"
+            )
     await enqueue_unless_turned_off(
-        settings, kind, poster, subject, body % {**values, "link": link}
+        settings, kind, poster.email, subject, body % {**values, "link": link}
     )
 
 
@@ -86,12 +89,13 @@ async def tell_posters_of_closing_jobs(settings: Settings, now: datetime) -> int
         if poster is None or job.valid_through is None:
             continue
         values = {"title": job.title, "date": job.valid_through.date().isoformat()}
-        subject = _("Your job closes on %(date)s: %(title)s") % values
-        body = _(
-            "“%(title)s” closes on %(date)s and will then no longer be listed. Renew it from "
-            "your dashboard if the position stays open: %(link)s\n"
-        ) % {**values, "link": urls.url("jobs:dashboard")}
+        with in_language(poster.language):
+            subject = _("Your job closes on %(date)s: %(title)s") % values
+            body = _(
+                "“%(title)s” closes on %(date)s and will then no longer be listed. Renew it "
+                "from your dashboard if the position stays open: %(link)s\n"
+            ) % {**values, "link": urls.url("jobs:dashboard")}
         key = f"job-closing:{job.id}:{job.valid_through.isoformat()}"
-        if await enqueue_unless_turned_off(settings, JOB_CLOSING, poster, subject, body, key):
+        if await enqueue_unless_turned_off(settings, JOB_CLOSING, poster.email, subject, body, key):
             queued += 1
     return queued

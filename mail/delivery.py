@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
+from tortoise.functions import Count
 
 from core import work_queue
 from core.background import BackgroundWorker, lifetime_task, repeat
@@ -173,11 +174,50 @@ def outbox_worker(settings: Settings) -> BackgroundWorker:
     )
 
 
-async def outbox_health() -> dict[str, int]:
-    """What administrators see: messages waiting, sent, failed for good, and being retried."""
-    return {
-        "pending": await OutboxMessage.filter(state=MailState.PENDING).count(),
-        "retrying": await OutboxMessage.filter(state=MailState.PENDING, attempts__gt=0).count(),
-        "sent": await OutboxMessage.filter(state=MailState.SENT).count(),
-        "failed": await OutboxMessage.filter(state=MailState.FAILED).count(),
-    }
+HEALTH_FAILURES_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class OutboxHealth:
+    """What administrators see of the outbox (the admin page, `amicus mail status`)."""
+
+    queued: int
+    retrying: int  # queued after at least one temporary failure
+    oldest_queued_seconds: float | None
+    sent_last_day: int
+    failed: int
+    # (SMTP reply code, count), most frequent first; None: out of attempts on temporary errors.
+    failures_by_code: list[tuple[int | None, int]]
+    recent_failures: list[OutboxMessage]
+
+    def summary(self) -> str:
+        oldest = self.oldest_queued_seconds
+        codes = ", ".join(f"{code or 'gave up'}: {count}" for code, count in self.failures_by_code)
+        return (
+            f"queued {self.queued}, retrying {self.retrying}, "
+            f"oldest {'-' if oldest is None else f'{oldest:.0f} s'}, "
+            f"sent in 24 h {self.sent_last_day}, failed {self.failed}"
+            + (f" ({codes})" if codes else "")
+        )
+
+
+async def outbox_health(now: datetime) -> OutboxHealth:
+    pending = OutboxMessage.filter(state=MailState.PENDING)
+    failed = OutboxMessage.filter(state=MailState.FAILED)
+    oldest = await pending.order_by("created_at").first().values_list("created_at", flat=True)
+    by_code = await (
+        failed.annotate(count=Count("id"))
+        .group_by("failure_code")
+        .values_list("failure_code", "count")
+    )
+    return OutboxHealth(
+        queued=await pending.count(),
+        retrying=await pending.filter(attempts__gt=0).count(),
+        oldest_queued_seconds=(now - oldest).total_seconds() if oldest else None,
+        sent_last_day=await OutboxMessage.filter(
+            state=MailState.SENT, sent_at__gte=now - timedelta(days=1)
+        ).count(),
+        failed=sum(count for _code, count in by_code),
+        failures_by_code=sorted(by_code, key=lambda row: (-row[1], row[0] or 0)),
+        recent_failures=await failed.order_by("-id").limit(HEALTH_FAILURES_SHOWN),
+    )

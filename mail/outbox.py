@@ -6,6 +6,8 @@ together with the change that causes it, or not at all. Delivery is mail.deliver
 
 from __future__ import annotations
 
+import html
+import re
 import secrets
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -22,6 +24,29 @@ def new_message_id(settings: Settings) -> str:
     return f"<{secrets.token_hex(16)}@{domain or 'localhost'}>"
 
 
+_LINK = re.compile(r"https?://[^\s<>\"]+")
+
+
+def text_as_html(text: str) -> str:
+    """The HTML part of a mail written as plain text: its paragraphs and lines, with its
+    addresses as links that can be followed."""
+
+    def linked(line: str) -> str:
+        parts, last = [], 0
+        for found in _LINK.finditer(line):
+            url = found.group(0).rstrip(".,;)")
+            parts += [html.escape(line[last : found.start()]), f'<a href="{html.escape(url)}">']
+            parts += [html.escape(url), "</a>"]
+            last = found.start() + len(url)
+        return "".join([*parts, html.escape(line[last:])])
+
+    paragraphs = [part.strip("\n") for part in text.split("\n\n") if part.strip()]
+    return "".join(
+        "<p>" + "<br>\n".join(linked(line) for line in part.split("\n")) + "</p>\n"
+        for part in paragraphs
+    )
+
+
 async def enqueue(
     settings: Settings,
     kind: str,
@@ -31,13 +56,14 @@ async def enqueue(
     html_body: str = "",
     unsubscribe_url: str = "",
 ) -> OutboxMessage:
-    """Queue one e-mail; delivered by the worker once the surrounding transaction commits."""
+    """Queue one e-mail; delivered by the worker once the surrounding transaction commits.
+    Without an HTML body of its own, the text's is sent as HTML as well (multipart)."""
     return await OutboxMessage.create(
         kind=kind,
         recipient=recipient,
         subject=subject,
         text_body=text_body,
-        html_body=html_body,
+        html_body=html_body or text_as_html(text_body),
         unsubscribe_url=unsubscribe_url,
         message_id=new_message_id(settings),
         next_attempt_at=datetime.now(UTC),
@@ -65,6 +91,7 @@ async def enqueue_unless_turned_off(
             "recipient": recipient,
             "subject": subject,
             "text_body": text_body,
+            "html_body": text_as_html(text_body),
             "message_id": new_message_id(settings),
             "next_attempt_at": datetime.now(UTC),
         },
@@ -81,6 +108,12 @@ async def set_turned_off(recipient: str, kinds: set[str], among: set[str]) -> No
     await MailOptOut.filter(recipient=recipient, kind__in=among - kinds).delete()
     for kind in kinds & among:
         await MailOptOut.get_or_create(recipient=recipient, kind=kind)
+
+
+async def move_preferences(old_recipient: str, new_recipient: str) -> None:
+    """The turned-off kinds follow a recipient whose address changed."""
+    await MailOptOut.filter(recipient=new_recipient).delete()
+    await MailOptOut.filter(recipient=old_recipient).update(recipient=new_recipient)
 
 
 def build_message(settings: Settings, outgoing: OutboxMessage) -> EmailMessage:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from core.security import hash_password
@@ -36,6 +36,7 @@ async def make_account(
         display_name=email.split("@")[0].title(),
         organization=organization,
         role=role,
+        email_verified_at=datetime.now(UTC),
     )
 
 

@@ -18,6 +18,9 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 
+from core.settings import Settings
+from mail.delivery import send_due
+
 
 class RecordingHandler:
     def __init__(self) -> None:
@@ -79,3 +82,14 @@ def smtp_fixture() -> Iterator[tuple[str, RecordingHandler]]:
     """A test's own SMTP server (import this fixture into the test module to use it)."""
     with smtp_server() as server:
         yield server
+
+
+async def delivered(settings: Settings, handler: RecordingHandler) -> list[EmailMessage]:
+    """Sends what the outbox holds due and returns what the server received since the last
+    call."""
+    await send_due(settings)
+    return handler.take_new()
+
+
+def plain_text(message: EmailMessage) -> str:
+    return message.get_body(("plain",)).get_content()

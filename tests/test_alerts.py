@@ -10,19 +10,23 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from alerts.models import Alert, AlertState, Frequency
+from alerts.models import Alert, AlertSentJob, AlertState, Frequency
 from alerts.service import (
     CONFIRM_PER_EMAIL,
+    MAIL_MAX_JOBS,
     MAX_ALERTS_PER_ADDRESS,
+    RUN_LEASE_SECONDS,
     manage_token,
     run_due_alerts,
 )
+from core import work_queue
 from core.settings import Settings
 from jobs.models import Category, JobStatus
+from jobs.search.params import MAX_PER_PAGE
 from mail.delivery import send_due
 from mail.models import MailState, OutboxMessage
 from tests.helpers_feeds import make_job, make_organization
-from tests.helpers_smtp import RecordingHandler, smtp_fixture, smtp_server  # noqa: F401  (the smtp fixture)
+from tests.helpers_smtp import RecordingHandler, delivered, plain_text, smtp_fixture, smtp_server  # noqa: F401  (the smtp fixture)
 
 
 @pytest.fixture
@@ -30,18 +34,8 @@ def settings(settings: Settings, smtp: tuple[str, RecordingHandler]) -> Settings
     return settings.with_changes(smtp_url=smtp[0])
 
 
-async def deliver(settings: Settings, handler: RecordingHandler) -> list:
-    """Send what is due and return what the server received since the last call."""
-    await send_due(settings)
-    return handler.take_new()
-
-
 async def make_due() -> None:
     await Alert.filter(state=AlertState.ACTIVE).update(next_run_at=datetime.now(UTC))
-
-
-def body(message) -> str:
-    return message.get_body(("plain",)).get_content()
 
 
 async def test_an_alert_from_subscription_to_one_click_unsubscribe(live_server, new_browser, smtp):
@@ -66,9 +60,9 @@ async def test_an_alert_from_subscription_to_one_click_unsubscribe(live_server, 
     assert alert.state == AlertState.UNCONFIRMED and alert.frequency == Frequency.IMMEDIATE
     assert await run_due_alerts(settings, live_server.app.state.urls) == 0
 
-    [confirmation] = await deliver(settings, handler)
+    [confirmation] = await delivered(settings, handler)
     assert confirmation["Subject"].startswith("Confirme su alerta")  # in the chosen language
-    link = re.search(r"https?://\S+/alerts/confirm/\S+", body(confirmation)).group(0)
+    link = re.search(r"https?://\S+/alerts/confirm/\S+", plain_text(confirmation)).group(0)
     path = link.removeprefix(live_server.url)
     assert 'method="post"' in (await browser.get(path)).text  # a scanner's GET confirms nothing
     assert (await Alert.get(id=alert.id)).state == AlertState.UNCONFIRMED
@@ -92,8 +86,8 @@ async def test_an_alert_from_subscription_to_one_click_unsubscribe(live_server, 
     )
     await make_due()
     assert await run_due_alerts(settings, live_server.app.state.urls) == 1
-    [news] = await deliver(settings, handler)
-    text = body(news)
+    [news] = await delivered(settings, handler)
+    text = plain_text(news)
     assert news["To"] == "seeker@example.org"
     assert "empleos nuevos" in news["Subject"]
     assert "Staff Attorney" in text and "Imported Attorney" in text
@@ -108,7 +102,7 @@ async def test_an_alert_from_subscription_to_one_click_unsubscribe(live_server, 
 
     await make_due()
     assert await run_due_alerts(settings, live_server.app.state.urls) == 0  # nothing new
-    assert await deliver(settings, handler) == []
+    assert await delivered(settings, handler) == []
 
     unsubscribe = news["List-Unsubscribe"].strip().strip("<>")
     assert news["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -229,3 +223,62 @@ async def test_the_signed_page_of_an_address_lists_changes_and_stops_its_alerts(
     await browser.submit(path, {"alert": mine[1].id, "action": "delete"})
     assert not await Alert.exists(id=mine[1].id)
     assert (await browser.get("/alerts/of/forged")).status_code == 404
+
+
+async def active_alert(email: str, query: str = "q=attorney") -> Alert:
+    return await Alert.create(
+        email=email,
+        query=query,
+        frequency=Frequency.DAILY,
+        language="en",
+        state=AlertState.ACTIVE,
+        since=datetime.now(UTC) - timedelta(hours=1),
+        next_run_at=datetime.now(UTC),
+    )
+
+
+async def test_more_new_jobs_than_a_mail_lists_are_counted_linked_and_none_lost(live_server, smtp):
+    settings, (_url, handler) = live_server.settings, smtp
+    urls = live_server.app.state.urls
+    organization = await make_organization("oip")
+    alert = await active_alert("busy@example.org")
+    start = datetime.now(UTC) - timedelta(minutes=30)
+    count = MAX_PER_PAGE + 30  # more than one page of the search
+    for number in range(count):
+        await make_job(
+            organization, f"Attorney {number}", posted_at=start + timedelta(seconds=number)
+        )
+    assert await run_due_alerts(settings, urls) == 1
+    [mail] = await delivered(settings, handler)
+    text = plain_text(mail).replace("\r\n", "\n")
+    assert f"Attorney {count - 1}\n" in text  # the newest listed
+    assert f"Attorney {count - MAIL_MAX_JOBS}\n" in text
+    assert f"Attorney {count - MAIL_MAX_JOBS - 1}\n" not in text
+    assert f"And {count - MAIL_MAX_JOBS} more new jobs like these: {live_server.url}/jobs?" in text
+    assert await AlertSentJob.filter(alert=alert).count() == count  # the oldest too
+
+    await make_due()
+    assert await run_due_alerts(settings, urls) == 0  # announced once, never again
+    await make_job(organization, "Latest Attorney", posted_at=datetime.now(UTC))
+    await make_due()
+    assert await run_due_alerts(settings, urls) == 1
+    [latest] = await delivered(settings, handler)
+    assert "Latest Attorney" in plain_text(latest) and "more new jobs" not in plain_text(latest)
+
+
+async def test_an_alert_another_process_is_running_is_left_to_it(live_server, smtp):
+    settings, (_url, handler) = live_server.settings, smtp
+    urls = live_server.app.state.urls
+    organization = await make_organization("oip")
+    alert = await active_alert("held@example.org")
+    await make_job(organization, "Staff Attorney", posted_at=datetime.now(UTC))
+    now = datetime.now(UTC)
+    assert await work_queue.claim(Alert, alert.id, now, RUN_LEASE_SECONDS)  # another process
+    assert await run_due_alerts(settings, urls, now) == 0
+    assert await delivered(settings, handler) == []
+    # That process died holding it: once its lease has passed, the alert runs here.
+    later = now + timedelta(seconds=RUN_LEASE_SECONDS + 1)
+    assert await run_due_alerts(settings, urls, later) == 1
+    assert (await Alert.get(id=alert.id)).claimed_until is None
+    [mail] = await delivered(settings, handler)
+    assert "Staff Attorney" in plain_text(mail)

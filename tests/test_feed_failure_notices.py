@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from directory.notices import FEED_FAILING
+from feeds.aggregate import passes
 from feeds.aggregate.passes import run_pass
 from feeds.models import FeedSubscription
 from mail.delivery import send_due
@@ -14,7 +15,7 @@ from mail.outbox import set_turned_off
 from tests.helpers_directory import make_admin
 from tests.helpers_federation import ServedFeed, atom_entry, atom_feed, make_due, subscribe
 from tests.helpers_hostile_servers import raw_server, replying
-from tests.helpers_smtp import RecordingHandler, smtp_fixture, smtp_server  # noqa: F401  (the smtp fixture)
+from tests.helpers_smtp import RecordingHandler, delivered, plain_text, smtp_fixture, smtp_server  # noqa: F401  (the smtp fixture)
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 FEED = atom_feed(atom_entry("tag:s,1", "Paralegal", link="https://s.example.org/1"))
@@ -69,3 +70,23 @@ async def test_a_failing_spell_is_mailed_once_and_again_after_a_recovery(live_se
         await poll(settings, subscription, 8)
         await send_due(settings)
         assert handler.take_new() == []  # turned off on the preferences page
+
+
+async def test_a_poll_that_crashes_while_processing_is_recorded_and_mailed(
+    live_server, smtp, monkeypatch
+):
+    settings = live_server.settings.with_changes(smtp_url=smtp[0])
+    handler = smtp[1]
+    await make_admin()
+    async with raw_server({"/feed": ServedFeed(FEED)}) as server:
+        subscription = await subscribe(f"{server.url}/feed")
+        await poll(settings, subscription, 0)
+
+        async def crash(*args, **kwargs):
+            raise RuntimeError("the database went away")
+
+        monkeypatch.setattr(passes, "fetch_feed", crash)
+        stored = await poll(settings, subscription, 1)
+    assert stored.consecutive_failures == 1 and "RuntimeError" in stored.last_error
+    [notice] = await delivered(settings, handler)
+    assert notice["To"] == ADMIN and "RuntimeError" in plain_text(notice)

@@ -14,24 +14,14 @@ from jobs.forms import clean_job
 from jobs.lifecycle import Action, create_job, expire_due_jobs, perform
 from jobs.models import Job
 from jobs.notices import tell_posters_of_closing_jobs
-from mail.delivery import send_due
 from tests.helpers_directory import make_account, make_admin, make_organization, sign_in
 from tests.helpers_jobs import job_input
-from tests.helpers_smtp import RecordingHandler, smtp_fixture, smtp_server  # noqa: F401  (the smtp fixture)
+from tests.helpers_smtp import RecordingHandler, delivered, plain_text, smtp_fixture, smtp_server  # noqa: F401  (the smtp fixture)
 
 
 @pytest.fixture
 def settings(settings: Settings, smtp: tuple[str, RecordingHandler]) -> Settings:
     return settings.with_changes(smtp_url=smtp[0], review_policy="all")
-
-
-async def delivered(settings: Settings, handler: RecordingHandler) -> list:
-    await send_due(settings)
-    return handler.take_new()
-
-
-def text(message) -> str:
-    return message.get_body(("plain",)).get_content()
 
 
 async def test_review_approval_and_expiry_each_send_their_mail(live_server, smtp):
@@ -46,13 +36,13 @@ async def test_review_approval_and_expiry_each_send_their_mail(live_server, smtp
     )
     [review] = await delivered(settings, handler)
     assert review["To"] == admin.email and "Staff Attorney" in review["Subject"]
-    assert f"{live_server.url}/admin/jobs" in text(review)
+    assert f"{live_server.url}/admin/jobs" in plain_text(review)
 
     await perform(job, Action.APPROVE, Actor.person(admin), settings, now=now)
     [approved] = await delivered(settings, handler)
     assert approved["To"] == "poster@ipx.example.org"
     assert "published" in approved["Subject"]
-    assert f"{live_server.url}/jobs/" in text(approved)
+    assert f"{live_server.url}/jobs/" in plain_text(approved)
 
     await Job.filter(id=job.id).update(valid_through=now - timedelta(minutes=1))
     assert await expire_due_jobs(settings, now) == 1

@@ -19,9 +19,10 @@ import pytest
 
 from core.database import close_database, open_database
 from core.settings import PROJECT_ROOT, Settings
-from mail.delivery import send_due
+from mail.delivery import outbox_health, send_due
 from mail.models import MailState, OutboxMessage
 from mail.outbox import enqueue
+from tests.helpers_directory import make_account, make_admin, sign_in
 from tests.helpers_smtp import smtp_server
 
 
@@ -73,12 +74,21 @@ async def test_a_delivered_message_is_multipart_with_its_headers(database: Setti
     assert stored.state == MailState.SENT and stored.sent_at and stored.claimed_until is None
 
 
-async def test_mail_without_unsubscribe_or_html_is_plain_text(database: Settings):
+async def test_mail_written_as_text_also_carries_it_as_html_and_no_unsubscribe(
+    database: Settings,
+):
     with smtp_server() as (url, server):
-        await queue(database, 1)
+        await enqueue(
+            database, "test", "a@example.org", "Hi", "Hello <you>,\n\nGo: https://e.org/x\n"
+        )
         await send_due(database.with_changes(smtp_url=url))
         [message] = server.received
-    assert message.get_content_type() == "text/plain"
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert text == "Hello <you>,\n\nGo: https://e.org/x\n"
+    html = message.get_body(("html",)).get_content()
+    assert "<p>Hello &lt;you&gt;,</p>" in html
+    assert '<a href="https://e.org/x">https://e.org/x</a>' in html
     assert message["List-Unsubscribe"] is None
 
 
@@ -195,8 +205,16 @@ async def test_the_outbox_health_counts_each_state(database: Settings):
     with smtp_server() as (url, server):
         server.answers["person0@example.org"] = "550 5.1.1 no such mailbox"
         server.answers["person1@example.org"] = "451 4.7.1 try later"
-        await queue(database, 3)
+        await queue(database, 4)
+        await OutboxMessage.filter(recipient="person3@example.org").update(
+            state=MailState.SENT, sent_at=datetime.now(UTC) - timedelta(days=2)
+        )
         await send_due(database.with_changes(smtp_url=url))
+    health = await outbox_health(datetime.now(UTC))
+    assert (health.queued, health.retrying, health.sent_last_day) == (1, 1, 1)
+    assert health.failed == 1 and health.failures_by_code == [(550, 1)]
+    assert [failure.recipient for failure in health.recent_failures] == ["person0@example.org"]
+    assert health.oldest_queued_seconds is not None and health.oldest_queued_seconds >= 0
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -207,5 +225,25 @@ async def test_the_outbox_health_counts_each_state(database: Settings):
         env=_sender_env(database, ""),
         stdout=asyncio.subprocess.PIPE,
     )
-    output, _ = await process.communicate()
-    assert output.decode().strip() == "pending 1, retrying 1, sent 1, failed 1"
+    output = (await process.communicate())[0].decode().strip()
+    assert output.startswith("queued 1, retrying 1, oldest ")
+    assert output.endswith("sent in 24 h 1, failed 1 (550: 1)")
+
+
+async def test_administrators_see_the_outbox_health_on_their_page(live_server, new_browser):
+    await queue(live_server.settings, 2)
+    await OutboxMessage.filter(recipient="person0@example.org").update(
+        state=MailState.FAILED, failure_code=550, last_error="550 5.1.1 no such mailbox"
+    )
+    await make_account("member@example.org")
+    member = new_browser()
+    await sign_in(member, "member@example.org")
+    assert (await member.get("/admin/outbox")).status_code == 403
+    await make_admin()
+    admin = new_browser()
+    await sign_in(admin, "admin@network.example.org")
+    page = (await admin.get("/admin")).text
+    assert 'href="/admin/outbox"' in page  # in the administration menu
+    page = (await admin.get("/admin/outbox")).text
+    assert 'id="outbox-queued">1<' in page and 'id="outbox-failed">1<' in page
+    assert "no such mailbox" in page and "person0@example.org" in page

@@ -199,8 +199,6 @@ async def process(
         totals.errors += 1
         failures = subscription.consecutive_failures + 1
         changes.update(consecutive_failures=failures, last_error=error[:2000])
-        if subscription.consecutive_failures == 0:  # healthy until now: a failing spell starts
-            await tell_administrators_of_failing_feed(settings, subscription, error)
     else:
         failures = 0
         changes.update(
@@ -244,10 +242,13 @@ def _owned_update_sql(connection: BaseDBAsyncClient, fields: tuple[str, ...]) ->
     )
 
 
-async def _save(results: list[tuple[FeedSubscription, dict[str, object]]], owner: str) -> None:
+async def _save(
+    results: list[tuple[FeedSubscription, dict[str, object]]], owner: str, settings: Settings
+) -> None:
     """Store what the fetches saw and release the leases, in one transaction (one commit, not
     one per feed). Only our leases: one that ran out and was taken by another process is
-    theirs now.
+    theirs now. A healthy feed that failed this time (its fetch, its import, or its
+    processing crashed) has its notice to administrators queued in the same transaction.
 
     Results that change the same fields share one parameterized UPDATE run over all their
     rows (executemany), so a pass of hundreds of unchanged feeds builds a statement or two
@@ -257,6 +258,11 @@ async def _save(results: list[tuple[FeedSubscription, dict[str, object]]], owner
             url__in=[changes["url"] for _s, changes in results if changes.get("url")] or [""]
         ).values_list("url", flat=True)
     )
+    started_failing = [
+        (subscription, str(changes["last_error"]))
+        for subscription, changes in results
+        if subscription.consecutive_failures == 0 and changes.get("consecutive_failures")
+    ]
     released = {"lease_owner": "", "lease_until": None, "updated_at": datetime.now(UTC)}
     rows: defaultdict[tuple[str, ...], list[list[object]]] = defaultdict(list)
     moving: dict[int, tuple[str, str]] = {}
@@ -276,6 +282,8 @@ async def _save(results: list[tuple[FeedSubscription, dict[str, object]]], owner
             await connection.execute_many(_owned_update_sql(connection, fields), values)
         if moving:
             await _follow_moved_feeds(moving)
+        for subscription, error in started_failing:
+            await tell_administrators_of_failing_feed(settings, subscription, error)
 
 
 async def _follow_moved_feeds(moving: dict[int, tuple[str, str]]) -> None:
@@ -373,7 +381,7 @@ async def run_pass(
                     for s in subscriptions
                 )
             )
-            await _save(list(results), owner)
+            await _save(list(results), owner, settings)
     return totals
 
 
