@@ -1,10 +1,10 @@
 """A migrated SQLite database holding N realistic jobs across M organizations, deterministically.
 
 Jobs are written in English, Spanish and Japanese from the vocabulary of innocence work, with
-their search columns filled by the project's own normalizer, so the full-text index is exactly
-what the application would have built job by job. Rows go in with sqlite3's executemany (the
-FTS triggers index them as they land), which takes seconds rather than the minutes the ORM
-would need for 100,000 saves.
+their search columns filled by the project's own normalizer, so the search index is exactly
+what the application would have built job by job. Rows go in with sqlite3's executemany, which
+takes seconds rather than the minutes the ORM would need for 100,000 saves; the search index is
+built from them at the first search (or by `amicus reindex`).
 
     from bench.generate import generate_database
     generate_database(Path("/tmp/jobs.sqlite3"), jobs=100_000, organizations=500)
@@ -340,7 +340,6 @@ def generate_database(
             connection.commit()
             if progress:
                 print(f"  {start + len(rows) - 1:>7} jobs", end="\r", flush=True)
-        connection.execute("INSERT INTO job_fts(job_fts) VALUES ('optimize')")
         connection.execute("ANALYZE")
         connection.commit()
     finally:
