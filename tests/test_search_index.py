@@ -229,3 +229,52 @@ async def test_words_naming_a_filter_value_find_jobs_by_that_field(database):
     assert await found("volunteer") == {"Paralegal"}
     # make_job posts full-time jobs unless told otherwise.
     assert await found("full-time") == {"Investigator"}
+
+
+async def log_size() -> int:
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT COUNT(*) AS n FROM search_change"
+    )
+    return int(rows[0]["n"])
+
+
+async def test_changes_older_than_the_retention_are_pruned_and_search_still_finds_them(database):
+    organization = await make_organization("Clinic")
+    for number in range(5):
+        await make_job(organization, f"Attorney {number}")
+    assert await total("attorney") == 5
+    now = datetime.now(UTC)
+    logged = await log_size()
+    # The first round only notes where the log is; nothing is old enough yet.
+    assert await fulltext.prune_change_log(timedelta(days=7), now) == 0
+    await make_job(organization, "Investigator")
+    assert await found("investigator") == {"Investigator"}
+    attorneys = await found("attorney")
+    assert {f"Attorney {number}" for number in range(5)} <= attorneys
+    assert await fulltext.prune_change_log(timedelta(days=7), now + timedelta(days=6)) == 0
+    # A week later, everything logged before the first round goes but the newest of them.
+    pruned = await fulltext.prune_change_log(timedelta(days=7), now + timedelta(days=8))
+    assert pruned == logged - 1
+    assert await log_size() == 2
+    fulltext.forget_indexes()
+    assert await found("attorney") == attorneys
+    assert await found("investigator") == {"Investigator"}
+
+
+async def test_an_index_behind_what_the_log_still_holds_is_rebuilt(database):
+    organization = await make_organization("Clinic")
+    await make_job(organization, "Staff Attorney")
+    assert await found("attorney") == {"Staff Attorney"}
+    fulltext.forget_indexes()
+    # This index stops here; the log moves on and is pruned past where it stopped.
+    position = (index_folder() / "amicus-position").read_text()
+    now = datetime.now(UTC)
+    # Two jobs, so that a change after the index's position is among those pruned.
+    await make_job(organization, "Investigator")
+    await make_job(organization, "Investigator")
+    await fulltext.prune_change_log(timedelta(days=7), now)
+    await make_job(organization, "Paralegal")
+    await fulltext.prune_change_log(timedelta(days=7), now + timedelta(days=8))
+    (index_folder() / "amicus-position").write_text(position)
+    assert await total("investigator") == 2
+    assert await found("paralegal") == {"Paralegal"}

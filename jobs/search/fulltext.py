@@ -15,6 +15,13 @@ mid-batch leaves the position behind what it committed, and re-applying a change
 
 An index that is missing, from an older schema, or unreadable is rebuilt from the database
 (rebuild, also `amicus reindex`).
+
+The log is pruned by age (prune_change_log): a change is deleted once it was committed more than
+the retention (AMICUS_SEARCH_LOG_DAYS) ago, whichever indexes have applied it, since the
+machines keeping an index from one PostgreSQL log are not known to the database (a table of
+their positions would be held back forever by a machine taken out of service). An index whose
+position is older than what the log still holds is rebuilt, as a missing one is: a machine
+that has not searched for longer than the retention pays one rebuild, and loses nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Hashable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,6 +41,7 @@ from typing import Any
 import tantivy
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+from tortoise.transactions import in_transaction
 
 from core.i18n import LANGUAGES, current_language
 from core.orm_internals import outside_transaction
@@ -58,6 +66,8 @@ KEEP_IN_STEP_SECONDS = 0.25
 # A sequence number missing from the log may belong to a transaction not yet committed
 # (PostgreSQL hands sequence numbers out at insert time); it is looked for again this long.
 GAP_GRACE_SECONDS = 600.0
+# How often an app process prunes the change log (prune_change_log).
+PRUNE_INTERVAL_SECONDS = 3600.0
 NO_MOMENT = -(2**63)
 NEVER = 2**63 - 1
 # Filter fields holding one keyword each (the organization's slug under "organization").
@@ -286,9 +296,11 @@ class SearchIndex:
         transactional = isinstance(connection, TransactionalDBClient)
         async with self.lock:
             index = await self.ready(connection)
-            target = await _last_seq(connection)
-            if target < self.position()[0]:
-                # The log is behind the index: it was built from another database.
+            oldest, target = await _log_bounds(connection)
+            applied = self.position()[0]
+            if target < applied or applied < oldest - 1:
+                # The log is behind the index (built from another database), or changes
+                # the index has not applied were pruned from it.
                 await self.rebuild(connection)
             while True:
                 seq, gaps = self.position()
@@ -466,8 +478,46 @@ def groups(
 
 
 async def _last_seq(connection: BaseDBAsyncClient) -> int:
-    rows = await connection.execute_query_dict("SELECT MAX(seq) AS seq FROM search_change")
-    return int(rows[0]["seq"] or 0)
+    return (await _log_bounds(connection))[1]
+
+
+async def _log_bounds(connection: BaseDBAsyncClient) -> tuple[int, int]:
+    """The oldest and newest sequence numbers in the log (0 when it is empty)."""
+    rows = await connection.execute_query_dict(
+        "SELECT MIN(seq) AS oldest, MAX(seq) AS newest FROM search_change"
+    )
+    return int(rows[0]["oldest"] or 0), int(rows[0]["newest"] or 0)
+
+
+async def prune_change_log(retention: timedelta, now: datetime) -> int:
+    """Delete the changes logged before the newest checkpoint older than the retention, then
+    note a checkpoint of now; returns how many changes were deleted.
+
+    The change at that checkpoint stays, so that the oldest sequence number left tells an
+    index whether what it has not applied is still there (SearchIndex.catch_up). Any process
+    may prune at any time: each statement keeps the rule on its own."""
+    async with in_transaction() as connection:
+        postgres = connection.capabilities.dialect == "postgres"
+        mark = "$1" if postgres else "?"
+        rows = await connection.execute_query_dict(
+            f"SELECT MAX(seq) AS seq FROM search_change_checkpoint WHERE taken_at <= {mark}",
+            [micros(now - retention)],
+        )
+        horizon = rows[0]["seq"]
+        deleted = 0
+        if horizon is not None:
+            deleted, _ = await connection.execute_query(
+                f"DELETE FROM search_change WHERE seq < {mark}", [horizon]
+            )
+            await connection.execute_query(
+                f"DELETE FROM search_change_checkpoint WHERE seq < {mark}", [horizon]
+            )
+        await connection.execute_query(
+            "INSERT INTO search_change_checkpoint (seq, taken_at) "
+            f"SELECT MAX(seq), {mark} FROM search_change HAVING MAX(seq) IS NOT NULL",
+            [micros(now)],
+        )
+    return int(deleted or 0)
 
 
 async def _changes(
