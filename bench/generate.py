@@ -24,7 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tortoise.models import Model  # noqa: E402
+
 from core.database import apply_migrations  # noqa: E402
+from directory import models as directory_models  # noqa: E402
+from jobs import models as jobs_models  # noqa: E402
 from jobs.search.index import search_columns  # noqa: E402
 
 DEFAULT_SEED = 20_261_123
@@ -287,11 +291,21 @@ ORGANIZATION_COLUMNS = (
     "id, slug, name, kind, city, region, country, languages, status, network, created_at, "
     "updated_at"
 )
-ORGANIZATION_DEFAULTS = (
-    "short_name, description, website, contact_email, focus_areas, accepts_cases, "
-    "case_application_info, logo_url, jobs_feed_url, jobs_feed_approved, status_reason, "
-    "trusted, origin_url, source_feed_url"
-)
+
+
+def _defaults(model: type[Model], given: str) -> tuple[str, tuple]:
+    """The model's other NOT NULL columns and their defaults: the ORM fills defaults in
+    Python, not in the schema, and columns added later must not break the generator."""
+    named = {name.strip() for name in given.split(",")}
+    columns, values = [], []
+    for name, field in model._meta.fields_map.items():
+        column = field.source_field or name
+        if column in named or not field.has_db_field or field.null or field.default is None:
+            continue
+        default = field.default() if callable(field.default) else field.default
+        columns.append(column)
+        values.append(field.to_db_value(default, None))
+    return ", ".join(columns), tuple(values)
 
 
 def _insert(connection: sqlite3.Connection, table: str, columns: str, rows: list[tuple]) -> None:
@@ -320,23 +334,24 @@ def generate_database(
     try:
         connection.execute("PRAGMA synchronous = OFF")
         organization_rows = _organizations(rng, organizations, now)
-        blank = ("", "", "", "", "", 0, "", "", "", 0, "", 0, "", "")
+        default_columns, defaults = _defaults(directory_models.Organization, ORGANIZATION_COLUMNS)
         _insert(
             connection,
             "organization",
-            f"{ORGANIZATION_COLUMNS}, {ORGANIZATION_DEFAULTS}",
-            [row + blank for row in organization_rows],
+            f"{ORGANIZATION_COLUMNS}, {default_columns}",
+            [row + defaults for row in organization_rows],
         )
         owners = [
             Organization(row[0], row[2], row[7].strip(","), row[4], row[5], row[6])
             for row in organization_rows
         ]
+        job_default_columns, job_defaults = _defaults(jobs_models.Job, JOB_COLUMNS)
         for start in range(1, jobs + 1, BATCH):
             rows = [
-                _job_row(rng, number, rng.choice(owners), now)
+                _job_row(rng, number, rng.choice(owners), now) + job_defaults
                 for number in range(start, min(start + BATCH, jobs + 1))
             ]
-            _insert(connection, "job", JOB_COLUMNS, rows)
+            _insert(connection, "job", f"{JOB_COLUMNS}, {job_default_columns}", rows)
             connection.commit()
             if progress:
                 print(f"  {start + len(rows) - 1:>7} jobs", end="\r", flush=True)
