@@ -236,8 +236,14 @@ class _Matches:
 
 
 def _ordered_ids(matches: _Matches, sort: str, limit: int, offset: int) -> tuple[int, ...]:
-    ids, _ = fulltext.ordered_ids(matches.searcher, matches.query, sort, offset, limit)
-    return tuple(ids)
+    return _ordered_ids_and_total(matches, sort, limit, offset)[0]
+
+
+def _ordered_ids_and_total(
+    matches: _Matches, sort: str, limit: int, offset: int
+) -> tuple[tuple[int, ...], int]:
+    ids, total = fulltext.ordered_ids(matches.searcher, matches.query, sort, offset, limit)
+    return tuple(ids), total
 
 
 def _groups(matches: _Matches) -> tuple[tuple[Any, ...], ...]:
@@ -258,10 +264,13 @@ def _facets_of_groups(
     return _facet_counts({**dict(zip(FACETS, row, strict=False)), "n": row[-1]} for row in groups)
 
 
-def _counts(matches: _Matches, *, facets: bool) -> tuple[int, dict[str, list[FacetCount]] | None]:
-    """The number of matches and, with facets, the counts per facet value (each facet counted
-    alone, much cheaper than by combination when no cache keeps the combinations)."""
-    total = fulltext.count(matches.searcher, matches.query)
+def _counts(
+    matches: _Matches, *, facets: bool, total: int | None = None
+) -> tuple[int, dict[str, list[FacetCount]] | None]:
+    """The number of matches (unless given) and, with facets, the counts per facet value (each
+    facet counted alone, much cheaper than by combination when no cache keeps them)."""
+    if total is None:
+        total = fulltext.count(matches.searcher, matches.query)
     if not facets:
         return total, None
     counts = fulltext.value_counts(matches.searcher, matches.query, FACETS)
@@ -395,8 +404,9 @@ async def search_jobs(
     if caches is None or generation is None:
         sort = query.effective_sort
         offset = (query.page - 1) * query.per_page
-        ids = _ordered_ids(matches, sort, query.per_page, offset)
-        total, facet_counts = _counts(matches, facets=facets)
+        # The search for the page counts the matches too.
+        ids, total = _ordered_ids_and_total(matches, sort, query.per_page, offset)
+        total, facet_counts = _counts(matches, facets=facets, total=total)
         version = None
     else:
         scope = search_cache.Scope(

@@ -73,6 +73,8 @@ NEVER = 2**63 - 1
 # Filter fields holding one keyword each (the organization's slug under "organization").
 KEYWORD_FIELDS = ("country", "region", "organization", "employment_type", "category", "work_mode")
 FACET_SIZE = 10_000
+# Hits collected by the first search for a page (ordered_ids).
+TIE_FETCH = 1000
 
 JOB_COLUMNS = (
     "id",
@@ -213,6 +215,8 @@ class SearchIndex:
         self.gaps: dict[int, float] = {}
         # Jobs written to the index from inside a transaction, read again after it.
         self.dirty: set[int] = set()
+        # meta.json's inode, modification time and size when the index was last reloaded.
+        self.committed: tuple[int, int, int] | None = None
 
     # position ---------------------------------------------------------------------------
 
@@ -329,7 +333,19 @@ class SearchIndex:
                 newest = self._record(seq, gaps, changes)
                 if newest >= target:
                     break
+            self._reload_if_committed(index)
+
+    def _reload_if_committed(self, index: tantivy.Index) -> None:
+        # Every commit, by any process, replaces meta.json (a new file, renamed into place):
+        # reopening costs far more than a stat.
+        try:
+            stat = (self.directory / "meta.json").stat()
+            marker: tuple[int, int, int] | None = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            marker = None
+        if marker is None or marker != self.committed:
             index.reload()
+            self.committed = marker
 
     async def _wait_for_position(self, target: int) -> None:
         # The other process tells its progress only through the position file: poll it.
@@ -399,15 +415,23 @@ def ordered_ids(
     orders by one key; ties are broken here as the database did (newest first, then the
     highest id; by id for closing soon), fetching past the page while its last key is tied."""
     wanted = offset + limit
-    fetch = wanted + 1
+    # Collecting a thousand hits costs about what collecting twenty does (the time goes into
+    # visiting the matches), and templated texts tie by the hundred: fetching wide at once
+    # spares the second search a tie past the page would need.
+    fetch = max(wanted + 1, TIE_FETCH)
     while True:
         result = _search(searcher, query, sort, fetch)
         hits = result.hits
         if len(hits) < fetch or hits[wanted - 1][0] != hits[-1][0]:
             break
-        # Tied past the page (templated texts score alike): one much larger fetch is cheaper
-        # than many small ones.
         fetch *= 32
+    if len(hits) > wanted:
+        # Only the hits tied with the page's last one can still move into the page.
+        last = hits[wanted - 1][0]
+        end = wanted
+        while end < len(hits) and hits[end][0] == last:
+            end += 1
+        hits = hits[:end]
     addresses = [address for _, address in hits]
     ids = searcher.fast_field_values("id", addresses)
     if sort == "closing":
@@ -483,8 +507,10 @@ async def _last_seq(connection: BaseDBAsyncClient) -> int:
 
 async def _log_bounds(connection: BaseDBAsyncClient) -> tuple[int, int]:
     """The oldest and newest sequence numbers in the log (0 when it is empty)."""
+    # Apart: SQLite reads MIN or MAX alone off the primary key, both together by a full scan.
     rows = await connection.execute_query_dict(
-        "SELECT MIN(seq) AS oldest, MAX(seq) AS newest FROM search_change"
+        "SELECT (SELECT MIN(seq) FROM search_change) AS oldest, "
+        "(SELECT MAX(seq) FROM search_change) AS newest"
     )
     return int(rows[0]["oldest"] or 0), int(rows[0]["newest"] or 0)
 
