@@ -8,6 +8,9 @@ built from them at the first search (or by `amicus reindex`).
 
     from bench.generate import generate_database
     generate_database(Path("/tmp/jobs.sqlite3"), jobs=100_000, organizations=500)
+
+With --database-url the same jobs are then copied into that (empty) database, PostgreSQL
+included, through `amicus export` / `amicus import`'s functions.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import asyncio
 import random
 import sqlite3
 import sys
+import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,9 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tortoise import connections  # noqa: E402
 from tortoise.models import Model  # noqa: E402
 
-from core.database import apply_migrations  # noqa: E402
+from core.database import apply_migrations, close_database, open_database  # noqa: E402
 from directory import models as directory_models  # noqa: E402
 from jobs import models as jobs_models  # noqa: E402
 from jobs.search.index import search_columns  # noqa: E402
@@ -364,12 +369,48 @@ def generate_database(
     return path
 
 
+def copy_database(source: Path, database_url: str) -> int:
+    """Copy a generated SQLite database into the empty database at database_url (migrated
+    first), through the project's own export and import, both streamed: memory stays flat
+    whatever the number of jobs. Returns the number of rows. Call with no running event loop."""
+    from operations.transfer import export, import_
+
+    with tempfile.TemporaryDirectory(prefix="amicus-generate-") as folder:
+        dump = Path(folder) / "export.jsonl"
+
+        async def write() -> None:
+            await open_database(f"sqlite://{source}")
+            try:
+                with dump.open("w") as out:
+                    await export(out, with_password_hashes=True)
+            finally:
+                await close_database()
+
+        async def read() -> int:
+            await apply_migrations(database_url)
+            await open_database(database_url)
+            try:
+                with dump.open() as lines:
+                    count = await import_(lines)
+                if database_url.startswith("postgres"):
+                    await connections.get("default").execute_script("ANALYZE")
+                return count
+            finally:
+                await close_database()
+
+        asyncio.run(write())
+        return asyncio.run(read())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path)
     parser.add_argument("--jobs", type=int, default=100_000)
     parser.add_argument("--organizations", type=int, default=500)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--database-url", help="then copy the jobs into this empty database (e.g. PostgreSQL)"
+    )
     arguments = parser.parse_args()
     generate_database(
         arguments.path,
@@ -378,6 +419,8 @@ def main() -> None:
         seed=arguments.seed,
         progress=True,
     )
+    if arguments.database_url:
+        print(f"Copied {copy_database(arguments.path, arguments.database_url):,} rows")
 
 
 if __name__ == "__main__":
