@@ -54,6 +54,13 @@ def index_folder() -> Path:
 
 def run_in_another_process(database_url: str, body: str) -> subprocess.CompletedProcess:
     """Run `body` (async Python with the database open) in a new interpreter."""
+    process = start_another_process(database_url, body)
+    stdout, stderr = process.communicate(timeout=120)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def start_another_process(database_url: str, body: str) -> subprocess.Popen:
+    """Start running `body` (async Python with the database open) in a new interpreter."""
     script = textwrap.dedent(
         """
         import asyncio, os, signal
@@ -70,13 +77,13 @@ def run_in_another_process(database_url: str, body: str) -> subprocess.Completed
         asyncio.run(main())
         """
     ).format(body=textwrap.indent(textwrap.dedent(body), " " * 12))
-    return subprocess.run(
+    return subprocess.Popen(
         [sys.executable, "-c", script],
         cwd=PROJECT,
         env={**os.environ, "TEST_DATABASE": database_url},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
     )
 
 
@@ -278,3 +285,36 @@ async def test_an_index_behind_what_the_log_still_holds_is_rebuilt(database):
     (index_folder() / "amicus-position").write_text(position)
     assert await total("investigator") == 2
     assert await found("paralegal") == {"Paralegal"}
+
+
+async def test_two_processes_writing_and_searching_at_once_lose_no_write(database, database_url):
+    organization = await make_organization("Clinic")
+    await make_job(organization, "Staff Attorney")
+    assert await total("attorney") == 1
+    # Each process writes jobs and searches between writes, so that both apply the log and
+    # contend for the index's writer while the other commits.
+    writers = [
+        start_another_process(
+            database_url,
+            f"""
+            import itertools
+            from tests import helpers_search
+            from tests.helpers_search import make_job
+            from directory.models import Organization
+            from jobs.search.engine import search_jobs
+            from jobs.search.params import parse_job_query
+            helpers_search._numbers = itertools.count({first})
+            organization = await Organization.get(id={organization.id})
+            for number in range(15):
+                await make_job(organization, f"Paralegal {first} {{number}}")
+                await search_jobs(parse_job_query({{"q": "paralegal"}}))
+            result = await search_jobs(parse_job_query({{"q": "paralegal"}}))
+            assert result.total >= 15, result.total
+            """,
+        )
+        for first in (10_000, 20_000)
+    ]
+    for writer in writers:
+        _, stderr = writer.communicate(timeout=120)
+        assert writer.returncode == 0, stderr
+    assert await total("paralegal") == 30
