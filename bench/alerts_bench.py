@@ -117,7 +117,7 @@ async def populate(alerts: int, new_jobs: int, now: datetime) -> None:
 class QueryCounter:
     """Counts the SQL statements sent to SQLite (its trace callback sees each, inside
     transactions too). Left out: BEGIN/COMMIT, and the statements SQLite runs inside one
-    (FTS5's own lookups, reported as "-- ...")."""
+    (triggers' statements, reported as "-- ...")."""
 
     def __init__(self) -> None:
         self.count = 0

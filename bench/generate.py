@@ -1,13 +1,16 @@
 """A migrated SQLite database holding N realistic jobs across M organizations, deterministically.
 
 Jobs are written in English, Spanish and Japanese from the vocabulary of innocence work, with
-their search columns filled by the project's own normalizer, so the full-text index is exactly
-what the application would have built job by job. Rows go in with sqlite3's executemany (the
-FTS triggers index them as they land), which takes seconds rather than the minutes the ORM
-would need for 100,000 saves.
+their search columns filled by the project's own normalizer, so the search index is exactly
+what the application would have built job by job. Rows go in with sqlite3's executemany, which
+takes seconds rather than the minutes the ORM would need for 100,000 saves; the search index is
+built from them at the first search (or by `amicus reindex`).
 
     from bench.generate import generate_database
     generate_database(Path("/tmp/jobs.sqlite3"), jobs=100_000, organizations=500)
+
+With --database-url the same jobs are then copied into that (empty) database, PostgreSQL
+included, through `amicus export` / `amicus import`'s functions.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import asyncio
 import random
 import sqlite3
 import sys
+import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,7 +28,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.database import apply_migrations  # noqa: E402
+from tortoise import connections  # noqa: E402
+from tortoise.models import Model  # noqa: E402
+
+from core.database import apply_migrations, close_database, open_database  # noqa: E402
+from directory import models as directory_models  # noqa: E402
+from jobs import models as jobs_models  # noqa: E402
 from jobs.search.index import search_columns  # noqa: E402
 
 DEFAULT_SEED = 20_261_123
@@ -287,11 +296,21 @@ ORGANIZATION_COLUMNS = (
     "id, slug, name, kind, city, region, country, languages, status, network, created_at, "
     "updated_at"
 )
-ORGANIZATION_DEFAULTS = (
-    "short_name, description, website, contact_email, focus_areas, accepts_cases, "
-    "case_application_info, logo_url, jobs_feed_url, jobs_feed_approved, status_reason, "
-    "trusted, origin_url, source_feed_url"
-)
+
+
+def _defaults(model: type[Model], given: str) -> tuple[str, tuple]:
+    """The model's other NOT NULL columns and their defaults: the ORM fills defaults in
+    Python, not in the schema, and columns added later must not break the generator."""
+    named = {name.strip() for name in given.split(",")}
+    columns, values = [], []
+    for name, field in model._meta.fields_map.items():
+        column = field.source_field or name
+        if column in named or not field.has_db_field or field.null or field.default is None:
+            continue
+        default = field.default() if callable(field.default) else field.default
+        columns.append(column)
+        values.append(field.to_db_value(default, None))
+    return ", ".join(columns), tuple(values)
 
 
 def _insert(connection: sqlite3.Connection, table: str, columns: str, rows: list[tuple]) -> None:
@@ -320,27 +339,27 @@ def generate_database(
     try:
         connection.execute("PRAGMA synchronous = OFF")
         organization_rows = _organizations(rng, organizations, now)
-        blank = ("", "", "", "", "", 0, "", "", "", 0, "", 0, "", "")
+        default_columns, defaults = _defaults(directory_models.Organization, ORGANIZATION_COLUMNS)
         _insert(
             connection,
             "organization",
-            f"{ORGANIZATION_COLUMNS}, {ORGANIZATION_DEFAULTS}",
-            [row + blank for row in organization_rows],
+            f"{ORGANIZATION_COLUMNS}, {default_columns}",
+            [row + defaults for row in organization_rows],
         )
         owners = [
             Organization(row[0], row[2], row[7].strip(","), row[4], row[5], row[6])
             for row in organization_rows
         ]
+        job_default_columns, job_defaults = _defaults(jobs_models.Job, JOB_COLUMNS)
         for start in range(1, jobs + 1, BATCH):
             rows = [
-                _job_row(rng, number, rng.choice(owners), now)
+                _job_row(rng, number, rng.choice(owners), now) + job_defaults
                 for number in range(start, min(start + BATCH, jobs + 1))
             ]
-            _insert(connection, "job", JOB_COLUMNS, rows)
+            _insert(connection, "job", f"{JOB_COLUMNS}, {job_default_columns}", rows)
             connection.commit()
             if progress:
                 print(f"  {start + len(rows) - 1:>7} jobs", end="\r", flush=True)
-        connection.execute("INSERT INTO job_fts(job_fts) VALUES ('optimize')")
         connection.execute("ANALYZE")
         connection.commit()
     finally:
@@ -350,12 +369,48 @@ def generate_database(
     return path
 
 
+def copy_database(source: Path, database_url: str) -> int:
+    """Copy a generated SQLite database into the empty database at database_url (migrated
+    first), through the project's own export and import, both streamed: memory stays flat
+    whatever the number of jobs. Returns the number of rows. Call with no running event loop."""
+    from operations.transfer import export, import_
+
+    with tempfile.TemporaryDirectory(prefix="amicus-generate-") as folder:
+        dump = Path(folder) / "export.jsonl"
+
+        async def write() -> None:
+            await open_database(f"sqlite://{source}")
+            try:
+                with dump.open("w") as out:
+                    await export(out, with_password_hashes=True)
+            finally:
+                await close_database()
+
+        async def read() -> int:
+            await apply_migrations(database_url)
+            await open_database(database_url)
+            try:
+                with dump.open() as lines:
+                    count = await import_(lines)
+                if database_url.startswith("postgres"):
+                    await connections.get("default").execute_script("ANALYZE")
+                return count
+            finally:
+                await close_database()
+
+        asyncio.run(write())
+        return asyncio.run(read())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path)
     parser.add_argument("--jobs", type=int, default=100_000)
     parser.add_argument("--organizations", type=int, default=500)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--database-url", help="then copy the jobs into this empty database (e.g. PostgreSQL)"
+    )
     arguments = parser.parse_args()
     generate_database(
         arguments.path,
@@ -364,6 +419,8 @@ def main() -> None:
         seed=arguments.seed,
         progress=True,
     )
+    if arguments.database_url:
+        print(f"Copied {copy_database(arguments.path, arguments.database_url):,} rows")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
-"""Search speed at scale: /api/jobs over HTTP against a 100,000-job SQLite database.
+"""Search speed at scale: /api/jobs over HTTP against a 100,000-job database.
 
     .venv/bin/python bench/search_bench.py [--jobs 100000] [--organizations 500]
+    .venv/bin/python bench/search_bench.py --database-url postgres://postgres@127.0.0.1/bench
 
-Generates the jobs (bench/generate.py), starts the app under uvicorn (one worker, SQLite) on a
-loopback port, and for a fixed mix of queries measures p50/p95 latency and requests per second,
+Generates the jobs (bench/generate.py; with --database-url, then copied into that database,
+which must exist and be empty, or hold the jobs of an earlier run), starts the app under
+uvicorn (one worker) on a loopback port, and for a fixed mix of queries measures p50/p95 latency and requests per second,
 sequentially and with a few concurrent clients, in three modes:
 
 - cold: the search cache off (AMICUS_SEARCH_CACHE=off), every request computed in full;
@@ -36,12 +38,13 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.generate import RARE_WORD, generate_database  # noqa: E402
+from bench.generate import RARE_WORD, copy_database, generate_database  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "search.json"
 
@@ -107,14 +110,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(database: Path, port: int, *, cache: bool) -> subprocess.Popen:
+def start_server(database_url: str, port: int, *, cache: bool) -> subprocess.Popen:
     env = {
         **os.environ,
-        "AMICUS_DATABASE_URL": f"sqlite://{database}",
+        "AMICUS_DATABASE_URL": database_url,
         "AMICUS_BASE_URL": f"http://127.0.0.1:{port}",
         "AMICUS_AGGREGATOR": "off",
         "AMICUS_SECRET_KEY": "benchmark-secret-key-not-for-production",
         "AMICUS_SEARCH_CACHE": "on" if cache else "off",
+        # ActivityPub's publishing pass reads every visible job at start and every minute:
+        # measured here, it would show as search latency.
+        "AMICUS_ACTIVITYPUB": "off",
     }
     command = [sys.executable, "-m", "uvicorn", "--factory", "app:create_app", "--host", "127.0.0.1",
                "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"]  # fmt: skip
@@ -182,35 +188,72 @@ def varied_requests(params: dict[str, str], count: int, skip: int = 0) -> list[d
     return chosen
 
 
-def like_scan(database: Path, words: list[str], filters: dict[str, str], count: int) -> Figures:
+def like_scan(database_url: str, words: list[str], filters: dict[str, str], count: int) -> Figures:
     """The same search as a simple job board does it: every word LIKE '%word%' in the title or
     the description, one page by date and the total."""
+    postgres = database_url.startswith("postgres")
+    marks = (f"${number}" for number in range(1, 100)) if postgres else iter(lambda: "?", None)
     now = datetime.now(UTC)
     conditions = [
         "j.status = 'published'",
         "o.status = 'active'",
-        "(j.valid_through > ? OR (j.valid_through IS NULL AND j.posted_at > ?))",
+        f"(j.valid_through > {next(marks)} OR "
+        f"(j.valid_through IS NULL AND j.posted_at > {next(marks)}))",
     ]
-    params: list[str] = [now.isoformat(" "), (now - timedelta(days=90)).isoformat(" ")]
+    params: list[object] = [now, now - timedelta(days=90)]
+    if not postgres:
+        params = [moment.isoformat(" ") for moment in params]  # type: ignore[attr-defined]
     for word in words:
-        conditions.append("(j.title LIKE ? OR j.description_html LIKE ?)")
+        conditions.append(f"(j.title LIKE {next(marks)} OR j.description_html LIKE {next(marks)})")
         params += [f"%{word}%", f"%{word}%"]
     for column, value in filters.items():
-        conditions.append(f"j.{column} = ?")
+        conditions.append(f"j.{column} = {next(marks)}")
         params.append(value)
     source = f"FROM job j JOIN organization o ON o.id = j.organization_id WHERE {' AND '.join(conditions)}"
-    connection = sqlite3.connect(database)
+    page = f"SELECT j.id {source} ORDER BY j.posted_at DESC, j.id DESC LIMIT 20"
+    total = f"SELECT COUNT(*) {source}"
+    if postgres:
+        return asyncio.run(_postgres_like_scan(database_url, page, total, params, count))
+    connection = sqlite3.connect(database_url.removeprefix("sqlite://"))
     try:
 
         def run() -> None:
-            connection.execute(
-                f"SELECT j.id {source} ORDER BY j.posted_at DESC, j.id DESC LIMIT 20", params
-            ).fetchall()
-            connection.execute(f"SELECT COUNT(*) {source}", params).fetchone()
+            connection.execute(page, params).fetchall()
+            connection.execute(total, params).fetchone()
 
         return timed(run, count)
     finally:
         connection.close()
+
+
+async def _postgres_like_scan(
+    database_url: str, page: str, total: str, params: list[object], count: int
+) -> Figures:
+    connection = await asyncpg.connect(database_url)
+    try:
+        latencies = []
+        started = time.perf_counter()
+        for _ in range(count + 1):
+            begin = time.perf_counter()
+            await connection.fetch(page, *params)
+            await connection.fetchval(total, *params)
+            latencies.append(time.perf_counter() - begin)
+        return figures(latencies[1:], time.perf_counter() - started)
+    finally:
+        await connection.close()
+
+
+def _jobs_in(database_url: str) -> int:
+    async def count() -> int:
+        connection = await asyncpg.connect(database_url)
+        try:
+            return int(await connection.fetchval("SELECT COUNT(*) FROM job"))
+        except asyncpg.UndefinedTableError:
+            return 0
+        finally:
+            await connection.close()
+
+    return asyncio.run(count())
 
 
 def timed(run: Callable[[], None], count: int) -> Figures:
@@ -244,7 +287,7 @@ def machine() -> dict[str, str | int]:
 
 
 def print_table(result: dict) -> None:
-    print(f"\n{result['jobs']:,} jobs, {result['organizations']} organizations, "
+    print(f"\n{result['jobs']:,} jobs on {result['database']}, {result['organizations']} organizations, "
           f"{result['machine']['cpu']} ({result['machine']['cores']} cores), "
           f"load average {result['machine']['load_average_1_5_15']}")  # fmt: skip
     for mode, measured in result["modes"].items():
@@ -280,18 +323,22 @@ def print_table(result: dict) -> None:
 
 
 def evaluate(queries: dict, trivial: dict) -> dict:
-    worst_p95 = max(max(row["sequential"]["p95_ms"], row["concurrent"]["p95_ms"])
-                    for row in queries.values())  # fmt: skip
+    """The targets of the search-at-scale issue: p95 per query, one client and several."""
+    worst_p95 = max(row["sequential"]["p95_ms"] for row in queries.values())
+    worst_concurrent_p95 = max(row["concurrent"]["p95_ms"] for row in queries.values())
     speedups = [row["like_speedup_p50"] for row in queries.values() if "like_speedup_p50" in row]
     ceiling = max(row["concurrent"]["requests_per_second"] for row in trivial.values())
     slowest = min(row["concurrent"]["requests_per_second"] for row in queries.values())
     return {
-        "p95 under 100 ms for every query": {
-            "met": worst_p95 < 100, "measured": f"worst p95 {worst_p95:.1f} ms"},
-        "10x faster than LIKE for word queries": {
-            "met": min(speedups) >= 10, "measured": f"smallest speedup {min(speedups):.1f}x"},
-        "search throughput at least 20% of the trivial route's": {
-            "met": slowest >= 0.2 * ceiling,
+        "p95 at most 20 ms for every query, 1 client": {
+            "met": worst_p95 <= 20, "measured": f"worst p95 {worst_p95:.1f} ms"},
+        "p95 at most 60 ms for every query, concurrent clients": {
+            "met": worst_concurrent_p95 <= 60,
+            "measured": f"worst p95 {worst_concurrent_p95:.1f} ms"},
+        "50x faster than LIKE for word queries": {
+            "met": min(speedups) >= 50, "measured": f"smallest speedup {min(speedups):.1f}x"},
+        "search throughput at least 40% of the trivial route's": {
+            "met": slowest >= 0.4 * ceiling,
             "measured": f"slowest query {slowest:.0f} req/s = {100 * slowest / ceiling:.0f}% "
                         f"of {ceiling:.0f} req/s"},
     }  # fmt: skip
@@ -337,6 +384,11 @@ def main() -> None:
     parser.add_argument("--like-runs", type=int, default=10)
     parser.add_argument("--database", type=Path, help="reuse (or create) this SQLite file")
     parser.add_argument(
+        "--database-url",
+        help="search this database instead (e.g. PostgreSQL), filled from the SQLite file "
+        "when it holds no jobs",
+    )
+    parser.add_argument(
         "--modes", default=",".join(MODES), help="comma-separated: cold,warm,varied"
     )
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -355,7 +407,13 @@ def main() -> None:
             generate_database(database, jobs=arguments.jobs, organizations=arguments.organizations,
                               progress=True)  # fmt: skip
             generation_seconds = round(time.perf_counter() - started, 1)
+        database_url = arguments.database_url or f"sqlite://{database}"
+        if arguments.database_url and not _jobs_in(database_url):
+            print(f"Copying the jobs into {database_url} …")
+            copy_database(database, database_url)
+            generation_seconds = round(time.perf_counter() - started, 1)
         result: dict = {
+            "database": database_url.split("://")[0],
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": machine(),
             "jobs": arguments.jobs,
@@ -374,12 +432,12 @@ def main() -> None:
             if words:
                 print(f"  LIKE scan: {name} …", flush=True)
                 result["like"][name] = asdict(
-                    like_scan(database, words, filters, arguments.like_runs)
+                    like_scan(database_url, words, filters, arguments.like_runs)
                 )
         for mode in modes:
             port = free_port()
             # A fresh process per mode: the cache starts empty.
-            server = start_server(database, port, cache=mode != "cold")
+            server = start_server(database_url, port, cache=mode != "cold")
             base_url = f"http://127.0.0.1:{port}"
             try:
                 if not result["matches"]:

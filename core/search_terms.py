@@ -1,8 +1,8 @@
 """The one normalizer: text -> search terms, the same for documents and queries, on every backend.
 
-Both databases only ever see the space-separated terms produced here, so a query finds the same
-jobs on SQLite (FTS5) and PostgreSQL (tsvector): neither backend's own tokenizer, stemmer or
-query syntax decides anything.
+The search index only ever sees the space-separated terms produced here, so a query finds the
+same jobs whichever database holds them: no tokenizer, stemmer or query syntax of the engine's
+or a database's decides anything.
 """
 
 from __future__ import annotations

@@ -64,6 +64,8 @@ class Settings:
     fetch_per_host: int = 4
     # Search results cached per process, keyed by the jobs data generation; off for benchmarks.
     search_cache: bool = True
+    # Days the search change log keeps a change (jobs.search.fulltext.prune_change_log).
+    search_log_days: int = 7
     network_name: str = "Innocence Network"
     # Which postings wait for an administrator: none, those of untrusted organizations, or all.
     review_policy: str = "untrusted"
@@ -96,6 +98,7 @@ class Settings:
             activitypub_enabled=_flag(get("ACTIVITYPUB", "on")),
             fetch_per_host=_number(get("FETCH_PER_HOST", str(cls.fetch_per_host))),
             search_cache=_flag(get("SEARCH_CACHE", "on")),
+            search_log_days=_number(get("SEARCH_LOG_DAYS", str(cls.search_log_days))),
             network_name=get("NETWORK_NAME", cls.network_name),
             review_policy=get("REVIEW_POLICY", cls.review_policy),
             job_default_days=_number(get("JOB_DEFAULT_DAYS", str(cls.job_default_days))),
@@ -156,6 +159,8 @@ class Settings:
             found.append(f"AMICUS_REVIEW_POLICY must be one of {', '.join(REVIEW_POLICIES)}.")
         if self.job_default_days < 1:
             found.append("AMICUS_JOB_DEFAULT_DAYS must be a positive number of days.")
+        if self.search_log_days < 1:
+            found.append("AMICUS_SEARCH_LOG_DAYS must be a positive number of days.")
         if self.max_body_bytes < 1024:
             found.append("AMICUS_MAX_BODY_BYTES must be at least 1024.")
         if self.feed_max_age < 60:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -132,4 +132,19 @@ def background_workers(settings: Settings, urls: Urls) -> list[BackgroundWorker]
             "Updating the search index failed",
         )
 
-    return [lifetime_task(expiry_rounds), lifetime_task(search_index_rounds)]
+    async def prune() -> None:
+        retention = timedelta(days=settings.search_log_days)
+        pruned = await fulltext.prune_change_log(retention, datetime.now(UTC))
+        if pruned:
+            logger.info("Pruned %d search changes older than %s", pruned, retention)
+
+    async def prune_rounds() -> None:
+        await repeat(
+            prune, fulltext.PRUNE_INTERVAL_SECONDS, logger, "Pruning the search change log failed"
+        )
+
+    return [
+        lifetime_task(expiry_rounds),
+        lifetime_task(search_index_rounds),
+        lifetime_task(prune_rounds),
+    ]

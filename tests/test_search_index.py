@@ -54,6 +54,13 @@ def index_folder() -> Path:
 
 def run_in_another_process(database_url: str, body: str) -> subprocess.CompletedProcess:
     """Run `body` (async Python with the database open) in a new interpreter."""
+    process = start_another_process(database_url, body)
+    stdout, stderr = process.communicate(timeout=120)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def start_another_process(database_url: str, body: str) -> subprocess.Popen:
+    """Start running `body` (async Python with the database open) in a new interpreter."""
     script = textwrap.dedent(
         """
         import asyncio, os, signal
@@ -70,13 +77,13 @@ def run_in_another_process(database_url: str, body: str) -> subprocess.Completed
         asyncio.run(main())
         """
     ).format(body=textwrap.indent(textwrap.dedent(body), " " * 12))
-    return subprocess.run(
+    return subprocess.Popen(
         [sys.executable, "-c", script],
         cwd=PROJECT,
         env={**os.environ, "TEST_DATABASE": database_url},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
     )
 
 
@@ -229,3 +236,85 @@ async def test_words_naming_a_filter_value_find_jobs_by_that_field(database):
     assert await found("volunteer") == {"Paralegal"}
     # make_job posts full-time jobs unless told otherwise.
     assert await found("full-time") == {"Investigator"}
+
+
+async def log_size() -> int:
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT COUNT(*) AS n FROM search_change"
+    )
+    return int(rows[0]["n"])
+
+
+async def test_changes_older_than_the_retention_are_pruned_and_search_still_finds_them(database):
+    organization = await make_organization("Clinic")
+    for number in range(5):
+        await make_job(organization, f"Attorney {number}")
+    assert await total("attorney") == 5
+    now = datetime.now(UTC)
+    logged = await log_size()
+    # The first round only notes where the log is; nothing is old enough yet.
+    assert await fulltext.prune_change_log(timedelta(days=7), now) == 0
+    await make_job(organization, "Investigator")
+    assert await found("investigator") == {"Investigator"}
+    attorneys = await found("attorney")
+    assert {f"Attorney {number}" for number in range(5)} <= attorneys
+    assert await fulltext.prune_change_log(timedelta(days=7), now + timedelta(days=6)) == 0
+    # A week later, everything logged before the first round goes but the newest of them.
+    pruned = await fulltext.prune_change_log(timedelta(days=7), now + timedelta(days=8))
+    assert pruned == logged - 1
+    assert await log_size() == 2
+    fulltext.forget_indexes()
+    assert await found("attorney") == attorneys
+    assert await found("investigator") == {"Investigator"}
+
+
+async def test_an_index_behind_what_the_log_still_holds_is_rebuilt(database):
+    organization = await make_organization("Clinic")
+    await make_job(organization, "Staff Attorney")
+    assert await found("attorney") == {"Staff Attorney"}
+    fulltext.forget_indexes()
+    # This index stops here; the log moves on and is pruned past where it stopped.
+    position = (index_folder() / "amicus-position").read_text()
+    now = datetime.now(UTC)
+    # Two jobs, so that a change after the index's position is among those pruned.
+    await make_job(organization, "Investigator")
+    await make_job(organization, "Investigator")
+    await fulltext.prune_change_log(timedelta(days=7), now)
+    await make_job(organization, "Paralegal")
+    await fulltext.prune_change_log(timedelta(days=7), now + timedelta(days=8))
+    (index_folder() / "amicus-position").write_text(position)
+    assert await total("investigator") == 2
+    assert await found("paralegal") == {"Paralegal"}
+
+
+async def test_two_processes_writing_and_searching_at_once_lose_no_write(database, database_url):
+    organization = await make_organization("Clinic")
+    await make_job(organization, "Staff Attorney")
+    assert await total("attorney") == 1
+    # Each process writes jobs and searches between writes, so that both apply the log and
+    # contend for the index's writer while the other commits.
+    writers = [
+        start_another_process(
+            database_url,
+            f"""
+            import itertools
+            from tests import helpers_search
+            from tests.helpers_search import make_job
+            from directory.models import Organization
+            from jobs.search.engine import search_jobs
+            from jobs.search.params import parse_job_query
+            helpers_search._numbers = itertools.count({first})
+            organization = await Organization.get(id={organization.id})
+            for number in range(15):
+                await make_job(organization, f"Paralegal {first} {{number}}")
+                await search_jobs(parse_job_query({{"q": "paralegal"}}))
+            result = await search_jobs(parse_job_query({{"q": "paralegal"}}))
+            assert result.total >= 15, result.total
+            """,
+        )
+        for first in (10_000, 20_000)
+    ]
+    for writer in writers:
+        _, stderr = writer.communicate(timeout=120)
+        assert writer.returncode == 0, stderr
+    assert await total("paralegal") == 30

@@ -1,9 +1,9 @@
 """Job search: query parameters -> JobQuery -> the matching jobs, their facets and one page.
 
 Structural filters are Tortoise Q objects (filter_jobs), so feeds reuse them on any queryset.
-The text part and ranking are the only hand-written SQL: search_jobs wraps the filtered
-queryset's SQL as a subquery and joins it with the dialect's full-text index (migration 0002),
-which holds the terms made by core.search_terms.
+Searching itself, words and filters alike, is done by the search index (jobs.search.fulltext,
+the same on both databases), which holds the terms made by core.search_terms; the database only
+loads the page's jobs.
 """
 
 from __future__ import annotations
@@ -20,18 +20,13 @@ from tortoise import connections
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from core.database import dialect
-from core.orm_internals import copy_instance, query_sql
+from core.orm_internals import copy_instance
 from core.pagination import Paginated
 from jobs.lifecycle import visible_now
 from jobs.models import Job
 from jobs.search import cache as search_cache
 from jobs.search import fulltext
 from jobs.search.params import DEFAULT_JOB_DAYS, DEFAULT_PER_PAGE, FACETS, JobQuery
-
-# Title terms weigh ten times body terms, on both backends.
-SQLITE_RANK = "bm25(job_fts, 10.0, 1.0)"
-POSTGRES_RANK_WEIGHTS = "{0.1, 0.1, 0.1, 1.0}"  # D, C, B (body), A (title)
 
 
 @dataclass(frozen=True)
@@ -189,59 +184,29 @@ def index_filters(query: JobQuery, now: datetime, default_days: int) -> list[tan
 # --- execution ----------------------------------------------------------------------------
 
 
-class _Sql:
-    """Builds one statement with parameters in the dialect's placeholder style."""
-
-    def __init__(self, postgres: bool, params: Sequence[Any] = ()):
-        self.postgres = postgres
-        self.params = list(params)
-        self.sql = ""
-
-    def param(self, value: Any) -> str:
-        self.params.append(value)
-        return f"${len(self.params)}" if self.postgres else "?"
-
-
-def _hits_sql(builder: _Sql, terms: list[str], *, ranked: bool) -> str:
-    """The id of every job holding all terms and, when ranked, its score (lower ranks first);
-    computing a score costs time for every match, so counts and other sorts go without."""
-    # Terms are runs of word characters, so quoting cannot be broken out of.
-    if builder.postgres:
-        match_all = builder.param(" & ".join(f"'{term}'" for term in terms))
-        score = ""
-        if ranked:
-            match_any = builder.param(" | ".join(f"'{term}'" for term in terms))
-            rank = f"ts_rank('{POSTGRES_RANK_WEIGHTS}', search_vector, {match_any}::tsquery)"
-            score = f", -{rank} AS score"
-        return f"SELECT id{score} FROM job WHERE search_vector @@ {match_all}::tsquery"
-    match = builder.param(" ".join(f'"{term}"' for term in terms))
-    score = f", {SQLITE_RANK} AS score" if ranked else ""
-    return f"SELECT rowid AS id{score} FROM job_fts WHERE job_fts MATCH {match}"
-
-
-def _source(structural: tuple[str, list[Any]], terms: list[str], *, ranked: bool) -> _Sql:
-    """FROM clause (in .sql) and parameters: the filtered jobs as f, the text hits as h."""
-    structural_sql, structural_params = structural
-    builder = _Sql(dialect() == "postgres", structural_params)
-    builder.sql = f"({structural_sql}) AS f"
-    if terms:
-        hits = _hits_sql(builder, terms, ranked=ranked)
-        builder.sql += f' JOIN ({hits}) AS h ON h.id = f."id"'
-    return builder
+# Deletion-mark candidates are checked against the index this many at a time.
+HOLDING_CHUNK = 1000
 
 
 async def ids_holding(queryset: QuerySet[Job], terms: list[str], *, limit: int) -> list[int]:
     """The ids of the queryset's jobs, whatever their status, that hold every term: the
-    `limit` whose status changed last (feeds' deletion marks follow a search's words too)."""
-    source = _source(
-        query_sql(queryset.values("id", "status_changed_at"), ordered=False), terms, ranked=False
-    )
-    rows = await connections.get("default").execute_query_dict(
-        f'SELECT f."id" AS id FROM {source.sql} '
-        f'ORDER BY f."status_changed_at" DESC, f."id" DESC LIMIT {int(limit)}',
-        source.params,
-    )
-    return [row["id"] for row in rows]
+    `limit` whose status changed last (feeds' deletion marks follow a search's words too).
+
+    The database orders the candidates; the index, which holds every job whatever its
+    status, keeps those holding the terms, a chunk at a time until enough are found."""
+    searcher = (await fulltext.current_index()).searcher()
+    ordered = queryset.order_by("-status_changed_at", "-id")
+    found: list[int] = []
+    offset = 0
+    while len(found) < limit:
+        page = ordered.offset(offset).limit(HOLDING_CHUNK).values_list("id", flat=True)
+        chunk = [int(job_id) for job_id in await page]
+        if not chunk:
+            break
+        holding = set(fulltext.ids_among(searcher, terms, chunk))
+        found += [job_id for job_id in chunk if job_id in holding]
+        offset += HOLDING_CHUNK
+    return found[:limit]
 
 
 def _facet_counts(rows: Iterable[Mapping[str, Any]]) -> tuple[int, dict[str, list[FacetCount]]]:
@@ -271,8 +236,14 @@ class _Matches:
 
 
 def _ordered_ids(matches: _Matches, sort: str, limit: int, offset: int) -> tuple[int, ...]:
-    ids, _ = fulltext.ordered_ids(matches.searcher, matches.query, sort, offset, limit)
-    return tuple(ids)
+    return _ordered_ids_and_total(matches, sort, limit, offset)[0]
+
+
+def _ordered_ids_and_total(
+    matches: _Matches, sort: str, limit: int, offset: int
+) -> tuple[tuple[int, ...], int]:
+    ids, total = fulltext.ordered_ids(matches.searcher, matches.query, sort, offset, limit)
+    return tuple(ids), total
 
 
 def _groups(matches: _Matches) -> tuple[tuple[Any, ...], ...]:
@@ -293,10 +264,13 @@ def _facets_of_groups(
     return _facet_counts({**dict(zip(FACETS, row, strict=False)), "n": row[-1]} for row in groups)
 
 
-def _counts(matches: _Matches, *, facets: bool) -> tuple[int, dict[str, list[FacetCount]] | None]:
-    """The number of matches and, with facets, the counts per facet value (each facet counted
-    alone, much cheaper than by combination when no cache keeps the combinations)."""
-    total = fulltext.count(matches.searcher, matches.query)
+def _counts(
+    matches: _Matches, *, facets: bool, total: int | None = None
+) -> tuple[int, dict[str, list[FacetCount]] | None]:
+    """The number of matches (unless given) and, with facets, the counts per facet value (each
+    facet counted alone, much cheaper than by combination when no cache keeps them)."""
+    if total is None:
+        total = fulltext.count(matches.searcher, matches.query)
     if not facets:
         return total, None
     counts = fulltext.value_counts(matches.searcher, matches.query, FACETS)
@@ -430,8 +404,9 @@ async def search_jobs(
     if caches is None or generation is None:
         sort = query.effective_sort
         offset = (query.page - 1) * query.per_page
-        ids = _ordered_ids(matches, sort, query.per_page, offset)
-        total, facet_counts = _counts(matches, facets=facets)
+        # The search for the page counts the matches too.
+        ids, total = _ordered_ids_and_total(matches, sort, query.per_page, offset)
+        total, facet_counts = _counts(matches, facets=facets, total=total)
         version = None
     else:
         scope = search_cache.Scope(

@@ -15,6 +15,13 @@ mid-batch leaves the position behind what it committed, and re-applying a change
 
 An index that is missing, from an older schema, or unreadable is rebuilt from the database
 (rebuild, also `amicus reindex`).
+
+The log is pruned by age (prune_change_log): a change is deleted once it was committed more than
+the retention (AMICUS_SEARCH_LOG_DAYS) ago, whichever indexes have applied it, since the
+machines keeping an index from one PostgreSQL log are not known to the database (a table of
+their positions would be held back forever by a machine taken out of service). An index whose
+position is older than what the log still holds is rebuilt, as a missing one is: a machine
+that has not searched for longer than the retention pays one rebuild, and loses nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Hashable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,6 +41,7 @@ from typing import Any
 import tantivy
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+from tortoise.transactions import in_transaction
 
 from core.i18n import LANGUAGES, current_language
 from core.orm_internals import outside_transaction
@@ -58,11 +66,15 @@ KEEP_IN_STEP_SECONDS = 0.25
 # A sequence number missing from the log may belong to a transaction not yet committed
 # (PostgreSQL hands sequence numbers out at insert time); it is looked for again this long.
 GAP_GRACE_SECONDS = 600.0
+# How often an app process prunes the change log (prune_change_log).
+PRUNE_INTERVAL_SECONDS = 3600.0
 NO_MOMENT = -(2**63)
 NEVER = 2**63 - 1
 # Filter fields holding one keyword each (the organization's slug under "organization").
 KEYWORD_FIELDS = ("country", "region", "organization", "employment_type", "category", "work_mode")
 FACET_SIZE = 10_000
+# Hits collected by the first search for a page (ordered_ids).
+TIE_FETCH = 1000
 
 JOB_COLUMNS = (
     "id",
@@ -203,6 +215,8 @@ class SearchIndex:
         self.gaps: dict[int, float] = {}
         # Jobs written to the index from inside a transaction, read again after it.
         self.dirty: set[int] = set()
+        # meta.json's inode, modification time and size when the index was last reloaded.
+        self.committed: tuple[int, int, int] | None = None
 
     # position ---------------------------------------------------------------------------
 
@@ -286,9 +300,11 @@ class SearchIndex:
         transactional = isinstance(connection, TransactionalDBClient)
         async with self.lock:
             index = await self.ready(connection)
-            target = await _last_seq(connection)
-            if target < self.position()[0]:
-                # The log is behind the index: it was built from another database.
+            oldest, target = await _log_bounds(connection)
+            applied = self.position()[0]
+            if target < applied or applied < oldest - 1:
+                # The log is behind the index (built from another database), or changes
+                # the index has not applied were pruned from it.
                 await self.rebuild(connection)
             while True:
                 seq, gaps = self.position()
@@ -317,7 +333,19 @@ class SearchIndex:
                 newest = self._record(seq, gaps, changes)
                 if newest >= target:
                     break
+            self._reload_if_committed(index)
+
+    def _reload_if_committed(self, index: tantivy.Index) -> None:
+        # Every commit, by any process, replaces meta.json (a new file, renamed into place):
+        # reopening costs far more than a stat.
+        try:
+            stat = (self.directory / "meta.json").stat()
+            marker: tuple[int, int, int] | None = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            marker = None
+        if marker is None or marker != self.committed:
             index.reload()
+            self.committed = marker
 
     async def _wait_for_position(self, target: int) -> None:
         # The other process tells its progress only through the position file: poll it.
@@ -387,15 +415,23 @@ def ordered_ids(
     orders by one key; ties are broken here as the database did (newest first, then the
     highest id; by id for closing soon), fetching past the page while its last key is tied."""
     wanted = offset + limit
-    fetch = wanted + 1
+    # Collecting a thousand hits costs about what collecting twenty does (the time goes into
+    # visiting the matches), and templated texts tie by the hundred: fetching wide at once
+    # spares the second search a tie past the page would need.
+    fetch = max(wanted + 1, TIE_FETCH)
     while True:
         result = _search(searcher, query, sort, fetch)
         hits = result.hits
         if len(hits) < fetch or hits[wanted - 1][0] != hits[-1][0]:
             break
-        # Tied past the page (templated texts score alike): one much larger fetch is cheaper
-        # than many small ones.
         fetch *= 32
+    if len(hits) > wanted:
+        # Only the hits tied with the page's last one can still move into the page.
+        last = hits[wanted - 1][0]
+        end = wanted
+        while end < len(hits) and hits[end][0] == last:
+            end += 1
+        hits = hits[:end]
     addresses = [address for _, address in hits]
     ids = searcher.fast_field_values("id", addresses)
     if sort == "closing":
@@ -408,6 +444,13 @@ def ordered_ids(
         ]
     ranked = sorted(zip(keys, ids, strict=True))
     return [job_id for _, job_id in ranked[offset:wanted]], int(result.count or 0)
+
+
+def ids_among(searcher: tantivy.Searcher, terms: Sequence[str], ids: Sequence[int]) -> list[int]:
+    """Those of the given jobs, whatever their status, whose document holds every term."""
+    query = text_and_filters(terms, [tantivy.Query.term_set_query(SCHEMA, "id", list(ids))])
+    hits = searcher.search(query, max(len(ids), 1)).hits
+    return list(searcher.fast_field_values("id", [address for _, address in hits]))
 
 
 def count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
@@ -459,8 +502,48 @@ def groups(
 
 
 async def _last_seq(connection: BaseDBAsyncClient) -> int:
-    rows = await connection.execute_query_dict("SELECT MAX(seq) AS seq FROM search_change")
-    return int(rows[0]["seq"] or 0)
+    return (await _log_bounds(connection))[1]
+
+
+async def _log_bounds(connection: BaseDBAsyncClient) -> tuple[int, int]:
+    """The oldest and newest sequence numbers in the log (0 when it is empty)."""
+    # Apart: SQLite reads MIN or MAX alone off the primary key, both together by a full scan.
+    rows = await connection.execute_query_dict(
+        "SELECT (SELECT MIN(seq) FROM search_change) AS oldest, "
+        "(SELECT MAX(seq) FROM search_change) AS newest"
+    )
+    return int(rows[0]["oldest"] or 0), int(rows[0]["newest"] or 0)
+
+
+async def prune_change_log(retention: timedelta, now: datetime) -> int:
+    """Delete the changes logged before the newest checkpoint older than the retention, then
+    note a checkpoint of now; returns how many changes were deleted.
+
+    The change at that checkpoint stays, so that the oldest sequence number left tells an
+    index whether what it has not applied is still there (SearchIndex.catch_up). Any process
+    may prune at any time: each statement keeps the rule on its own."""
+    async with in_transaction() as connection:
+        postgres = connection.capabilities.dialect == "postgres"
+        mark = "$1" if postgres else "?"
+        rows = await connection.execute_query_dict(
+            f"SELECT MAX(seq) AS seq FROM search_change_checkpoint WHERE taken_at <= {mark}",
+            [micros(now - retention)],
+        )
+        horizon = rows[0]["seq"]
+        deleted = 0
+        if horizon is not None:
+            deleted, _ = await connection.execute_query(
+                f"DELETE FROM search_change WHERE seq < {mark}", [horizon]
+            )
+            await connection.execute_query(
+                f"DELETE FROM search_change_checkpoint WHERE seq < {mark}", [horizon]
+            )
+        await connection.execute_query(
+            "INSERT INTO search_change_checkpoint (seq, taken_at) "
+            f"SELECT MAX(seq), {mark} FROM search_change HAVING MAX(seq) IS NOT NULL",
+            [micros(now)],
+        )
+    return int(deleted or 0)
 
 
 async def _changes(

@@ -1,6 +1,7 @@
 """Keeps Job.search_title and Job.search_body in step with every save.
 
-The database indexes (migration 0002) read those two columns; this module is the only writer.
+The search index (jobs.search.fulltext) is built from those two columns; this module is their
+only writer.
 Its listeners are connected by connect_search_index, which jobs.models.connect_signals calls
 whenever the database is opened (core.database.open_database), so that no save can bypass it.
 """
