@@ -418,14 +418,14 @@ async def search_jobs(
     if generation is not None and now is None:
         now = search_cache.this_minute(datetime.now(UTC))
     now = now or datetime.now(UTC)
-    terms = query.terms
-    if query.text and not terms:
+    groups = query.groups
+    if query.text and not groups:
         # Only punctuation or operators: there is no word to find.
         return SearchResult(query, [], 0, {name: [] for name in FACETS} if facets else {})
     index = await fulltext.current_index(connection)
     matches = _Matches(
         index.searcher(),
-        fulltext.text_and_filters(terms, index_filters(query, now, default_days)),
+        fulltext.text_and_filters(groups, index_filters(query, now, default_days)),
     )
     if caches is None or generation is None:
         sort = query.effective_sort
@@ -437,8 +437,9 @@ async def search_jobs(
         scope = search_cache.Scope(
             search_cache.database_identity(connection), generation, now, default_days
         )
-        # The terms, not the text as typed: "ATTORNEY" and "attorney" share entries.
-        canonical = replace(query, text=" ".join(terms), sort="", page=1, per_page=DEFAULT_PER_PAGE)
+        canonical = replace(
+            query, text=query.canonical_text, sort="", page=1, per_page=DEFAULT_PER_PAGE
+        )
         key = (scope, canonical)
         version = (scope.database, generation)
         ids = _cached_ids(caches, matches, query, key)
