@@ -165,26 +165,34 @@ Alternative = tuple[str, ...]
 Group = tuple[Alternative, ...]
 
 
-def query_groups(text: str) -> tuple[Group, ...]:
-    """The query as groups of alternatives: "paralegal OR investigator remote" is
-    (paralegal | investigator) & remote. OR joins the words on either side of it; an OR
-    with no word on one side is ignored."""
-    groups: list[list[Alternative]] = []
+def typed_groups(text: str) -> list[tuple[str, Group]]:
+    """Each group of the query (query_groups) with the words typed for it, as typed."""
+    parsed: list[tuple[list[str], list[Alternative]]] = []
     joined = False
     for word in text.split():
         if word in OR_WORDS:
-            joined = bool(groups)
+            joined = bool(parsed)
             continue
         terms = tuple(dict.fromkeys(search_terms(word)))
         if not terms:
             continue
         if joined:
-            groups[-1].append(terms)
+            parsed[-1][0].extend(("OR", word))
+            parsed[-1][1].append(terms)
         else:
-            groups.append([terms])
+            parsed.append(([word], [terms]))
         joined = False
-    unique = (tuple(dict.fromkeys(group)) for group in groups)
-    return tuple(dict.fromkeys(unique))
+    unique: dict[Group, str] = {}
+    for words, alternatives in parsed:
+        unique.setdefault(tuple(dict.fromkeys(alternatives)), " ".join(words))
+    return [(words, group) for group, words in unique.items()]
+
+
+def query_groups(text: str) -> tuple[Group, ...]:
+    """The query as groups of alternatives: "paralegal OR investigator remote" is
+    (paralegal | investigator) & remote. OR joins the words on either side of it; an OR
+    with no word on one side is ignored."""
+    return tuple(group for _, group in typed_groups(text))
 
 
 def group_terms(groups: Iterable[Group]) -> list[str]:
