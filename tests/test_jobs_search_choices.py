@@ -152,3 +152,13 @@ async def test_choice_counts_are_the_same_with_and_without_the_cache(live_server
         for name in chosen:
             broader = await search_jobs(replace(query, **{name: ()}))
             assert fresh.choices[name] == broader.facets[name]
+
+
+async def test_a_misspelled_word_is_corrected_to_an_indexed_word(browser):
+    await create_search_fixture()
+    page = await browser.get("/jobs", params={"q": "invetsigator houston", "lang": "en"})
+    assert page_job_slugs(page.text) == []
+    [(url, label, count), *_] = suggestion_links(page.text)
+    assert label == "Did you mean “investigator houston”?"
+    assert count == 1
+    assert parse_qsl(urlsplit(url).query) == [("q", "investigator houston")]

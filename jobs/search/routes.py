@@ -124,6 +124,8 @@ def _filter_titles() -> dict[str, str]:
 
 
 def _suggestion_label(query: JobQuery, suggestion: Suggestion, titles: dict[str, str]) -> str:
+    if suggestion.corrected:
+        return _("Did you mean “%(text)s”?") % {"text": suggestion.query.text}
     if suggestion.dropped_words:
         if suggestion.query.text:
             return _("Search for “%(text)s”, without “%(words)s”") % {
