@@ -3,13 +3,26 @@
 The search index only ever sees the space-separated terms produced here, so a query finds the
 same jobs whichever database holds them: no tokenizer, stemmer or query syntax of the engine's
 or a database's decides anything.
+
+Stemming (Snowball, English and Spanish) is applied on top of the folded terms: a document's
+terms are stemmed in its own language and marked with it ("en:fellowship", "es:abog";
+stem_terms), and each query term is looked for in every form it can take in the index
+(term_forms): as typed, and stemmed in each stemmed language. The page's language says nothing
+about the language of the jobs searched (an English page searching Spanish jobs for "abogados"
+is common in a federated directory), so a query is stemmed in all of them; the mark keeps one
+language's stem from finding another's ("litigante" -> es:litig does not find "litigation" ->
+en:litig). A job in any other language keeps its words whole, which the unstemmed form finds.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from collections.abc import Iterable, Sequence
 from operator import add
+
+import Stemmer
 
 # Runs of word characters; the underscore separates words, as both backends' tokenizers agree.
 _WORD = re.compile(r"[^\W_]+")
@@ -88,3 +101,108 @@ def normalize(text: str) -> str:
 def query_terms(text: str) -> list[str]:
     """The distinct terms of a query, in order; every one of them must match."""
     return list(dict.fromkeys(search_terms(text)))
+
+
+# --- stemming -----------------------------------------------------------------------------
+
+# Primary language subtag -> Snowball algorithm. Terms are stemmed after accent folding, on
+# documents and queries alike, so both sides always agree (Snowball's Spanish rules give the
+# same stem to "investigacion" and "investigaciones" without the accent).
+STEMMERS = {"en": "english", "es": "spanish"}
+# PyStemmer's stemmers keep a cache and are not safe to share between threads.
+_local = threading.local()
+
+
+def _stemmer(language: str) -> Stemmer.Stemmer | None:
+    algorithm = STEMMERS.get(language.split("-", 1)[0].lower())
+    if algorithm is None:
+        return None
+    stemmers = _local.__dict__.setdefault("stemmers", {})
+    stemmer = stemmers.get(algorithm)
+    if stemmer is None:
+        stemmer = stemmers[algorithm] = Stemmer.Stemmer(algorithm)
+    return stemmer
+
+
+def stem_terms(terms: Sequence[str], language: str) -> list[str]:
+    """Terms as the index holds them for a text in this language (a BCP 47 tag): their
+    Snowball stems marked with the language in English and Spanish ("en:fellowship"; a term
+    never holds ":"), as they are in any other language."""
+    stemmer = _stemmer(language)
+    if stemmer is None:
+        return list(terms)
+    mark = f"{language.split('-', 1)[0].lower()}:"
+    return [mark + stem for stem in stemmer.stemWords(terms)]
+
+
+def stemmed(text_terms: str, language: str) -> str:
+    """Space-separated terms (normalize's form) stemmed in the language."""
+    if _stemmer(language) is None:
+        return text_terms
+    return " ".join(stem_terms(text_terms.split(), language))
+
+
+def term_forms(term: str) -> list[str]:
+    """Every form under which a query term may be indexed: as typed (jobs in a language
+    without a stemmer) and its stem in each stemmed language."""
+    forms = [term]
+    for language in STEMMERS:
+        stem = stem_terms([term], language)[0]
+        if stem not in forms:
+            forms.append(stem)
+    return forms
+
+
+# --- query syntax -------------------------------------------------------------------------
+
+# Typed in capitals between two words, these join them as alternatives ("O" is Spanish's "or";
+# a lowercase "or"/"o" stays a word, as search engines do). Nothing else is syntax.
+OR_WORDS = frozenset({"OR", "O"})
+
+# A query: every group must match; a group matches when one of its alternatives does; an
+# alternative is the terms of one typed word ("full-time" -> full, time), all required.
+Alternative = tuple[str, ...]
+Group = tuple[Alternative, ...]
+
+
+def typed_groups(text: str) -> list[tuple[str, Group]]:
+    """Each group of the query (query_groups) with the words typed for it, as typed."""
+    parsed: list[tuple[list[str], list[Alternative]]] = []
+    joined = False
+    for word in text.split():
+        if word in OR_WORDS:
+            joined = bool(parsed)
+            continue
+        terms = tuple(dict.fromkeys(search_terms(word)))
+        if not terms:
+            continue
+        if joined:
+            parsed[-1][0].extend(("OR", word))
+            parsed[-1][1].append(terms)
+        else:
+            parsed.append(([word], [terms]))
+        joined = False
+    unique: dict[Group, str] = {}
+    for words, alternatives in parsed:
+        unique.setdefault(tuple(dict.fromkeys(alternatives)), " ".join(words))
+    return [(words, group) for group, words in unique.items()]
+
+
+def query_groups(text: str) -> tuple[Group, ...]:
+    """The query as groups of alternatives: "paralegal OR investigator remote" is
+    (paralegal | investigator) & remote. OR joins the words on either side of it; an OR
+    with no word on one side is ignored."""
+    return tuple(group for _, group in typed_groups(text))
+
+
+def group_terms(groups: Iterable[Group]) -> list[str]:
+    """The distinct terms of a parsed query, in order."""
+    return list(
+        dict.fromkeys(term for group in groups for alternative in group for term in alternative)
+    )
+
+
+def canonical_query(groups: Iterable[Group]) -> str:
+    """One text per meaning of a query (cache keys): alternatives joined by " OR ", the terms
+    of one typed word by "+"."""
+    return " ".join(" OR ".join("+".join(alt) for alt in group) for group in groups)

@@ -85,6 +85,8 @@ async def test_every_page_kind_is_accessible_translated_and_shown_at_both_widths
     public = {
         "home": "/",
         "search": "/jobs?q=attorney",
+        # Nothing found: the suggested searches ("attorney" alone finds the job).
+        "search-none": "/jobs?q=attorney+astronaut",
         "job": f"/jobs/{job.slug}",
         "directory": "/directory",
         "organization": "/orgs/browser-clinic",
@@ -176,3 +178,24 @@ async def test_post_review_search_follow_and_fill_in_a_browser(chromium, live_se
     assert "Exoneration Investigator" not in await seeker_page.inner_text("main")
     for context in (member, admin, seeker):
         await context.close()
+
+
+async def test_several_countries_are_chosen_with_checkboxes_without_javascript(
+    chromium, live_server
+):
+    base = live_server.url
+    organization = await make_organization("choice-clinic", name="Choice Clinic")
+    for country, city in (("US", "Boston"), ("CA", "Toronto"), ("MX", "Monterrey")):
+        await make_job(organization, live_server.settings, country=country, city=city, region="")
+    context = await chromium.new_context(java_script_enabled=False, viewport=WIDTHS["phone"])
+    page = await context.new_page()
+    await page.goto(f"{base}/jobs?q=attorney&country=US")
+    await page.click("details.filters > summary")
+    await page.check("aside.facets input[name=country][value=CA]")
+    await page.click("aside.facets button[type=submit]")
+    await page.wait_for_load_state()
+    assert sorted(re.findall(r"country=(\w+)", page.url)) == ["CA", "US"]
+    assert "q=attorney" in page.url
+    results = await page.inner_text("section[aria-labelledby=results-heading]")
+    assert "Boston" in results and "Toronto" in results and "Monterrey" not in results
+    await context.close()

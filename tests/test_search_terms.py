@@ -2,7 +2,15 @@
 
 import pytest
 
-from core.search_terms import normalize, query_terms, search_terms
+from core.search_terms import (
+    normalize,
+    query_groups,
+    query_terms,
+    search_terms,
+    stem_terms,
+    stemmed,
+    term_forms,
+)
 
 
 def test_case_and_accents_are_folded():
@@ -61,3 +69,34 @@ def test_a_term_never_holds_a_quote_colon_backslash_or_space():
     text = "a'b\"c:d\\e f\tg\u3000h"
     for term in search_terms(text):
         assert not set(term) & set("'\":\\ \t\u3000")
+
+
+def test_a_documents_terms_are_stemmed_in_its_language_and_marked_with_it():
+    assert stem_terms(["fellowships", "attorneys"], "en-US") == ["en:fellowship", "en:attorney"]
+    assert stem_terms(["abogadas", "investigaciones"], "es") == ["es:abog", "es:investig"]
+    # Without a stemmer (Japanese, or no language) terms stay whole: CJK pairs included.
+    assert stem_terms(search_terms("弁護士 Cases"), "ja") == ["弁護", "護士", "cases"]
+    assert stemmed("", "en") == ""
+
+
+def test_a_query_term_is_looked_for_as_typed_and_stemmed_in_each_language():
+    assert term_forms("abogados") == ["abogados", "en:abogado", "es:abog"]
+    assert set(stem_terms(["abogado"], "es")) <= set(term_forms("abogadas"))
+    assert set(stem_terms(["fellowship"], "en")) <= set(term_forms("fellowships"))
+
+
+@pytest.mark.parametrize(
+    "query, groups",
+    [
+        ("paralegal OR investigator", ((("paralegal",), ("investigator",)),)),
+        ("a O b c", ((("a",), ("b",)), (("c",),))),
+        ("full-time OR remote", ((("full", "time"), ("remote",)),)),
+        ("or o", ((("or",),), (("o",),))),
+        ("OR a OR", ((("a",),),)),
+        ("(AND/OR)", ((("and", "or"),),)),
+        ("a a OR a", ((("a",),),)),
+        ("OR", ()),
+    ],
+)
+def test_or_in_capitals_joins_the_words_beside_it(query, groups):
+    assert query_groups(query) == groups

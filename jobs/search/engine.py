@@ -41,6 +41,9 @@ class SearchResult(Paginated):
     jobs: list[Job]
     total: int
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+    # For each facet with chosen values: its counts without its own filter (search_jobs with
+    # choices=True), what choosing one more value would find.
+    choices: dict[str, list[FacetCount]] = field(default_factory=dict)
 
     @property
     def page(self) -> int:  # type: ignore[override]
@@ -377,9 +380,11 @@ async def search_jobs(
     facets: bool = True,
     default_days: int = DEFAULT_JOB_DAYS,
     caches: search_cache.SearchCaches | None = None,
+    choices: bool = False,
 ) -> SearchResult:
     """One page of the visible jobs matching the query (organization fetched), the total,
-    and with facets=True the counts per facet value over every match.
+    and with facets=True the counts per facet value over every match (with choices=True
+    also SearchResult.choices).
 
     With caches, the total, the facets, the page's ids and its jobs come from them when no
     job or organization changed since they were computed; without an explicit now,
@@ -392,35 +397,59 @@ async def search_jobs(
     if generation is not None and now is None:
         now = search_cache.this_minute(datetime.now(UTC))
     now = now or datetime.now(UTC)
-    terms = query.terms
-    if query.text and not terms:
+    groups = query.groups
+    if query.text and not groups:
         # Only punctuation or operators: there is no word to find.
         return SearchResult(query, [], 0, {name: [] for name in FACETS} if facets else {})
     index = await fulltext.current_index(connection)
-    matches = _Matches(
-        index.searcher(),
-        fulltext.text_and_filters(terms, index_filters(query, now, default_days)),
-    )
+    searcher = index.searcher()
+
+    def matching(some: JobQuery) -> _Matches:
+        return _Matches(
+            searcher, fulltext.text_and_filters(groups, index_filters(some, now, default_days))
+        )
+
+    matches = matching(query)
     if caches is None or generation is None:
         sort = query.effective_sort
         offset = (query.page - 1) * query.per_page
-        # The search for the page counts the matches too.
-        ids, total = _ordered_ids_and_total(matches, sort, query.per_page, offset)
-        total, facet_counts = _counts(matches, facets=facets, total=total)
+        # The search for the page counts the query's own matches too.
+        ids, page_total = _ordered_ids_and_total(matches, sort, query.per_page, offset)
         version = None
+
+        def counts(some: JobQuery, found: _Matches) -> tuple[int, dict[str, Any] | None]:
+            return _counts(found, facets=facets, total=page_total if found is matches else None)
     else:
         scope = search_cache.Scope(
             search_cache.database_identity(connection), generation, now, default_days
         )
-        # The terms, not the text as typed: "ATTORNEY" and "attorney" share entries.
-        canonical = replace(query, text=" ".join(terms), sort="", page=1, per_page=DEFAULT_PER_PAGE)
-        key = (scope, canonical)
+        canonical = replace(
+            query, text=query.canonical_text, sort="", page=1, per_page=DEFAULT_PER_PAGE
+        )
         version = (scope.database, generation)
-        ids = _cached_ids(caches, matches, query, key)
-        total, facet_counts = _cached_counts(caches, matches, scope, canonical, facets=facets)
+        ids = _cached_ids(caches, matches, query, (scope, canonical))
+
+        def counts(some: JobQuery, found: _Matches) -> tuple[int, dict[str, Any] | None]:
+            return _cached_counts(
+                caches, found, scope, replace(canonical, **_facet_values(some)), facets=facets
+            )
+
+    total, facet_counts = counts(query, matches)
+    # Several values of one facet are alternatives: a chosen facet is counted again without
+    # its own filter, so that each of its other values shows what choosing it too would add.
+    choice_counts: dict[str, list[FacetCount]] = {}
+    if choices and facet_counts is not None:
+        for name in FACETS:
+            if getattr(query, name):
+                others = replace(query, **{name: ()})
+                choice_counts[name] = counts(others, matching(others))[1][name]  # type: ignore[index]
     by_id = await _jobs_by_id(ids, version, caches)
     jobs = [by_id[job_id] for job_id in ids if job_id in by_id]
-    return SearchResult(query, jobs, total, facet_counts or {})
+    return SearchResult(query, jobs, total, facet_counts or {}, choice_counts)
+
+
+def _facet_values(query: JobQuery) -> dict[str, Any]:
+    return {name: getattr(query, name) for name in FACETS}
 
 
 async def _jobs_by_id(

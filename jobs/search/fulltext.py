@@ -45,14 +45,14 @@ from tortoise.transactions import in_transaction
 
 from core.i18n import LANGUAGES, current_language
 from core.orm_internals import outside_transaction
-from core.search_terms import normalize
+from core.search_terms import Group, normalize, stemmed, term_forms
 from directory.models import OrganizationStatus
 from jobs.labels import EMPLOYMENT_TYPES, WORK_MODES
 from jobs.models import Job, JobStatus
 from jobs.search.cache import database_identity
 
 # Bump when the schema or the way documents are made changes: older indexes are then rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Title terms weigh ten times body terms.
 TITLE_BOOST = 10.0
 BATCH = 2000
@@ -146,20 +146,23 @@ def value_terms(field: str, value: str) -> str:
     for language in LANGUAGES:
         token = current_language.set(language)
         try:
-            words.append(str(label))
+            # Each label stemmed in its own language, as a job written in it would be.
+            words.append(stemmed(normalize(str(label)), language))
         finally:
             current_language.reset(token)
-    return normalize(" ".join(words))
+    return " ".join(words)
 
 
 def document(row: dict[str, Any]) -> tantivy.Document:
     """The index document of a job given as its JOB_COLUMNS values."""
+    language = str(row["language"] or "")
     fields: dict[str, Any] = {
         "id": row["id"],
-        "title": row["search_title"] or "",
+        # Stemmed in the job's language (core.search_terms; queries try every stemmed form).
+        "title": stemmed(row["search_title"] or "", language),
         "body": " ".join(
             [
-                row["search_body"] or "",
+                stemmed(row["search_body"] or "", language),
                 *(value_terms(name, str(row[name] or "")) for name in LABELS),
             ]
         ),
@@ -373,27 +376,39 @@ class SearchIndex:
         return self.index.searcher()
 
 
-def text_and_filters(terms: Sequence[str], filters: Sequence[tantivy.Query]) -> tantivy.Query:
-    """Every filter and every term, each term found in the title (weighing more) or the body."""
+def _term(term: str) -> tantivy.Query:
+    """A term found in the title (weighing more) or the body, in any form it is indexed in."""
+    clauses = []
+    for form in term_forms(term):
+        title = tantivy.Query.term_query(SCHEMA, "title", form)
+        clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(title, TITLE_BOOST)))
+        clauses.append((tantivy.Occur.Should, tantivy.Query.term_query(SCHEMA, "body", form)))
+    return tantivy.Query.boolean_query(clauses)
+
+
+def _every(queries: Sequence[tantivy.Query]) -> tantivy.Query:
+    if len(queries) == 1:
+        return queries[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, query) for query in queries])
+
+
+def _group(group: Group) -> tantivy.Query:
+    """One of the alternatives, each with all its terms."""
+    alternatives = [_every([_term(term) for term in alternative]) for alternative in group]
+    if len(alternatives) == 1:
+        return alternatives[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, query) for query in alternatives])
+
+
+def text_and_filters(groups: Sequence[Group], filters: Sequence[tantivy.Query]) -> tantivy.Query:
+    """Every filter and every group of words (core.search_terms.query_groups)."""
     clauses = [(tantivy.Occur.Must, query) for query in filters]
-    for term in terms:
-        either = tantivy.Query.boolean_query(
-            [
-                (
-                    tantivy.Occur.Should,
-                    tantivy.Query.boost_query(
-                        tantivy.Query.term_query(SCHEMA, "title", term), TITLE_BOOST
-                    ),
-                ),
-                (tantivy.Occur.Should, tantivy.Query.term_query(SCHEMA, "body", term)),
-            ]
-        )
-        clauses.append((tantivy.Occur.Must, either))
+    clauses.extend((tantivy.Occur.Must, _group(group)) for group in groups)
     if not clauses:
         return tantivy.Query.all_query()
     query = tantivy.Query.boolean_query(clauses)
     # Without words every match scores alike: only the filters decide.
-    return query if terms else tantivy.Query.const_score_query(query, 1.0)
+    return query if groups else tantivy.Query.const_score_query(query, 1.0)
 
 
 def _search(

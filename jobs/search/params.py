@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from core.i18n import gettext as _
-from core.search_terms import query_terms
+from core.search_terms import Group, canonical_query, group_terms, query_groups
 from core.settings import Settings
 from core.validation import (
     InvalidValue,
@@ -68,8 +68,19 @@ class JobQuery:
     per_page: int = DEFAULT_PER_PAGE
 
     @property
+    def groups(self) -> tuple[Group, ...]:
+        """The words to find, parsed (core.search_terms.query_groups: OR between words)."""
+        return query_groups(self.text)
+
+    @property
     def terms(self) -> list[str]:
-        return query_terms(self.text)
+        """Every distinct term of the words, alternatives included."""
+        return group_terms(self.groups)
+
+    @property
+    def canonical_text(self) -> str:
+        """The words as one text per meaning: "ATTORNEY" and "attorney" share cache entries."""
+        return canonical_query(self.groups)
 
     @property
     def effective_sort(self) -> str:
@@ -141,7 +152,7 @@ def _text(params: Mapping[str, Any]) -> str:
             _("The search text must be at most %(max)d characters.") % {"max": MAX_QUERY_LENGTH},
             "q",
         )
-    if len(query_terms(text)) > MAX_QUERY_TERMS:
+    if len(group_terms(query_groups(text))) > MAX_QUERY_TERMS:
         raise SearchError(
             _("The search text may hold at most %(max)d words.") % {"max": MAX_QUERY_TERMS},
             "q",

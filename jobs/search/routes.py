@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from core.i18n import gettext as _
 from core.openapi import error_responses
 from core.settings import Settings
 from core.templating import render
@@ -20,7 +21,7 @@ from directory.profile import country_name, language_name
 from jobs.api import job_resource
 from jobs.labels import CATEGORIES, EMPLOYMENT_TYPES, WORK_MODES, display_helpers, options
 from jobs.search.cache import SearchCaches
-from jobs.search.engine import SearchResult, search_jobs
+from jobs.search.engine import FacetCount, SearchResult, search_jobs
 from jobs.search.params import (
     FACETS,
     MAX_PAGE,
@@ -32,6 +33,7 @@ from jobs.search.params import (
     job_query_to_params,
     parse_job_query,
 )
+from jobs.search.suggestions import Suggestion, suggestions
 
 # Every search is also published as a feed (served by the feeds package, whose route this
 # package names without importing it).
@@ -75,7 +77,12 @@ def facet_links(result: SearchResult, page: str) -> dict[str, list[FacetLink]]:
     for name in FACETS:
         chosen = tuple(str(value) for value in getattr(query, name))
         links[name] = []
-        for facet in result.facets.get(name, []):
+        counted = result.choices.get(name) or result.facets.get(name, [])
+        # A chosen value matching nothing stays listed, so that it can be unchosen.
+        missing = [
+            FacetCount(value, 0) for value in chosen if value not in {c.value for c in counted}
+        ]
+        for facet in [*counted, *missing]:
             selected = facet.value in chosen
             values = (
                 tuple(value for value in chosen if value != facet.value)
@@ -92,6 +99,59 @@ def facet_links(result: SearchResult, page: str) -> dict[str, list[FacetLink]]:
                 )
             )
     return links
+
+
+@dataclass(frozen=True)
+class SuggestionLink:
+    url: str
+    label: str
+    count: int
+
+
+def _filter_titles() -> dict[str, str]:
+    return {
+        "country": _("Country"),
+        "region": _("Region"),
+        "organization": _("Organization"),
+        "employment_type": _("Employment type"),
+        "category": _("Category"),
+        "work_mode": _("Work mode"),
+        "language": _("Language"),
+        "posted_within": _("Posted within"),
+        "closing_after": _("Still open after"),
+        "salary_given": _("Salary"),
+    }
+
+
+def _suggestion_label(query: JobQuery, suggestion: Suggestion, titles: dict[str, str]) -> str:
+    if suggestion.corrected:
+        return _("Did you mean “%(text)s”?") % {"text": suggestion.query.text}
+    if suggestion.dropped_words:
+        if suggestion.query.text:
+            return _("Search for “%(text)s”, without “%(words)s”") % {
+                "text": suggestion.query.text,
+                "words": suggestion.dropped_words,
+            }
+        return _("All open jobs, without “%(words)s”") % {"words": suggestion.dropped_words}
+    name = suggestion.dropped_filter
+    title = titles[name]
+    if name in FACET_LABELS:
+        values = ", ".join(FACET_LABELS[name](str(value)) for value in getattr(query, name))
+        return _("Without the filter %(filter)s: %(values)s") % {"filter": title, "values": values}
+    return _("Without the filter %(filter)s") % {"filter": title}
+
+
+def suggestion_links(query: JobQuery, found: list[Suggestion], page: str) -> list[SuggestionLink]:
+    """Each broader search as a link with its label (in the page's language) and count."""
+    titles = _filter_titles()
+    return [
+        SuggestionLink(
+            url=search_url(page, suggestion.query),
+            label=_suggestion_label(query, suggestion, titles),
+            count=suggestion.count,
+        )
+        for suggestion in found
+    ]
 
 
 def _settings(request: Request) -> Settings:
@@ -122,14 +182,26 @@ async def jobs_page(request: Request) -> Response:
             status_code=400,
         )
     result = await search_jobs(
-        query, default_days=settings.job_default_days, caches=_search_caches(request)
+        query, default_days=settings.job_default_days, caches=_search_caches(request), choices=True
     )
     if result.is_past_last:
         raise HTTPException(404, result.past_last_message())
+    # Nothing found: the nearest searches that find something, each a link.
+    found = (
+        await suggestions(query, default_days=settings.job_default_days)
+        if result.total == 0
+        else []
+    )
     return render(
         request,
         "jobs/search.html",
-        {"error": "", "query": query, "result": result, **_page_parts(query, urls, result)},
+        {
+            "error": "",
+            "query": query,
+            "result": result,
+            "suggestions": suggestion_links(query, found, urls.path("jobs:search")),
+            **_page_parts(query, urls, result),
+        },
     )
 
 
@@ -138,6 +210,10 @@ def _page_parts(query: JobQuery, urls: Urls, result: SearchResult | None = None)
     return {
         "feed_links": feed_links(urls, SEARCH_FEED, query=job_query_to_params(query, page=False)),
         "facet_links": facet_links(result, page) if result else {},
+        # The facet form sends its checkboxes; everything else in the search rides along.
+        "facet_form_fields": job_query_to_params(
+            replace(query, **{name: () for name in FACETS}, page=1), page=False
+        ),
         "sort_links": [(sort, search_url(page, query, sort=sort)) for sort in SORTS],
         "previous_url": (
             search_url(page, query, page=query.page - 1) if result and result.has_previous else ""
@@ -213,7 +289,13 @@ def _many(values: list[str] | None = None) -> dict[str, Any]:
 
 
 SEARCH_PARAMETERS = [
-    _parameter("q", "Words to find, all of them; punctuation is never syntax", {"type": "string"}),
+    _parameter(
+        "q",
+        "Words to find, all of them, in other forms too (English and Spanish stemming: "
+        "'fellowships' finds 'fellowship', 'abogadas' finds 'abogado'); OR (or Spanish O) in "
+        "capitals between two words finds either; punctuation is never syntax",
+        {"type": "string"},
+    ),
     _parameter("country", "ISO 3166-1 alpha-2, repeatable or comma-separated", _many()),
     _parameter("region", "Exact region, repeatable", _many()),
     _parameter("organization", "Organization slug, repeatable", _many()),
@@ -278,7 +360,9 @@ OPENAPI = {
                 "summary": "Search open jobs",
                 "description": (
                     "Published, open jobs of active organizations; the same parameters as the "
-                    "/jobs page and the /jobs/feed.* feeds, which return the same jobs."
+                    "/jobs page and the /jobs/feed.* feeds, which return the same jobs. Several "
+                    "values of one filter (repeated, country=US&country=CA, or comma-separated) "
+                    "find jobs with any of them; different filters must all hold."
                 ),
                 "parameters": SEARCH_PARAMETERS,
                 "responses": {
