@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from core.openapi import error_responses
+from core.pagination import page_links
 from core.settings import Settings
 from core.templating import render
 from core.urls import Urls, feed_links
@@ -139,11 +140,10 @@ def _page_parts(query: JobQuery, urls: Urls, result: SearchResult | None = None)
         "feed_links": feed_links(urls, SEARCH_FEED, query=job_query_to_params(query, page=False)),
         "facet_links": facet_links(result, page) if result else {},
         "sort_links": [(sort, search_url(page, query, sort=sort)) for sort in SORTS],
-        "previous_url": (
-            search_url(page, query, page=query.page - 1) if result and result.has_previous else ""
-        ),
-        "next_url": (
-            search_url(page, query, page=query.page + 1) if result and result.has_next else ""
+        "pagination": (
+            page_links(result, lambda number: search_url(page, query, page=number), MAX_PAGE)
+            if result
+            else None
         ),
         "employment_type_options": options(EMPLOYMENT_TYPES),
         "category_options": options(CATEGORIES),
