@@ -272,7 +272,7 @@ def _job_row(rng: random.Random, number: int, organization: Organization, now: d
         "YEAR" if has_salary else None, "" if has_salary else "Salary depends on experience.",
         f"https://example.org/jobs/{number}", "", "",
         _timestamp(valid_through) if valid_through else None, status, "", stamp, stamp,
-        stamp, stamp, search_title, search_body, "", "", "",
+        stamp, stamp, search_title, search_body, "", "", "", "", "", "",
     )  # fmt: skip
 
 
@@ -281,7 +281,8 @@ JOB_COLUMNS = (
     "employment_type, category, language, city, region, country, work_mode, remote_countries, "
     "salary_min, salary_max, salary_currency, salary_unit, salary_note, apply_url, apply_email, "
     "apply_instructions, valid_through, status, status_reason, posted_at, status_changed_at, "
-    "created_at, updated_at, search_title, search_body, source_feed_url, source_name, origin_url"
+    "created_at, updated_at, search_title, search_body, source_feed_url, source_name, origin_url, "
+    "source_id, source_title, source_link"
 )
 ORGANIZATION_COLUMNS = (
     "id, slug, name, kind, city, region, country, languages, status, network, created_at, "
@@ -290,7 +291,9 @@ ORGANIZATION_COLUMNS = (
 ORGANIZATION_DEFAULTS = (
     "short_name, description, website, contact_email, focus_areas, accepts_cases, "
     "case_application_info, logo_url, jobs_feed_url, jobs_feed_approved, status_reason, "
-    "trusted, origin_url, source_feed_url"
+    "trusted, origin_url, source_feed_url, accepting_applications, apply_email, apply_phone, "
+    "apply_postal_address, apply_url, case_types, court_systems, eligibility, in_custody_only, "
+    "service_areas"
 )
 
 
@@ -320,7 +323,8 @@ def generate_database(
     try:
         connection.execute("PRAGMA synchronous = OFF")
         organization_rows = _organizations(rng, organizations, now)
-        blank = ("", "", "", "", "", 0, "", "", "", 0, "", 0, "", "")
+        blank = ("", "", "", "", "", 0, "", "", "", 0, "", 0, "", "", 1, "", "", "", "", "", "", "")
+        blank += (0, "")
         _insert(
             connection,
             "organization",
