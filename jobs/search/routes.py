@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -33,6 +34,7 @@ from jobs.search.params import (
     job_query_to_params,
     parse_job_query,
 )
+from jobs.snippets import snippet
 
 # Every search is also published as a feed (served by the feeds package, whose route this
 # package names without importing it).
@@ -49,6 +51,20 @@ def search_url(path: str, query: JobQuery, **changes: Any) -> str:
     unless a page is given: a changed search starts from its first page)."""
     changes.setdefault("page", 1)
     return path + query_string(job_query_to_params(replace(query, **changes)))
+
+
+def results_url(urls: Urls, referer: str) -> str:
+    """The search result page a visitor came from, when the Referer is this site's search
+    page: rebuilt from the search's own parameters (so nothing else of the Referer is
+    echoed), on the same page of results; "" for any other Referer."""
+    found = urls.match(referer) if referer else None
+    if found is None or found[0] != "jobs:search":
+        return ""
+    try:
+        query = parse_job_query(QueryParams(urlsplit(referer).query))
+    except SearchError:
+        return ""
+    return search_url(urls.path("jobs:search"), query, page=query.page)
 
 
 @dataclass(frozen=True)
@@ -149,6 +165,7 @@ def _page_parts(query: JobQuery, urls: Urls, result: SearchResult | None = None)
         "category_options": options(CATEGORIES),
         "work_mode_options": options(WORK_MODES),
         "posted_within_choices": POSTED_WITHIN_CHOICES,
+        "snippet": snippet,
         **display_helpers(),
     }
 
