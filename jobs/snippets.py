@@ -16,23 +16,44 @@ from jobs.models import Job
 SNIPPET_LENGTH = 160
 # How far into the text a matching word is looked for: the snippet is a taste of the job,
 # and scanning a long description word by word would cost every result row.
-MATCH_SEARCH_LENGTH = 2000
+MATCH_SEARCH_LENGTH = 1000
+# Markup read for that text: the rest of a long description is never shown.
+MARKUP_READ_LENGTH = 3 * MATCH_SEARCH_LENGTH
 # Words kept before the matching one, so that it is read in its sentence.
 LEAD_IN = 40
 ELLIPSIS = "…"
 _WORD = re.compile(r"\S+")
+# The words core.search_terms makes one term each of, outside CJK text.
+_TERM_WORD = re.compile(r"[^\W_]+")
 _SPACE = re.compile(r"\s+")
 
 
-def description_text(job: Job) -> str:
-    """The description as plain text on one line: no markup, runs of space collapsed."""
-    text = markup_text(job.description_html) if job.description_html else job.description_markdown
+def description_text(job: Job, limit: int | None = None) -> str:
+    """The description as plain text on one line: no markup, runs of space collapsed; with
+    limit, only about the first limit characters of markup are read (a tag or entity cut at
+    that end is dropped or kept as text, far past anything a snippet shows)."""
+    markup = job.description_html
+    if not markup:
+        text = job.description_markdown
+    else:
+        text = markup_text(markup[:limit] if limit else markup)
     return _SPACE.sub(" ", text).strip()
 
 
 def _first_match(text: str, terms: set[str]) -> int | None:
     """Where the first word holding one of the terms starts in text, if in its first part."""
-    for word in _WORD.finditer(text[:MATCH_SEARCH_LENGTH]):
+    window = text[:MATCH_SEARCH_LENGTH]
+    found = search_terms(window)
+    # One pass over the whole window answers "no match" (the usual case for a job found by
+    # its title) and, when its words and terms pair up one to one, where the match is.
+    index = next((number for number, term in enumerate(found) if term in terms), None)
+    if index is None:
+        return None
+    words = list(_TERM_WORD.finditer(window))
+    if len(words) == len(found):
+        return words[index].start()
+    # Not one term per word (CJK pairs, an overlong word): look word by word.
+    for word in _WORD.finditer(window):
         if terms.intersection(search_terms(word.group())):
             return word.start()
     return None
@@ -51,7 +72,7 @@ def snippet(job: Job, terms: Sequence[str] = (), length: int = SNIPPET_LENGTH) -
     """About length characters of the description, cut at words, with an ellipsis where text
     is left out; starting shortly before the first word matching one of terms (a search's
     terms, core.search_terms) when that word is not already in the opening."""
-    text = description_text(job)
+    text = description_text(job, limit=MARKUP_READ_LENGTH)
     start = _first_match(text, set(terms)) if terms else None
     prefix = ""
     if start is not None and start > length - LEAD_IN:
