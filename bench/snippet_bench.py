@@ -3,7 +3,8 @@ description of a given size, with and without a query whose word is found late o
 
     .venv/bin/python bench/snippet_bench.py [--characters 4000] [--runs 200]
 
-Prints the time per page of 20 snippets (median of the runs) for each case.
+Prints the time per page of 20 snippets for each case: the fastest run (what the code costs,
+least disturbed by other work on the machine) and the median.
 """
 
 from __future__ import annotations
@@ -31,14 +32,14 @@ def description(characters: int, closing_word: str) -> str:
     return body[: characters - len(closing_word) - 7] + f"<p>{closing_word}</p>"
 
 
-def per_page(jobs: list[SimpleNamespace], terms: list[str], runs: int) -> float:
+def per_page(jobs: list[SimpleNamespace], terms: list[str], runs: int) -> tuple[float, float]:
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
         for job in jobs:
             snippet(job, terms)
         timings.append(time.perf_counter() - started)
-    return statistics.median(timings) * 1000
+    return min(timings) * 1000, statistics.median(timings) * 1000
 
 
 def main() -> None:
@@ -56,12 +57,13 @@ def main() -> None:
     cases = {
         "no query": [],
         "word in the opening": ["investigator"],
-        "word at the end (past the scanned part)": ["paralegal"],
+        "word at the end": ["paralegal"],
         "word nowhere": ["zzzz"],
     }
     print(f"{ROWS} snippets of {arguments.characters:,}-character descriptions, per page:")
     for name, terms in cases.items():
-        print(f"  {name:42} {per_page(jobs, terms, arguments.runs):6.2f} ms")
+        fastest, median = per_page(jobs, terms, arguments.runs)
+        print(f"  {name:42} fastest {fastest:5.2f} ms, median {median:5.2f} ms")
 
 
 if __name__ == "__main__":
