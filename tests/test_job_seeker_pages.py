@@ -63,7 +63,17 @@ async def test_each_result_shows_its_salary_in_the_page_language_and_a_snippet(a
     assert "<strong>" not in row
     spanish = await api.get("/jobs", params={"q": "paralegal", "lang": "es"})
     assert "60.000\xa0US$ – 75.000,50\xa0US$ por año" in _rows(spanish.text)[0]
-    # No salary given: no salary line, rather than an empty one.
+    # A note instead of amounts is shown in the job's own language; none, no line at all.
+    await make_job(
+        organization,
+        "Abogada paralegal",
+        language="es",
+        salary_min=None,
+        salary_max=None,
+        salary_note="Según experiencia",
+    )
+    noted = _rows((await api.get("/jobs", params={"q": "abogada"})).text)[0]
+    assert '<p class="salary" lang="es" dir="ltr">Según experiencia</p>' in noted
     unpaid = _rows((await api.get("/jobs", params={"q": "volunteer"})).text)[0]
     assert 'class="salary"' not in unpaid and 'class="snippet"' in unpaid
 
