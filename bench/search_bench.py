@@ -1,6 +1,6 @@
 """Search speed at scale: /api/jobs over HTTP against a 100,000-job database.
 
-    .venv/bin/python bench/search_bench.py [--jobs 100000] [--organizations 500]
+    .venv/bin/python bench/search_bench.py [--jobs 100000] [--organizations 500] [--page]
     .venv/bin/python bench/search_bench.py --database-url postgres://postgres@127.0.0.1/bench
 
 Generates the jobs (bench/generate.py; with --database-url, then copied into that database,
@@ -15,7 +15,9 @@ sequentially and with a few concurrent clients, in three modes:
 
 The same is measured for the cheapest routes of the app (the ceiling), and the word queries are
 also run as LIKE '%term%' scans straight against the database (how simple job boards search).
-Prints a table per mode and writes bench/results/search.json.
+Prints a table per mode and writes bench/results/search.json. With --page, the same mix is
+measured on the HTML search page (/jobs: the rows with their salary and snippet, the page
+links, the facets) and written to bench/results/search_page.json.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 from bench.generate import RARE_WORD, copy_database, generate_database  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "search.json"
+PAGE_RESULTS = ROOT / "bench" / "results" / "search_page.json"
 
 # name -> (query parameters, words for the LIKE scan or None, extra SQL filters for the scan)
 QUERY_MIX: dict[str, tuple[dict[str, str], list[str] | None, dict[str, str]]] = {
@@ -355,17 +358,17 @@ def measure_mode(mode: str, base_url: str, arguments: argparse.Namespace, like: 
                 second = varied_requests(params, arguments.requests, skip=arguments.requests)
                 row: dict = {
                     "example_params": first[1],
-                    "sequential": asdict(sequential(client, "/api/jobs", first, 0)),
+                    "sequential": asdict(sequential(client, arguments.endpoint, first, 0)),
                     "concurrent": asdict(asyncio.run(concurrent(
-                        base_url, "/api/jobs", second, arguments.clients, warmup=False))),
+                        base_url, arguments.endpoint, second, arguments.clients, warmup=False))),
                 }  # fmt: skip
             else:
                 repeated = [params] * arguments.requests
                 row = {
                     "params": params,
-                    "sequential": asdict(sequential(client, "/api/jobs", repeated, 10)),
+                    "sequential": asdict(sequential(client, arguments.endpoint, repeated, 10)),
                     "concurrent": asdict(asyncio.run(concurrent(
-                        base_url, "/api/jobs", repeated, arguments.clients, warmup=True))),
+                        base_url, arguments.endpoint, repeated, arguments.clients, warmup=True))),
                 }  # fmt: skip
             if name in like:
                 row["like_speedup_p50"] = round(
@@ -391,8 +394,13 @@ def main() -> None:
     parser.add_argument(
         "--modes", default=",".join(MODES), help="comma-separated: cold,warm,varied"
     )
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--output", type=Path)
+    parser.add_argument(
+        "--page", action="store_true", help="measure the HTML page /jobs instead of /api/jobs"
+    )
     arguments = parser.parse_args()
+    arguments.endpoint = "/jobs" if arguments.page else "/api/jobs"
+    arguments.output = arguments.output or (PAGE_RESULTS if arguments.page else RESULTS)
     modes = [mode for mode in arguments.modes.split(",") if mode]
     unknown = set(modes) - set(MODES)
     if unknown:
@@ -421,7 +429,11 @@ def main() -> None:
             "generation_seconds": generation_seconds,
             "requests_per_measure": arguments.requests,
             "clients": arguments.clients,
-            "endpoint": "GET /api/jobs (JSON, 20 jobs per page, with facets)",
+            "endpoint": (
+                "GET /jobs (HTML, 20 jobs per page with salary and snippet, facets)"
+                if arguments.page
+                else "GET /api/jobs (JSON, 20 jobs per page, with facets)"
+            ),
             "matches": {},
             "like": {},
             "modes": {},

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import jinja2
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -40,6 +41,7 @@ def _environment() -> jinja2.Environment:
     environment.globals["text_direction"] = i18n.text_direction
     environment.filters["local_date"] = local_date
     environment.filters["local_datetime"] = local_datetime
+    environment.filters["local_number"] = local_number
     return environment
 
 
@@ -51,6 +53,11 @@ def local_date(value: date | datetime | None) -> Markup:
     day = value.date() if isinstance(value, datetime) else value
     shown = format_date(day, format="medium", locale=i18n.locale())
     return Markup('<time datetime="{}">{}</time>').format(day.isoformat(), shown)
+
+
+def local_number(value: int) -> str:
+    """A whole number in the page's language ("5,000", "5.000")."""
+    return format_decimal(value, locale=i18n.locale())
 
 
 def local_datetime(value: datetime | None) -> Markup:

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.i18n import gettext as _
-from core.pagination import paginate
+from core.pagination import page_links, paginate
 from core.templating import render
 from core.validation import LARGEST_ROW_ID, ValidationError
 from core.web import form_values, query_int, read_form
@@ -24,7 +24,7 @@ from directory.membership import (
     organization_history,
 )
 from directory.models import Account, Organization, OrganizationStatus
-from directory.pages import display_helpers
+from directory.pages import MAX_PAGE, display_helpers
 from directory.people import ACCOUNT_ACTIONS, set_account_active
 from directory.profile import organization_by_slug
 from directory.search import InvalidQuery, parse_query, text_matches
@@ -84,15 +84,23 @@ async def members(request: Request) -> Response:
         )
     ]
     page = paginate(
-        found, query_int(request, "page", 1, minimum=1, maximum=10_000), MEMBERS_PAGE_SIZE
+        found, query_int(request, "page", 1, minimum=1, maximum=MAX_PAGE), MEMBERS_PAGE_SIZE
     )
     if page.is_past_last:
         raise HTTPException(404, page.past_last_message())
+    urls = request.app.state.urls
+    # The filters as given (status, q, country), each page changing only its number.
+    kept = [(key, value) for key, value in request.query_params.multi_items() if key != "page"]
     return render(
         request,
         "directory/admin_members.html",
         {
             "page": page,
+            "pagination": page_links(
+                page,
+                lambda number: urls.path("directory:admin_members", [*kept, ("page", number)]),
+                MAX_PAGE,
+            ),
             "status": status,
             "query": query,
             "statuses": list(OrganizationStatus),

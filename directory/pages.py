@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.i18n import gettext as _
-from core.pagination import paginate
+from core.pagination import page_links, paginate
 from core.templating import render
 from core.urls import FEED_MEDIA_TYPES, JOB_FEED_FORMATS, FeedLink, Urls, feed_links
 from core.validation import decode_tag_list
@@ -96,8 +96,11 @@ async def directory_page(request: Request) -> Response:
             "page": page,
             "facets": await directory_facets(),
             "kind_options": kind_options(),
-            "next_url": urls.path("directory:directory", {**params, "page": number + 1}),
-            "previous_url": urls.path("directory:directory", {**params, "page": number - 1}),
+            "pagination": page_links(
+                page,
+                lambda number: urls.path("directory:directory", {**params, "page": number}),
+                MAX_PAGE,
+            ),
             "feed_links": [
                 directory_feed_link(urls),
                 (FEED_MEDIA_TYPES["opml"], urls.path("feeds:opml_feed"), "OPML"),

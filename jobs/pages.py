@@ -34,6 +34,8 @@ from jobs.lifecycle import (
 )
 from jobs.lifecycle import utc_now as now
 from jobs.models import SLUG_MAX_LENGTH, UID_MAX_LENGTH, Job, JobStatus
+from jobs.search.routes import results_url
+from jobs.sections import more_jobs_from
 
 WEB_POSTER_ACTIONS = {
     action.value: action for action in (Action.PUBLISH, Action.CLOSE, Action.FILL, Action.RENEW)
@@ -76,9 +78,13 @@ async def job_page(request: Request) -> Response:
         "jsonld": script_tag(job_posting(job, job.organization, request.app.state.urls))
         if visible
         else None,
+        # Links from search results are the job's own address: the way back is read from
+        # the Referer (same origin; Referrer-Policy keeps it), so the page varies by it.
+        "results_url": results_url(request.app.state.urls, request.headers.get("referer", "")),
+        "more_jobs": await more_jobs_from(request, job) if job.organization.is_public else [],
         **display_helpers(),
     }
-    return render(request, "jobs/job.html", context)
+    return render(request, "jobs/job.html", context, headers={"Vary": "Referer"})
 
 
 async def require_poster(request: Request) -> tuple[Account, Organization]:

@@ -14,6 +14,8 @@ from jobs.lifecycle import visible_now
 from jobs.models import Job
 
 ORGANIZATION_JOBS_SHOWN = 20
+# Other jobs of the same organization on a job page: a few, then its page for the rest.
+MORE_JOBS_SHOWN = 3
 RECENT_JOBS_SHOWN = 5
 
 
@@ -31,6 +33,17 @@ async def organization_jobs(request: Request, organization: Organization) -> Sec
     return (
         "jobs/_organization_jobs.html",
         {"jobs": jobs, "organization": organization, **display_helpers()},
+    )
+
+
+async def more_jobs_from(request: Request, job: Job) -> list[Job]:
+    """Other jobs the organization has open now, newest first."""
+    return (
+        await _open_jobs(request)
+        .filter(organization_id=job.organization_id)
+        .exclude(id=job.id)
+        .order_by("-posted_at", "-id")
+        .limit(MORE_JOBS_SHOWN)
     )
 
 

@@ -199,3 +199,58 @@ async def test_several_countries_are_chosen_with_checkboxes_without_javascript(
     results = await page.inner_text("section[aria-labelledby=results-heading]")
     assert "Boston" in results and "Toronto" in results and "Monterrey" not in results
     await context.close()
+
+
+async def test_on_a_phone_the_job_facts_and_apply_come_first_and_results_lead_back(
+    chromium, live_server
+):
+    """390 px wide: the summary box fits the screen, the Apply action is on the first screen
+    above a long description, nothing scrolls sideways; and, without JavaScript, a result
+    opened from page 2 of a search leads back to that page."""
+    base = live_server.url
+    organization = await make_organization("phone-clinic", name="Phone Clinic")
+    long_description = "\n\n".join(
+        f"Paragraph {number}: the investigator reviews case files, interviews witnesses and "
+        "works with attorneys to free innocent people."
+        for number in range(30)
+    )
+    for number in range(3):
+        await make_job(
+            organization,
+            live_server.settings,
+            JobStatus.PUBLISHED,
+            title=f"Exoneration Investigator {number}",
+            description=long_description,
+            apply_email="applications.for.the.investigator.position@phone-clinic.example.org",
+        )
+    context = await chromium.new_context(
+        viewport=WIDTHS["phone"], java_script_enabled=False, bypass_csp=True
+    )
+    page = await context.new_page()
+    await page.goto(f"{base}/jobs?q=investigator&per_page=1&page=2")
+    await page.click("main .results h3 a")
+    await page.wait_for_load_state()
+    viewport = WIDTHS["phone"]
+    facts = await page.locator(".job-facts").bounding_box()
+    apply = await page.locator("a.button.apply").bounding_box()
+    description = await page.locator(".description").bounding_box()
+    assert facts["x"] >= 0 and facts["x"] + facts["width"] <= viewport["width"]
+    assert apply["x"] + apply["width"] <= viewport["width"]
+    assert apply["y"] + apply["height"] <= viewport["height"], apply
+    assert apply["y"] < description["y"]
+    scroll_width = await page.evaluate("document.documentElement.scrollWidth")
+    wide = await page.evaluate(
+        "(width) => [...document.querySelectorAll('body *')]"
+        ".filter(e => e.getBoundingClientRect().right > width).map(e => e.outerHTML.slice(0, 80))",
+        viewport["width"],
+    )
+    assert scroll_width <= viewport["width"], wide
+    SCREENSHOTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / "job-apply-en-phone.png"))
+    await page.click("text=Back to results")
+    await page.wait_for_load_state()
+    assert page.url == f"{base}/jobs?q=investigator&page=2&per_page=1"
+    nav = await page.locator("nav.pagination").bounding_box()
+    assert nav["x"] + nav["width"] <= viewport["width"]
+    assert await page.locator("nav.pagination [aria-current=page]").inner_text() == "2"
+    await context.close()

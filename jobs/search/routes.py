@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -13,6 +14,7 @@ from starlette.routing import Route
 
 from core.i18n import gettext as _
 from core.openapi import error_responses
+from core.pagination import page_links
 from core.settings import Settings
 from core.templating import render
 from core.urls import Urls, feed_links
@@ -34,6 +36,7 @@ from jobs.search.params import (
     parse_job_query,
 )
 from jobs.search.suggestions import Suggestion, suggestions
+from jobs.snippets import snippet
 
 # Every search is also published as a feed (served by the feeds package, whose route this
 # package names without importing it).
@@ -50,6 +53,20 @@ def search_url(path: str, query: JobQuery, **changes: Any) -> str:
     unless a page is given: a changed search starts from its first page)."""
     changes.setdefault("page", 1)
     return path + query_string(job_query_to_params(replace(query, **changes)))
+
+
+def results_url(urls: Urls, referer: str) -> str:
+    """The search result page a visitor came from, when the Referer is this site's search
+    page: rebuilt from the search's own parameters (so nothing else of the Referer is
+    echoed), on the same page of results; "" for any other Referer."""
+    found = urls.match(referer) if referer else None
+    if found is None or found[0] != "jobs:search":
+        return ""
+    try:
+        query = parse_job_query(QueryParams(urlsplit(referer).query))
+    except SearchError:
+        return ""
+    return search_url(urls.path("jobs:search"), query, page=query.page)
 
 
 @dataclass(frozen=True)
@@ -215,16 +232,16 @@ def _page_parts(query: JobQuery, urls: Urls, result: SearchResult | None = None)
             replace(query, **{name: () for name in FACETS}, page=1), page=False
         ),
         "sort_links": [(sort, search_url(page, query, sort=sort)) for sort in SORTS],
-        "previous_url": (
-            search_url(page, query, page=query.page - 1) if result and result.has_previous else ""
-        ),
-        "next_url": (
-            search_url(page, query, page=query.page + 1) if result and result.has_next else ""
+        "pagination": (
+            page_links(result, lambda number: search_url(page, query, page=number), MAX_PAGE)
+            if result
+            else None
         ),
         "employment_type_options": options(EMPLOYMENT_TYPES),
         "category_options": options(CATEGORIES),
         "work_mode_options": options(WORK_MODES),
         "posted_within_choices": POSTED_WITHIN_CHOICES,
+        "snippet": snippet,
         **display_helpers(),
     }
 
