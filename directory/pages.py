@@ -120,6 +120,7 @@ async def organization_page(request: Request) -> Response:
         "directory/organization.html",
         {
             "organization": organization,
+            "canonical_url": organization.canonical_url(request.app.state.urls),
             "social": {
                 "title": organization.name,
                 "description": organization.description,
