@@ -143,7 +143,7 @@ async def test_post_review_search_follow_and_fill_in_a_browser(chromium, live_se
     await page.select_option("#f-work_mode", "onsite")
     await page.fill("#f-city", "Chicago")
     await page.fill("#f-salary_min", "60000")
-    await page.fill("#f-salary_currency", "USD")
+    await page.select_option("#f-salary_currency", "USD")
     await page.select_option("#f-salary_unit", "YEAR")
     await page.fill("#f-apply_email", "jobs@flow.example.org")
     await page.click("button[name=intent][value=publish]")
