@@ -6,6 +6,7 @@ Screenshots of each page go to screenshots/ at the project root (see the README)
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from directory.models import Role
 from jobs.models import JobStatus
 from tests.helpers_directory import PASSWORD, make_account, make_admin, make_organization
-from tests.helpers_jobs import make_job
+from tests.helpers_jobs import job_input, make_job
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -175,4 +176,83 @@ async def test_post_review_search_follow_and_fill_in_a_browser(chromium, live_se
     await seeker_page.goto(f"{base}/jobs?q=investigator")
     assert "Exoneration Investigator" not in await seeker_page.inner_text("main")
     for context in (member, admin, seeker):
+        await context.close()
+
+
+async def test_apply_approve_and_hand_out_a_token_and_an_invitation_in_spanish(
+    chromium, live_server
+):
+    """Applying for membership, an administrator's approval, the owner's API token and an
+    editor's invitation, all through the pages in Spanish, each page checked by axe."""
+    base = live_server.url
+    await make_admin()
+    applicant = await chromium.new_context(viewport=WIDTHS["desktop"], bypass_csp=True)
+    page = await applicant.new_page()
+    await page.goto(f"{base}/apply?lang=es")
+    await _check(page, "flow-apply", "es", "desktop")
+    await page.fill("#f-name", "Clínica de Revisión Penal")
+    await page.select_option("#f-kind", "law_school_clinic")
+    await page.fill("#f-contact_email", "contacto@revision.example.org")
+    await page.fill("#f-city", "Rosario")
+    await page.select_option("#f-country", label="Argentina")
+    await page.select_option("#f-languages", label=["español", "inglés"])
+    await page.fill("#f-applicant_name", "Lucía Gómez")
+    await page.fill("#f-email", "lucia@revision.example.org")
+    await page.fill("#f-password", PASSWORD)
+    await page.click("main form button[type=submit]")
+    await page.wait_for_load_state()
+    await _check(page, "flow-apply-received", "es", "desktop")
+    assert "lucia@revision.example.org" in await page.inner_text("main")
+
+    admin = await chromium.new_context(viewport=WIDTHS["desktop"], bypass_csp=True)
+    admin_page = await admin.new_page()
+    await admin_page.goto(f"{base}/sign-in?lang=es")
+    await _sign_in(admin_page, base, "admin@network.example.org")
+    await admin_page.goto(f"{base}/admin/applications")
+    await _check(admin_page, "flow-applications", "es", "desktop")
+    await admin_page.click("main a:has-text('Clínica de Revisión Penal')")
+    await admin_page.wait_for_load_state()
+    await _check(admin_page, "flow-application", "es", "desktop")
+    await admin_page.click("main form[action$='/approve'] button")
+    await admin_page.wait_for_load_state()
+    await _check(admin_page, "flow-approved", "es", "desktop")
+    assert "activa" in await admin_page.inner_text("#status")
+
+    await page.goto(f"{base}/sign-in")
+    await _sign_in(page, base, "lucia@revision.example.org")
+    await page.goto(f"{base}/dashboard")
+    await _check(page, "flow-dashboard", "es", "desktop")
+    await page.fill("#f-token_name", "sitio web")
+    await page.click("form[action$='/dashboard/tokens'] button[type=submit]")
+    await page.wait_for_load_state()
+    await _check(page, "flow-token", "es", "desktop")
+    secret = await page.inner_text("#new-token-secret")
+    # The secret shown once works: the new member posts a job through the API with it.
+    posted = await page.request.post(
+        f"{base}/api/jobs",
+        data=json.dumps(job_input()),
+        headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"},
+    )
+    assert posted.status == 201, await posted.text()
+    # Opening the token page's address again leads back to the dashboard, not an error.
+    await page.goto(page.url)
+    assert page.url.endswith("/dashboard")
+
+    await page.fill("#f-email", "martin@revision.example.org")
+    await page.click("form[action$='/dashboard/invitations'] button[type=submit]")
+    await page.wait_for_load_state()
+    await _check(page, "flow-invitation-link", "es", "desktop")
+    link = await page.inner_text("#invitation-link")
+
+    editor = await chromium.new_context(viewport=WIDTHS["phone"], bypass_csp=True)
+    editor_page = await editor.new_page()
+    await editor_page.goto(f"{link}?lang=es")
+    await _check(editor_page, "flow-invitation", "es", "phone")
+    await editor_page.fill("#f-display_name", "Martín Ruiz")
+    await editor_page.fill("#f-password", PASSWORD)
+    await editor_page.click("main form button[type=submit]")
+    await editor_page.wait_for_load_state()
+    await _check(editor_page, "flow-editor-dashboard", "es", "phone")
+    assert "Clínica de Revisión Penal" in await editor_page.inner_text("main")
+    for context in (applicant, admin, editor):
         await context.close()
