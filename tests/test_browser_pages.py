@@ -220,6 +220,10 @@ async def test_post_review_search_follow_and_fill_in_a_browser(chromium, live_se
     await page.select_option("#f-salary_currency", "USD")
     await page.select_option("#f-salary_unit", "YEAR")
     await page.fill("#f-apply_email", "jobs@flow.example.org")
+    await page.click("button[name=intent][value=preview]")
+    await page.wait_for_load_state()
+    assert await page.inner_text(".preview strong") == "evidence"
+    assert await page.input_value("#f-title") == "Exoneration Investigator"
     await page.click("button[name=intent][value=publish]")
     await page.wait_for_load_state()
     assert "waits for review" in await page.inner_text("main"), await page.inner_text(".has-error")
@@ -248,6 +252,15 @@ async def test_post_review_search_follow_and_fill_in_a_browser(chromium, live_se
     assert "is marked filled" in await page.inner_text("main")
     await seeker_page.goto(f"{base}/jobs?q=investigator")
     assert "Exoneration Investigator" not in await seeker_page.inner_text("main")
+
+    # The filled job is the start of the next one: duplicated as a new draft.
+    await page.goto(f"{base}/dashboard/jobs")
+    await page.click("main a:has-text('Duplicate')")
+    await page.wait_for_load_state()
+    assert await page.input_value("#f-title") == "Exoneration Investigator"
+    await page.click("button[name=intent][value=draft]")
+    await page.wait_for_load_state()
+    assert len(await page.query_selector_all("[data-status=draft]")) == 1
     for context in (member, admin, seeker):
         await context.close()
 
@@ -271,6 +284,16 @@ async def test_apply_approve_and_hand_out_a_token_and_an_invitation_in_spanish(
     await page.select_option("#f-languages", label=["español", "inglés"])
     await page.fill("#f-applicant_name", "Lucía Gómez")
     await page.fill("#f-email", "lucia@revision.example.org")
+    await page.fill("#f-password", PASSWORD)
+    # The session ends while the form is open: sending it shows it again as typed (but
+    # the password), asking to send it again, instead of an error page.
+    await applicant.clear_cookies(name="amicus_session")
+    await page.click("main form button[type=submit]")
+    await page.wait_for_load_state()
+    await _check(page, "flow-apply-expired", "es", "desktop")
+    assert await page.input_value("#f-name") == "Clínica de Revisión Penal"
+    assert await page.input_value("#f-password") == ""
+    assert "no se guardó nada" in await page.inner_text("[role=status]")
     await page.fill("#f-password", PASSWORD)
     await page.click("main form button[type=submit]")
     await page.wait_for_load_state()
