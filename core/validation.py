@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from babel import Locale
-from babel.numbers import list_currencies
+from babel.numbers import get_territory_currencies, list_currencies
 
 from core.confusables import strip_invisible
 from core.i18n import gettext as _
@@ -125,7 +125,23 @@ def countries() -> dict[str, str]:
 
 @cache
 def currencies() -> frozenset[str]:
+    """Every ISO 4217 code CLDR knows, withdrawn ones included (an old posting may name one)."""
     return frozenset(list_currencies())
+
+
+@cache
+def currencies_in_use() -> frozenset[str]:
+    """The codes legal tender in some country today: what a currency chooser offers."""
+    today = date.today()
+    return frozenset(
+        code for country in countries() for code in get_territory_currencies(country, today)
+    )
+
+
+def currency_code(raw: str) -> str | None:
+    """An ISO 4217 code in any case, upper-cased ("usd" -> "USD"); None when it is none."""
+    code = raw.strip().upper()
+    return code if code in currencies() else None
 
 
 @cache
@@ -219,6 +235,13 @@ class Cleaner:
         if value and country_code(value) is None:
             self.fail(name, _("Enter a two-letter ISO 3166-1 country code, such as US or AR."))
         return value
+
+    def currency(self, name: str) -> str:
+        value = self.text(name, max_length=3)
+        code = currency_code(value) if value else ""
+        if code is None:
+            self.fail(name, _("Enter an ISO 4217 currency code, such as USD or EUR."))
+        return code or value.upper()
 
     def countries(self, name: str) -> list[str]:
         codes = _split_list(self.data.get(name))

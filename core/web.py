@@ -83,10 +83,25 @@ async def read_form(request: Request) -> FormData:
         raise HTTPException(400, _("The form could not be read.")) from error
     submitted = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
     if not isinstance(submitted, str) or not csrf_token_is_valid(request, submitted):
-        raise HTTPException(
+        raise FormExpired(form_values(form))
+    return form
+
+
+class FormExpired(HTTPException):
+    """A form sent without this session's CSRF token: refused (403), but it carries what was
+    typed so that a long form (a job, an application) can be shown again, filled in, with a
+    fresh token, instead of losing everything to a session that ended meanwhile. Nothing
+    of it is acted on; the person reads it again and sends it themselves."""
+
+    def __init__(self, values: dict[str, Any]):
+        super().__init__(
             403, _("The form has expired or did not come from this site. Please try again.")
         )
-    return form
+        self.values = {name: value for name, value in values.items() if name != CSRF_FIELD}
+        self.notice = _(
+            "The form had expired, so nothing was saved. What you typed is below: check it "
+            "and send it again."
+        )
 
 
 def form_values(form: FormData) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from core.i18n import gettext as _
 from core.templating import render
 from core.validation import ValidationError, strip_control_characters
-from core.web import form_values, read_form
+from core.web import FormExpired, form_values, read_form
 from directory.accounts import authenticate, normalized_email
 from directory.auth import (
     current_account,
@@ -65,27 +65,31 @@ async def apply_page(request: Request) -> Response:
     values: dict[str, Any] = {"focus_areas": [], "accepting_applications": "yes"}
     errors: dict[str, str] = {}
     status_code = 200
+    notice = ""
     if request.method == "POST":
         settings = request.app.state.settings
-        values = form_values(await read_form(request))
         try:
-            organization = await apply_for_membership(values, settings, client_address(request))
-        except ValidationError as error:
-            errors, values, status_code = error.errors, kept_values(values), 422
+            values = form_values(await read_form(request))
+        except FormExpired as expired:
+            # A long form: what was typed is shown again rather than lost (see FormExpired).
+            values, status_code, notice = kept_values(expired.values), 403, expired.notice
         else:
-            # The same answer whether or not the address already had an account.
-            email = normalized_email(values["email"])
-            response = render(request, "directory/apply_received.html", {"email": email})
-            if organization is None:
-                subject, body = application_for_existing_account(settings, email)
-                await enqueue(settings, "application_existing_account", email, subject, body)
-            return response
-    return render(
-        request,
-        "directory/apply.html",
-        {"values": values, "errors": errors, **profile_form_context()},
-        status_code=status_code,
-    )
+            try:
+                organization = await apply_for_membership(values, settings, client_address(request))
+            except ValidationError as error:
+                errors, values, status_code = error.errors, kept_values(values), 422
+            else:
+                # The same answer whether or not the address already had an account.
+                email = normalized_email(values["email"])
+                response = render(request, "directory/apply_received.html", {"email": email})
+                if organization is None:
+                    subject, body = application_for_existing_account(settings, email)
+                    await enqueue(settings, "application_existing_account", email, subject, body)
+                return response
+    context = {"values": values, "errors": errors, **profile_form_context(values)}
+    if notice:
+        context["notice"] = notice
+    return render(request, "directory/apply.html", context, status_code=status_code)
 
 
 async def sign_in_page(request: Request) -> Response:

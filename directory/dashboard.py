@@ -88,13 +88,15 @@ async def render_dashboard(
             organization=organization, accepted_at=None, expires_at__gt=datetime.now(UTC)
         ).order_by("-created_at")
     await organization.fetch_related("screening_organization", "parent_organization")
+    if values is None:
+        values = profile_form_values(organization)
     context = {
         "referrals": True,
         "organization": organization,
         "may_edit": may_edit_profile(account, organization),
         "may_manage_tokens": may_manage_tokens(account, organization),
         "may_manage_editors": may_manage_editors(account, organization),
-        "values": values if values is not None else profile_form_values(organization),
+        "values": values,
         "errors": errors or {},
         "tokens": tokens,
         "invitations": invitations,
@@ -104,7 +106,7 @@ async def render_dashboard(
         "token_lifetimes": token_lifetime_choices(),
         "now": datetime.now(UTC),
         "invitation_errors": {},
-        **profile_form_context(),
+        **profile_form_context(values),
         **extra,
     }
     return render(request, "directory/dashboard.html", context, status_code=status_code)

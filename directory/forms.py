@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from directory.pages import display_helpers
-from directory.profile import FOCUS_AREAS, as_list, country_options, kind_options
+from directory.profile import (
+    FOCUS_AREAS,
+    as_list,
+    country_options,
+    kind_options,
+    language_options,
+)
 from directory.service_areas import CASE_TYPES, COURT_SYSTEMS
 
 SECRET_FIELDS = ("password", "csrf_token")
@@ -15,15 +21,17 @@ EMAIL_MAX = 254
 def kept_values(values: dict[str, Any]) -> dict[str, Any]:
     """What a form shows again after an error: everything typed except secrets."""
     kept = {name: value for name, value in values.items() if name not in SECRET_FIELDS}
-    for name in ("focus_areas", "court_systems", "case_types"):
+    for name in ("focus_areas", "court_systems", "case_types", "languages"):
         kept[name] = as_list(kept.get(name))
     return kept
 
 
-def profile_form_context() -> dict[str, Any]:
+def profile_form_context(values: dict[str, Any]) -> dict[str, Any]:
+    """The choosers of the profile form showing these values."""
     return {
         "kind_options": kind_options(),
         "country_options": country_options(),
+        "language_options": language_options(*as_list(values.get("languages"))),
         "focus_areas": FOCUS_AREAS,
         "court_systems": COURT_SYSTEMS,
         "case_types": CASE_TYPES,

@@ -263,3 +263,36 @@ def status_label(status: OrganizationStatus) -> str:
         OrganizationStatus.LEFT: _("no longer a member"),
     }
     return labels[status]
+
+
+def role_label(role: Role) -> str:
+    labels = {Role.OWNER: _("owner"), Role.EDITOR: _("editor"), Role.ADMIN: _("administrator")}
+    return labels[role]
+
+
+def history_action_label(action: str) -> str:
+    """An organization's history entry in words ("approve" -> "approved"); an action this
+    list does not know yet is shown as stored rather than hidden."""
+    labels = {
+        "apply": _("applied"),
+        "approve": _("approved"),
+        "decline": _("declined"),
+        "suspend": _("suspended"),
+        "reinstate": _("reinstated"),
+        "trust": _("trusted"),
+        "untrust": _("no longer trusted"),
+        "remove_editor": _("editor removed"),
+        "suspend_account": _("account suspended"),
+        "reinstate_account": _("account reinstated"),
+    }
+    return labels.get(action, action)
+
+
+def history_state_label(state: str) -> str:
+    """A state before or after a history entry: an organization's status, its trust, or
+    an account's (see set_trusted and people.set_account_active)."""
+    try:
+        return status_label(OrganizationStatus(state))
+    except ValueError:
+        labels = {"trusted": _("trusted"), "untrusted": _("not trusted")}
+        return labels.get(state, state)

@@ -140,6 +140,10 @@ class Organization(Model):
     def page_url(self, urls: Urls) -> str:
         return organization_page_url(urls, self.slug)
 
+    def canonical_url(self, urls: Urls) -> str:
+        """Where search engines should index this profile: a copied one's origin page."""
+        return self.origin_url if self.is_federated and self.origin_url else self.page_url(urls)
+
 
 class Account(Model):
     id = fields.IntField(primary_key=True)

@@ -13,7 +13,12 @@ from core.urls import FEED_MEDIA_TYPES, JOB_FEED_FORMATS, FeedLink, Urls, feed_l
 from core.validation import decode_tag_list
 from core.web import query_int
 from directory.auth import can_manage_organization, current_account
-from directory.membership import status_label
+from directory.membership import (
+    history_action_label,
+    history_state_label,
+    role_label,
+    status_label,
+)
 from directory.models import Organization, OrganizationStatus
 from directory.profile import (
     FOCUS_AREAS,
@@ -43,6 +48,9 @@ def display_helpers() -> dict:
         "KINDS": KINDS,
         "FOCUS_AREAS": FOCUS_AREAS,
         "status_label": status_label,
+        "role_label": role_label,
+        "history_action_label": history_action_label,
+        "history_state_label": history_state_label,
         "tag_list": decode_tag_list,
         "language_name": language_name,
         "area_name": area_name,
@@ -124,6 +132,7 @@ async def organization_page(request: Request) -> Response:
         "directory/organization.html",
         {
             "organization": organization,
+            "canonical_url": organization.canonical_url(request.app.state.urls),
             "social": {
                 "title": organization.name,
                 "description": organization.description,

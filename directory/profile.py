@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from babel.localedata import locale_identifiers
 from babel.support import LazyProxy
 
 from core.confusables import confusable
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext
 from core.i18n import locale as current_locale
-from core.validation import Cleaner, countries, decode_tag_list, encode_tag_list, is_slug, slugify
+from core.validation import (
+    Cleaner,
+    countries,
+    decode_tag_list,
+    encode_tag_list,
+    is_slug,
+    language_subtags,
+    slugify,
+)
 from directory.models import Organization, OrganizationKind, OrganizationStatus
 from directory.service_areas import (
     SERVICE_AREA_FIELDS,
@@ -103,7 +115,7 @@ def profile_form_values(organization: Organization) -> dict[str, Any]:
     """What the profile form shows for a stored organization."""
     values: dict[str, Any] = {name: getattr(organization, name) for name in EDITABLE_FIELDS}
     values["kind"] = organization.kind.value
-    values["languages"] = ", ".join(decode_tag_list(organization.languages))
+    values["languages"] = decode_tag_list(organization.languages)
     values["focus_areas"] = decode_tag_list(organization.focus_areas)
     values.update(service_area_form_values(values))
     for name in REFERRAL_FIELDS:
@@ -156,7 +168,28 @@ def language_name(tag: str) -> str:
 
 def country_options() -> list[tuple[str, str]]:
     """(code, name in the page's language) for a country chooser, in the order of the names."""
-    return sorted(((code, country_name(code)) for code in countries()), key=lambda item: item[1])
+    return by_name((code, country_name(code)) for code in countries())
+
+
+@cache
+def chooser_languages() -> tuple[str, ...]:
+    """The languages CLDR describes fully (some 320 of the 600 tags it names): the ones a
+    language chooser offers, so that it stays a list a person can read through."""
+    return tuple(
+        code for code in locale_identifiers() if "_" not in code and code in language_subtags()
+    )
+
+
+def language_options(*kept: str) -> list[tuple[str, str]]:
+    """(tag, name in the page's language) for a language chooser; the kept tags (a stored
+    "pt-BR") are offered too, so that showing a form never changes what it saves."""
+    tags = dict.fromkeys(tag for tag in (*chooser_languages(), *kept) if tag)
+    return by_name((tag, language_name(tag)) for tag in tags)
+
+
+def by_name(options: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Options in the order of their names, accents and case aside ("árabe" among the a's)."""
+    return sorted(options, key=lambda item: unicodedata.normalize("NFKD", item[1]).casefold())
 
 
 async def organization_by_slug(slug: str, **filters: Any) -> Organization | None:

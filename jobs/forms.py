@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from core.i18n import gettext as _
-from core.validation import Cleaner, currencies, decode_tag_list, encode_tag_list
+from core.validation import Cleaner, decode_tag_list, encode_tag_list
 from jobs.markdown import render_markdown
 from jobs.models import Category, EmploymentType, Job, SalaryUnit, WorkMode
 
@@ -90,11 +90,9 @@ def _location(cleaner: Cleaner, work_mode: WorkMode | None) -> dict[str, Any]:
 def _salary(cleaner: Cleaner) -> dict[str, Any]:
     minimum = _amount(cleaner, "salary_min")
     maximum = _amount(cleaner, "salary_max")
-    currency = cleaner.text("salary_currency", max_length=3).upper()
+    currency = cleaner.currency("salary_currency")
     unit = cleaner.choice("salary_unit", SalaryUnit, required=False)
     note = cleaner.line("salary_note", max_length=SALARY_NOTE_MAX)
-    if currency and currency not in currencies():
-        cleaner.fail("salary_currency", _("Enter an ISO 4217 currency code, such as USD or EUR."))
     if minimum is not None and maximum is not None and minimum > maximum:
         cleaner.fail("salary_max", _("Must not be less than the minimum salary."))
     has_amount = minimum is not None or maximum is not None

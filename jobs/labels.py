@@ -12,8 +12,8 @@ from babel.numbers import format_currency
 from core import i18n
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext
-from core.validation import decode_tag_list
-from directory.profile import country_name
+from core.validation import currencies, currencies_in_use, decode_tag_list
+from directory.profile import by_name, country_name
 from jobs.models import Category, EmploymentType, Job, JobStatus, SalaryUnit, WorkMode
 
 EMPLOYMENT_TYPES = {
@@ -83,6 +83,17 @@ def status_notice(job: Job) -> str:
 def options(labels: dict) -> list[tuple[str, str]]:
     """(value, label) pairs for a <select>."""
     return [(code.value, str(label)) for code, label in labels.items()]
+
+
+def currency_name(code: str) -> str:
+    """ "US Dollar" / "dólar estadounidense" / "米ドル": CLDR's name in the page's language."""
+    return i18n.locale().currencies.get(code) or code
+
+
+def currency_options(*kept: str) -> list[tuple[str, str]]:
+    """(code, "name (code)") for a currency chooser: today's currencies and the kept ones."""
+    codes = dict.fromkeys(code for code in (*currencies_in_use(), *kept) if code in currencies())
+    return by_name((code, f"{currency_name(code)} ({code})") for code in codes)
 
 
 def display_helpers() -> dict[str, Any]:

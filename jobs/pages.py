@@ -11,9 +11,10 @@ from starlette.responses import Response
 from core.i18n import gettext as _
 from core.templating import render
 from core.validation import LARGEST_ROW_ID, ValidationError
-from core.web import flash, form_values, read_form
+from core.web import FormExpired, flash, form_values, read_form
 from directory.auth import current_account, require_account, require_admin
 from directory.models import Account, Organization, Role
+from directory.profile import as_list, country_options, language_options
 from jobs import labels
 from jobs.forms import clean_closing_date, clean_job, job_input
 from jobs.jsonld import job_posting, script_tag
@@ -33,6 +34,7 @@ from jobs.lifecycle import (
     update_job,
 )
 from jobs.lifecycle import utc_now as now
+from jobs.markdown import render_markdown
 from jobs.models import SLUG_MAX_LENGTH, UID_MAX_LENGTH, Job, JobStatus
 from jobs.search.routes import results_url
 from jobs.sections import more_jobs_from
@@ -147,24 +149,54 @@ def _form_page(
     values: dict[str, Any],
     errors: dict[str, str],
     status_code: int = 200,
+    **extra: Any,
 ) -> Response:
+    """The job form; extra goes to the template (a notice, a preview)."""
     shown = {name: "" if value is None else value for name, value in values.items()}
-    if isinstance(shown.get("remote_countries"), list):
-        shown["remote_countries"] = ", ".join(shown["remote_countries"])
-    return render(
-        request,
-        "jobs/form.html",
-        {
-            "job": job,
-            "values": shown,
-            "errors": errors,
-            "employment_type_options": labels.options(labels.EMPLOYMENT_TYPES),
-            "category_options": labels.options(labels.CATEGORIES),
-            "work_mode_options": labels.options(labels.WORK_MODES),
-            "salary_unit_options": labels.options(labels.SALARY_UNITS),
-        },
-        status_code=status_code,
+    # A list from a stored job or several chosen options; one string from a single option.
+    shown["remote_countries"] = as_list(shown.get("remote_countries"))
+    context: dict[str, Any] = {
+        "job": job,
+        "values": shown,
+        "errors": errors,
+        "employment_type_options": labels.options(labels.EMPLOYMENT_TYPES),
+        "category_options": labels.options(labels.CATEGORIES),
+        "work_mode_options": labels.options(labels.WORK_MODES),
+        "salary_unit_options": labels.options(labels.SALARY_UNITS),
+        "country_options": country_options(),
+        "language_options": language_options(str(shown.get("language", ""))),
+        "currency_options": labels.currency_options(str(shown.get("salary_currency", ""))),
+        **extra,
+    }
+    return render(request, "jobs/form.html", context, status_code=status_code)
+
+
+def _preview_page(request: Request, *, job: Job | None, values: dict[str, Any]) -> Response:
+    """The form again, with the description as the job page will show it (the one HTML
+    policy, jobs.markdown) and nothing saved; the other fields are checked on saving."""
+    description = values.get("description")
+    preview = render_markdown(description) if isinstance(description, str) else ""
+    return _form_page(request, job=job, values=values, errors={}, preview_html=preview)
+
+
+async def _submitted(request: Request) -> dict[str, Any] | FormExpired:
+    """The job form as sent, or the refusal of an expired one (which keeps what was typed)."""
+    try:
+        return form_values(await read_form(request))
+    except FormExpired as expired:
+        return expired
+
+
+def _resend_page(request: Request, job: Job | None, expired: FormExpired) -> Response:
+    return _form_page(
+        request, job=job, values=expired.values, errors={}, status_code=403, notice=expired.notice
     )
+
+
+def duplicate_values(job: Job) -> dict[str, Any]:
+    """A new posting's form filled in from a job: everything but its closing date, which
+    belongs to the old posting (and may have passed)."""
+    return {**job_input(job), "closing_date": None}
 
 
 async def new_job(request: Request) -> Response:
@@ -178,7 +210,11 @@ async def new_job(request: Request) -> Response:
             "apply_email": organization.contact_email,
         }
         return _form_page(request, job=None, values=defaults, errors={})
-    values = form_values(await read_form(request))
+    values = await _submitted(request)
+    if isinstance(values, FormExpired):
+        return _resend_page(request, None, values)
+    if values.get("intent") == "preview":
+        return _preview_page(request, job=None, values=values)
     try:
         cleaned = clean_job(values, today=now().date())
     except ValidationError as error:
@@ -195,14 +231,30 @@ async def new_job(request: Request) -> Response:
     return request.app.state.urls.redirect("jobs:dashboard")
 
 
+async def duplicate_job(request: Request) -> Response:
+    """The new-job form filled in from one of the organization's jobs; nothing is saved
+    until the form is sent, and then as a new job (a draft, or published for review)."""
+    _account, organization = await require_poster(request)
+    job = await own_job(request, organization)
+    return _form_page(request, job=None, values=duplicate_values(job), errors={})
+
+
 async def edit_job(request: Request) -> Response:
     _account, organization = await require_poster(request)
     if request.method == "GET":
         job = await own_job(request, organization)
         return _form_page(request, job=job, values=job_input(job), errors={})
     # The CSRF check comes before any lookup, so a forged post learns nothing.
-    values = form_values(await read_form(request))
+    values = await _submitted(request)
+    if isinstance(values, FormExpired):
+        try:
+            job = await own_job(request, organization)
+        except HTTPException:
+            raise values from None
+        return _resend_page(request, job, values)
     job = await own_job(request, organization)
+    if values.get("intent") == "preview":
+        return _preview_page(request, job=job, values=values)
     kept = job.valid_through.date() if job.valid_through else None
     try:
         await update_job(job, clean_job(values, today=now().date(), kept_closing_date=kept))

@@ -58,6 +58,12 @@ routes = [
         name="jobs:edit",
     ),
     Route(
+        "/dashboard/jobs/{job_id:int}/duplicate",
+        pages.duplicate_job,
+        methods=["GET"],
+        name="jobs:duplicate",
+    ),
+    Route(
         "/dashboard/jobs/{job_id:int}/{action}",
         pages.job_action,
         methods=["POST"],

@@ -56,3 +56,19 @@ async def test_job_and_organization_pages_have_previews_and_an_imported_job_its_
     imported = await browser.get(f"/jobs/{job.slug}")
     assert _canonical(imported.text) == ["https://elsewhere.example.org/jobs/42"]
     assert _meta(imported.text, "property", "og:url") == ["https://elsewhere.example.org/jobs/42"]
+
+
+async def test_an_organization_copied_from_a_sister_network_names_its_origin_as_canonical(
+    browser, live_server
+):
+    await make_organization(
+        "copied-clinic",
+        origin_id="https://sister.example.org/orgs/copied-clinic",
+        origin_url="https://sister.example.org/orgs/copied-clinic",
+        source_feed_url="https://sister.example.org/directory.atom",
+    )
+    page = await browser.get("/orgs/copied-clinic?utm_source=x")
+    assert _canonical(page.text) == ["https://sister.example.org/orgs/copied-clinic"]
+    assert _meta(page.text, "property", "og:url") == [
+        "https://sister.example.org/orgs/copied-clinic"
+    ]

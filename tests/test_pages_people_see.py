@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from directory.models import Role
+import lxml.html
+
+from directory.models import OrganizationStatus, Role
 from jobs.models import Job, JobStatus
 from tests.helpers_directory import make_account, make_admin, make_organization, sign_in
 from tests.helpers_jobs import job_input, make_job
@@ -150,3 +152,33 @@ async def test_robots_txt_a_favicon_and_no_index_past_the_first_page_of_a_search
     first = await browser.get("/jobs?per_page=2")
     second = await browser.get("/jobs?per_page=2&page=2")
     assert "noindex" not in first.text and '<meta name="robots" content="noindex">' in second.text
+
+
+async def test_an_organizations_admin_page_names_roles_and_history_in_the_page_language(
+    new_browser,
+):
+    organization = await make_organization("history-clinic", status=OrganizationStatus.APPLIED)
+    await make_account("lead@history.example.org", organization, role=Role.OWNER)
+    await make_admin()
+    admin = new_browser()
+    await sign_in(admin, "admin@network.example.org")
+    approved = await admin.submit(
+        "/admin/orgs/history-clinic/approve", {}, form_page="/admin/orgs/history-clinic"
+    )
+    assert approved.status_code == 303
+    await admin.submit(
+        "/admin/orgs/history-clinic/trust", {}, form_page="/admin/orgs/history-clinic"
+    )
+    page = lxml.html.fromstring((await admin.get("/admin/orgs/history-clinic?lang=es")).text)
+    people = " ".join(
+        item.text_content() for item in page.xpath("//h2[2]/following-sibling::ul[1]/li")
+    )
+    assert "propietario" in people and "owner" not in people.replace("lead@", "")
+    rows = [
+        [cell.text_content().strip() for cell in row.xpath("td")[2:5]]
+        for row in page.xpath('//tr[@class="event"]')
+    ]
+    assert rows == [
+        ["de confianza", "sin confianza", "de confianza"],
+        ["aprobada", "en espera de revisión", "activa"],
+    ]
