@@ -17,6 +17,9 @@ BAD_PARAMETERS = [
     ({"closing_after": "2026-1-1"}, "closing_after"),
     ({"per_page": "1000"}, "per_page"),
     ({"per_page": "0"}, "per_page"),
+    # A blank number is not "unset": the API describes these parameters as integers.
+    ({"per_page": ""}, "per_page"),
+    ({"page": ""}, "page"),
     ({"page": "abc"}, "page"),
     ({"page": "0"}, "page"),
     ({"page": "-1"}, "page"),

@@ -272,14 +272,14 @@ async def deletion_marks(
         status__in=[str(status) for status in ENDED_STATUSES],
         status_changed_at__gte=moment - timedelta(days=DELETION_MARK_DAYS),
     )
-    if query.text and not query.terms:
+    if query.text and not query.groups:
         return []  # only punctuation: no job matches, open or ended
     # The words, like every other filter, are matched against the job as it was when it
     # ended: its search columns are not touched by ending it.
     filtered = filter_jobs(ended, replace(query, text=""), now=moment, default_days=default_days)
-    if query.terms:
+    if query.groups:
         filtered = Job.filter(
-            id__in=await ids_holding(filtered, query.terms, limit=MAX_DELETION_MARKS)
+            id__in=await ids_holding(filtered, query.groups, limit=MAX_DELETION_MARKS)
         )
     ordered = filtered.order_by("-status_changed_at", "-id").limit(MAX_DELETION_MARKS)
     rows = await _plain_rows(ordered, ("uid", "slug", "status", "status_changed_at"))

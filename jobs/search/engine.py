@@ -22,6 +22,7 @@ from tortoise.queryset import QuerySet
 
 from core.orm_internals import copy_instance
 from core.pagination import Paginated
+from core.search_terms import Group
 from jobs.lifecycle import visible_now
 from jobs.models import Job
 from jobs.search import cache as search_cache
@@ -191,8 +192,9 @@ def index_filters(query: JobQuery, now: datetime, default_days: int) -> list[tan
 HOLDING_CHUNK = 1000
 
 
-async def ids_holding(queryset: QuerySet[Job], terms: list[str], *, limit: int) -> list[int]:
-    """The ids of the queryset's jobs, whatever their status, that hold every term: the
+async def ids_holding(queryset: QuerySet[Job], groups: Sequence[Group], *, limit: int) -> list[int]:
+    """The ids of the queryset's jobs, whatever their status, that match the search's words
+    (its groups, stemmed and OR-ed as in a search): the
     `limit` whose status changed last (feeds' deletion marks follow a search's words too).
 
     The database orders the candidates; the index, which holds every job whatever its
@@ -206,7 +208,7 @@ async def ids_holding(queryset: QuerySet[Job], terms: list[str], *, limit: int) 
         chunk = [int(job_id) for job_id in await page]
         if not chunk:
             break
-        holding = set(fulltext.ids_among(searcher, terms, chunk))
+        holding = set(fulltext.ids_among(searcher, groups, chunk))
         found += [job_id for job_id in chunk if job_id in holding]
         offset += HOLDING_CHUNK
     return found[:limit]

@@ -461,9 +461,9 @@ def ordered_ids(
     return [job_id for _, job_id in ranked[offset:wanted]], int(result.count or 0)
 
 
-def ids_among(searcher: tantivy.Searcher, terms: Sequence[str], ids: Sequence[int]) -> list[int]:
-    """Those of the given jobs, whatever their status, whose document holds every term."""
-    query = text_and_filters(terms, [tantivy.Query.term_set_query(SCHEMA, "id", list(ids))])
+def ids_among(searcher: tantivy.Searcher, groups: Sequence[Group], ids: Sequence[int]) -> list[int]:
+    """Those of the given jobs, whatever their status, whose document matches the groups."""
+    query = text_and_filters(groups, [tantivy.Query.term_set_query(SCHEMA, "id", list(ids))])
     hits = searcher.search(query, max(len(ids), 1)).hits
     return list(searcher.fast_field_values("id", [address for _, address in hits]))
 

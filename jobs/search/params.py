@@ -134,9 +134,18 @@ def _enum_values(params: Mapping[str, Any], name: str, enum: type[E]) -> tuple[E
     return tuple(chosen)
 
 
-def _whole_number(params: Mapping[str, Any], name: str, minimum: int, maximum: int) -> int | None:
+def _whole_number(
+    params: Mapping[str, Any],
+    name: str,
+    minimum: int,
+    maximum: int,
+    *,
+    blank_is_unset: bool = False,
+) -> int | None:
+    """The parameter's number, None when absent; a blank value is an error unless the search
+    form offers it (its "any" choice), since the API describes these as integers."""
     raw = _single(params, name)
-    if not raw:
+    if not raw and (blank_is_unset or params.get(name) is None):
         return None
     try:
         return whole_number(raw, name, minimum=minimum, maximum=maximum)
@@ -258,7 +267,9 @@ def parse_job_query(params: Mapping[str, Any]) -> JobQuery:
         category=_enum_values(params, "category", Category),
         work_mode=_enum_values(params, "work_mode", WorkMode),
         language=_languages(params),
-        posted_within=_whole_number(params, "posted_within", 1, MAX_POSTED_WITHIN_DAYS),
+        posted_within=_whole_number(
+            params, "posted_within", 1, MAX_POSTED_WITHIN_DAYS, blank_is_unset=True
+        ),
         closing_after=_date(params, "closing_after"),
         salary_given=_boolean(params, "salary_given"),
         sort=_sort(params),
