@@ -38,6 +38,8 @@ class Alert(Model):
     last_mail_id = fields.BigIntField(null=True)
     # The lease of the process running this alert (core.work_queue), so no two run it at once.
     claimed_until = fields.DatetimeField(null=True)
+    # Which run holds the lease (a run claims a batch of alerts in one statement).
+    claimed_by = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "alerts_alert"

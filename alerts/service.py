@@ -16,7 +16,7 @@ processes never run one alert at the same time.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +31,7 @@ from alerts.models import Alert, AlertSentJob, AlertState, Frequency
 from core import work_queue
 from core.i18n import LANGUAGES, current_language, in_language
 from core.i18n import gettext as _
+from core.orm_internals import insert_sql
 from core.security import new_secret, sha256_hex
 from core.settings import Settings
 from core.urls import Urls
@@ -56,6 +57,8 @@ RUN_INTERVAL = {
     Frequency.WEEKLY: timedelta(days=7),
 }
 RUN_BATCH = 200
+# Job ids per query when looking up what a batch of alerts has already sent.
+SENT_LOOKUP_CHUNK = 2000
 # The jobs one mail lists; the rest are counted, with a link to the search.
 MAIL_MAX_JOBS = 50
 # Pages of MAX_PER_PAGE matches read per saved search and run.
@@ -295,43 +298,72 @@ async def matching_now(query: str, settings: Settings, now: datetime, page: int 
     return result.jobs
 
 
-async def news_for(
-    alert: Alert, settings: Settings, now: datetime, memo: RunMemo
-) -> tuple[list[Job], bool]:
-    """The jobs this alert would mail now, newest first, and whether more may exist beyond
-    what was read (alerts saving the same search share one search through the run's memo)."""
-    if alert.since is None:
-        return [], False
-    fresh, unread = await memo.search(alert.query, alert.since, settings, now)
-    if not fresh:
-        return [], unread
-    sent = set(
-        await AlertSentJob.filter(alert=alert, job_id__in=[job.id for job in fresh]).values_list(
-            "job_id", flat=True
+async def _bounced(alerts: list[Alert]) -> set[int]:
+    """Those of the alerts whose last mail failed permanently (the SMTP server refused it)."""
+    last_mails = {alert.last_mail_id: alert.id for alert in alerts if alert.last_mail_id}
+    if not last_mails:
+        return set()
+    failed = OutboxMessage.filter(
+        id__in=list(last_mails), state=MailState.FAILED, failure_code__isnull=False
+    ).values_list("id", flat=True)
+    return {last_mails[mail_id] for mail_id in await failed}
+
+
+async def _already_sent(alert_ids: list[int], job_ids: list[int]) -> set[tuple[int, int]]:
+    """Which of these jobs each of these alerts has mailed before, as (alert, job) pairs."""
+    sent: set[tuple[int, int]] = set()
+    for start in range(0, len(job_ids), SENT_LOOKUP_CHUNK):
+        chunk = job_ids[start : start + SENT_LOOKUP_CHUNK]
+        pairs = AlertSentJob.filter(alert_id__in=alert_ids, job_id__in=chunk).values_list(
+            "alert_id", "job_id"
         )
-    )
-    return [job for job in fresh if job.id not in sent], unread
+        sent.update((alert_id, job_id) for alert_id, job_id in await pairs)
+    return sent
 
 
-async def run_alert(
+async def _run_batch(
+    alerts: list[Alert], settings: Settings, urls: Urls, now: datetime, memo: RunMemo
+) -> int:
+    """Mails each of these alerts (held by this run) its news, if any; the mails queued.
+    What the batch shares is read once: the saved searches (through the memo), the jobs
+    already sent and the last mails' fate."""
+    bounced = await _bounced(alerts)
+    if bounced:
+        await Alert.filter(id__in=bounced).update(state=AlertState.PAUSED, claimed_until=None)
+    news: dict[int, tuple[list[Job], bool]] = {}
+    for alert in alerts:
+        if alert.id not in bounced and alert.since is not None:
+            news[alert.id] = await memo.search(alert.query, alert.since, settings, now)
+    candidates = sorted({job.id for fresh, _unread in news.values() for job in fresh})
+    sent = await _already_sent(list(news), candidates)
+    queued, quiet = 0, defaultdict(list)
+    for alert in alerts:
+        if alert.id in bounced:
+            continue
+        fresh, unread = news.get(alert.id, ([], False))
+        jobs = [job for job in fresh if (alert.id, job.id) not in sent]
+        if jobs:
+            queued += await _mail(alert, jobs, unread, settings, urls, now, memo)
+        else:
+            quiet[alert.frequency].append(alert.id)
+    for frequency, alert_ids in quiet.items():
+        await Alert.filter(id__in=alert_ids).update(
+            next_run_at=now + RUN_INTERVAL[frequency], claimed_until=None
+        )
+    return queued
+
+
+async def _mail(
     alert: Alert,
+    jobs: list[Job],
+    unread: bool,
     settings: Settings,
     urls: Urls,
     now: datetime,
-    memo: RunMemo | None = None,
+    memo: RunMemo,
 ) -> bool:
-    """Mails one due alert its news, if any; True when a mail was queued."""
-    if alert.last_mail_id is not None:
-        last = await OutboxMessage.get_or_none(id=alert.last_mail_id)
-        if last is not None and last.state == MailState.FAILED and last.failure_code:
-            await Alert.filter(id=alert.id).update(state=AlertState.PAUSED, claimed_until=None)
-            return False
-    memo = memo or RunMemo()
-    jobs, unread = await news_for(alert, settings, now, memo)
-    next_run = now + RUN_INTERVAL[alert.frequency]
-    if not jobs:
-        await Alert.filter(id=alert.id).update(next_run_at=next_run, claimed_until=None)
-        return False
+    """Queues the mail of one alert's news (newest first), recorded with the jobs it
+    announces in one transaction; True when it was queued."""
     listed, more = jobs[:MAIL_MAX_JOBS], len(jobs) - MAIL_MAX_JOBS
     unsubscribe_url = urls.url("alerts:unsubscribe", token=unsubscribe_token(settings, alert))
     with in_language(alert.language):
@@ -352,15 +384,21 @@ async def run_alert(
         f'<a href="{escape(manage_url)}">{escape(manage)}</a></p>'
     )
     try:
-        async with in_transaction():
+        async with in_transaction() as connection:
             # A job already recorded by a concurrent run fails the unique (alert, job) pair
             # and takes this mail back with it: a job is never mailed twice by one alert.
-            await AlertSentJob.bulk_create([AlertSentJob(alert=alert, job_id=j.id) for j in jobs])
+            # The pairs go in as plain rows: an alert can announce hundreds of jobs.
+            await connection.execute_many(
+                insert_sql(connection, AlertSentJob, ("alert_id", "job_id")),
+                [[alert.id, job.id] for job in jobs],
+            )
             message = await enqueue(
                 settings, "job_alert", alert.email, subject, text, html, unsubscribe_url
             )
             await Alert.filter(id=alert.id).update(
-                next_run_at=next_run, last_mail_id=message.id, claimed_until=None
+                next_run_at=now + RUN_INTERVAL[alert.frequency],
+                last_mail_id=message.id,
+                claimed_until=None,
             )
     except IntegrityError:
         return False
@@ -386,6 +424,7 @@ async def run_due_alerts(settings: Settings, urls: Urls, now: datetime | None = 
     """Every active alert that is due, a batch at a time (memory does not grow with the
     number of alerts); the number of mails queued."""
     now = now or datetime.now(UTC)
+    owner = new_secret(16)
     queued, last_id = 0, 0
     memo = RunMemo()
     while True:
@@ -398,11 +437,15 @@ async def run_due_alerts(settings: Settings, urls: Urls, now: datetime | None = 
             )
             .order_by("id")
             .limit(RUN_BATCH)
+            .only("id", "email", "query", "frequency", "language", "since", "last_mail_id")
         )
         if not batch:
             return queued
-        for alert in batch:
-            last_id = alert.id
-            # Another process running this alert holds it; it is left to that one.
-            if await work_queue.claim(Alert, alert.id, now, RUN_LEASE_SECONDS):
-                queued += await run_alert(alert, settings, urls, now, memo)
+        last_id = batch[-1].id
+        # Alerts another process is running are left to it.
+        held = await work_queue.claim_many(
+            Alert, [alert.id for alert in batch], now, RUN_LEASE_SECONDS, owner
+        )
+        queued += await _run_batch(
+            [alert for alert in batch if alert.id in held], settings, urls, now, memo
+        )

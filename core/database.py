@@ -34,6 +34,11 @@ def connection_url(database_url: str) -> str:
     # Concurrent writers wait for the lock instead of failing with "database is locked".
     query.setdefault("busy_timeout", str(SQLITE_BUSY_TIMEOUT_MS))
     query.setdefault("journal_mode", "WAL")
+    # In WAL mode NORMAL syncs at checkpoints, not at every commit: a crashed or killed
+    # process loses nothing committed and the file is never corrupted; only a power cut or
+    # an OS crash may take back the last commits. FULL's fsync per commit made every small
+    # transaction (an alert's mail, a session touch) wait for the disk.
+    query.setdefault("synchronous", "NORMAL")
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 

@@ -2,7 +2,7 @@
 
 The application reaches below the ORM's public surface for a few things it has no public way
 to do: the SQL of a queryset without running it (to wrap as a subquery, or to read its rows
-without building model instances), an UPDATE statement with placeholders for executemany, the
+without building model instances), UPDATE and INSERT statements with placeholders for executemany, the
 database form of a field value, a copy of a loaded instance that shares nothing mutable
 with it, and the database client a transaction runs on. Nothing outside this module touches a `_`-prefixed ORM name;
 tests/test_orm_internals.py checks each function against the installed version, and
@@ -63,6 +63,17 @@ def update_sql(
         query = query.set(meta.fields_db_projection[field], executor.parameter(position))
     for offset, column in enumerate(match_columns):
         query = query.where(table[column] == executor.parameter(len(fields) + offset))
+    return query.get_sql()
+
+
+def insert_sql(connection: BaseDBAsyncClient, model: type[Model], fields: Sequence[str]) -> str:
+    """INSERT of these fields of `model`'s table, with one parameter each in order, for
+    executemany: rows go in without building a model instance each."""
+    meta = model._meta
+    executor = connection.executor_class(model=model, db=connection)
+    columns = [meta.fields_db_projection[field] for field in fields]
+    query = connection.query_class.into(meta.basetable).columns(*columns)
+    query = query.insert(*(executor.parameter(position) for position in range(len(fields))))
     return query.get_sql()
 
 

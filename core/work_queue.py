@@ -1,7 +1,7 @@
 """Durable work queues in database tables: the one definition of a lease and of back-off.
 
 A queue is a Tortoise model with a nullable `claimed_until` column (and, where it retries,
-`next_attempt_at` and `attempts`). A process takes an item by a conditional UPDATE that
+`next_attempt_at` and `attempts`; where items are claimed many at a time, `claimed_by`). A process takes an item by a conditional UPDATE that
 sets `claimed_until`: exactly one process sees the UPDATE change a row, so several processes
 (or machines on one PostgreSQL) share a queue without doing an item twice. A process that
 dies holding a lease loses it when the lease passes, and another process takes the item
@@ -33,6 +33,21 @@ async def claim(
         claimed_until=now + timedelta(seconds=lease_seconds)
     )
     return claimed == 1
+
+
+async def claim_many(
+    model: type[Model], item_ids: list[int], now: datetime, lease_seconds: float, owner: str
+) -> set[int]:
+    """Take, in one statement, those of several items nobody holds, for `owner` (a value
+    unique to the claiming run, kept in the model's `claimed_by` column); the ids taken.
+    The database serializes competing UPDATEs and re-checks the condition, so each item goes
+    to exactly one owner, and the owner reads back which."""
+    until = now + timedelta(seconds=lease_seconds)
+    await model.filter(claimable(now), id__in=item_ids).update(
+        claimed_until=until, claimed_by=owner
+    )
+    held = model.filter(id__in=item_ids, claimed_by=owner, claimed_until=until)
+    return set(await held.values_list("id", flat=True))
 
 
 def retry_delay(

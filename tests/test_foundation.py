@@ -6,6 +6,7 @@ import sys
 from importlib.metadata import version
 
 import pytest
+from tortoise import connections
 
 from app import create_app
 from core.database import dialect
@@ -102,3 +103,11 @@ async def test_a_wrong_method_is_told_every_method_the_path_takes(api):
     assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD", "PATCH"}
     response = await api.delete("/api/jobs")
     assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}
+
+
+@pytest.mark.skipif(uses_postgres(), reason="SQLite's journal settings; this run is on PostgreSQL")
+async def test_sqlite_commits_to_its_write_ahead_log_without_a_sync_each(api):
+    connection = connections.get("default")
+    _, [journal] = await connection.execute_query("PRAGMA journal_mode")
+    _, [synchronous] = await connection.execute_query("PRAGMA synchronous")
+    assert (journal[0].lower(), synchronous[0]) == ("wal", 1)  # 1 is NORMAL

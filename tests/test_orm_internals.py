@@ -9,6 +9,7 @@ from importlib.metadata import version
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from alerts.models import Alert, AlertSentJob, Frequency
 from core import orm_internals
 from directory.models import Organization
 from feeds.models import FeedSubscription, SubscriptionStatus
@@ -98,3 +99,16 @@ async def test_outside_transaction_names_the_database_a_transaction_runs_on(live
         assert transaction is not database
         assert orm_internals.outside_transaction(transaction) is database
     assert orm_internals.outside_transaction(database) is database
+
+
+async def test_insert_sql_inserts_each_row_given(live_server):
+    alert = await Alert.create(
+        email="a@example.org", query="", frequency=Frequency.DAILY, language="en"
+    )
+    sql = orm_internals.insert_sql(connections.get("default"), AlertSentJob, ("alert_id", "job_id"))
+    async with in_transaction() as connection:
+        await connection.execute_many(sql, [[alert.id, 7], [alert.id, 9]])
+    rows = (
+        await AlertSentJob.filter(alert=alert).order_by("job_id").values_list("job_id", flat=True)
+    )
+    assert rows == [7, 9]

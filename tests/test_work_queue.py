@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from alerts.models import Alert, Frequency
 from core import work_queue
 from core.database import close_database, open_database
 from core.settings import Settings
@@ -45,6 +46,26 @@ async def test_a_held_item_is_not_claimable_until_its_lease_passes(database: Set
     later = now + timedelta(seconds=61)
     assert await HubIntent.filter(work_queue.claimable(later)).count() == 1
     assert await work_queue.claim(HubIntent, item.id, later)
+
+
+async def test_runs_claiming_many_at_once_share_them_without_overlap(database: Settings):
+    alerts = [
+        await Alert.create(
+            email=f"p{n}@example.org", query="", frequency=Frequency.DAILY, language="en"
+        )
+        for n in range(30)
+    ]
+    now = datetime.now(UTC)
+    ids = [alert.id for alert in alerts]
+    held_elsewhere = ids[:5]
+    await work_queue.claim_many(Alert, held_elsewhere, now, 60, "a dead run")
+    runs = await asyncio.gather(
+        *(work_queue.claim_many(Alert, ids, now, 60, f"run {n}") for n in range(4))
+    )
+    taken = [alert_id for run in runs for alert_id in run]
+    assert sorted(taken) == ids[5:]  # each free alert to exactly one run, none held elsewhere
+    later = now + timedelta(seconds=61)
+    assert await work_queue.claim_many(Alert, ids, later, 60, "next run") == set(ids)
 
 
 def test_back_off_doubles_from_the_base_and_is_capped():
