@@ -17,6 +17,7 @@ from directory.demo import (
 from directory.models import Account, Organization, OrganizationStatus, Role
 from directory.search import DirectoryQuery, find_organizations
 from directory.service_areas import is_area_code, subdivision_name
+from directory.verification import reachable_accounts
 from tests.helpers_directory import sign_in
 from tests.test_operations_backup import amicus
 
@@ -83,6 +84,9 @@ async def test_demo_accounts_sign_in_once_made_and_never_in_production(live_serv
     assert await create_demo_accounts(live_server.settings) == []
     member = await Account.get(email=DEMO_MEMBER_EMAIL)
     assert member.role == Role.OWNER and member.organization_id is not None
+    # Both receive the mail of their roles: notices are sent to verified addresses only.
+    reachable = await reachable_accounts().values_list("email", flat=True)
+    assert {DEMO_ADMIN_EMAIL, DEMO_MEMBER_EMAIL} <= set(reachable)
     for email, password in made.items():
         browser = new_browser()
         await sign_in(browser, email, password)
