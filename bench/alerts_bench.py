@@ -115,9 +115,10 @@ async def populate(alerts: int, new_jobs: int, now: datetime) -> None:
 
 
 class QueryCounter:
-    """Counts the SQL statements sent to SQLite (its trace callback sees each, inside
-    transactions too). Left out: BEGIN/COMMIT, and the statements SQLite runs inside one
-    (triggers' statements, reported as "-- ...")."""
+    """Counts the SQL statements SQLite executes (its trace callback sees each, inside
+    transactions too): an executemany counts once per row, so the figure includes one per
+    job an alert's mail records. Left out: BEGIN/COMMIT, and the statements SQLite runs
+    inside one (triggers' statements, reported as "-- ...")."""
 
     def __init__(self) -> None:
         self.count = 0
