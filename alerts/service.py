@@ -31,7 +31,7 @@ from alerts.models import Alert, AlertSentJob, AlertState, Frequency
 from core import work_queue
 from core.i18n import LANGUAGES, current_language, in_language
 from core.i18n import gettext as _
-from core.orm_internals import insert_sql
+from core.orm_internals import insert_sql, to_db_value, update_sql
 from core.security import new_secret, sha256_hex
 from core.settings import Settings
 from core.urls import Urls
@@ -59,6 +59,8 @@ RUN_INTERVAL = {
 RUN_BATCH = 200
 # Job ids per query when looking up what a batch of alerts has already sent.
 SENT_LOOKUP_CHUNK = 2000
+# Alert mails committed together: one commit (a disk sync) for many alerts.
+MAILS_PER_TRANSACTION = 50
 # The jobs one mail lists; the rest are counted, with a link to the search.
 MAIL_MAX_JOBS = 50
 # Pages of MAX_PER_PAGE matches read per saved search and run.
@@ -336,24 +338,41 @@ async def _run_batch(
             news[alert.id] = await memo.search(alert.query, alert.since, settings, now)
     candidates = sorted({job.id for fresh, _unread in news.values() for job in fresh})
     sent = await _already_sent(list(news), candidates)
-    queued, quiet = 0, defaultdict(list)
+    mails: list[AlertMail] = []
+    quiet: defaultdict[Frequency, list[int]] = defaultdict(list)
     for alert in alerts:
         if alert.id in bounced:
             continue
         fresh, unread = news.get(alert.id, ([], False))
         jobs = [job for job in fresh if (alert.id, job.id) not in sent]
         if jobs:
-            queued += await _mail(alert, jobs, unread, settings, urls, now, memo)
+            mails.append(_compose(alert, jobs, unread, settings, urls, now, memo))
         else:
             quiet[alert.frequency].append(alert.id)
     for frequency, alert_ids in quiet.items():
         await Alert.filter(id__in=alert_ids).update(
             next_run_at=now + RUN_INTERVAL[frequency], claimed_until=None
         )
+    queued = 0
+    for start in range(0, len(mails), MAILS_PER_TRANSACTION):
+        queued += await _queue(mails[start : start + MAILS_PER_TRANSACTION], settings)
     return queued
 
 
-async def _mail(
+@dataclass
+class AlertMail:
+    """One alert's mail, written, with what committing it records."""
+
+    alert: Alert
+    jobs: list[Job]
+    next_run_at: datetime
+    subject: str
+    text: str
+    html: str
+    unsubscribe_url: str
+
+
+def _compose(
     alert: Alert,
     jobs: list[Job],
     unread: bool,
@@ -361,9 +380,9 @@ async def _mail(
     urls: Urls,
     now: datetime,
     memo: RunMemo,
-) -> bool:
-    """Queues the mail of one alert's news (newest first), recorded with the jobs it
-    announces in one transaction; True when it was queued."""
+) -> AlertMail:
+    """The mail of one alert's news (newest first): the newest MAIL_MAX_JOBS listed, the rest
+    counted, in the alert's language."""
     listed, more = jobs[:MAIL_MAX_JOBS], len(jobs) - MAIL_MAX_JOBS
     unsubscribe_url = urls.url("alerts:unsubscribe", token=unsubscribe_token(settings, alert))
     with in_language(alert.language):
@@ -383,26 +402,44 @@ async def _mail(
         f'<p><a href="{escape(unsubscribe_url)}">{escape(footer)}</a><br>'
         f'<a href="{escape(manage_url)}">{escape(manage)}</a></p>'
     )
+    next_run_at = now + RUN_INTERVAL[alert.frequency]
+    return AlertMail(alert, jobs, next_run_at, subject, text, html, unsubscribe_url)
+
+
+async def _queue(mails: list[AlertMail], settings: Settings) -> int:
+    """Queues these mails, each recorded with the jobs it announces and its alert's next
+    run, in one transaction (one commit for many alerts); the mails queued.
+
+    A job already recorded by a concurrent run fails the unique (alert, job) pair and takes
+    the transaction back: then each mail is tried in a transaction of its own, so only the
+    mail that would repeat a job is dropped. A job is never mailed twice by one alert."""
     try:
         async with in_transaction() as connection:
-            # A job already recorded by a concurrent run fails the unique (alert, job) pair
-            # and takes this mail back with it: a job is never mailed twice by one alert.
-            # The pairs go in as plain rows: an alert can announce hundreds of jobs.
+            # The pairs go in as plain rows: one mail can announce hundreds of jobs.
             await connection.execute_many(
                 insert_sql(connection, AlertSentJob, ("alert_id", "job_id")),
-                [[alert.id, job.id] for job in jobs],
+                [[mail.alert.id, job.id] for mail in mails for job in mail.jobs],
             )
-            message = await enqueue(
-                settings, "job_alert", alert.email, subject, text, html, unsubscribe_url
-            )
-            await Alert.filter(id=alert.id).update(
-                next_run_at=now + RUN_INTERVAL[alert.frequency],
-                last_mail_id=message.id,
-                claimed_until=None,
-            )
+            ran = []
+            for mail in mails:
+                message = await enqueue(
+                    settings,
+                    "job_alert",
+                    mail.alert.email,
+                    mail.subject,
+                    mail.text,
+                    mail.html,
+                    mail.unsubscribe_url,
+                )
+                next_run_at = to_db_value(Alert, "next_run_at", mail.next_run_at)
+                ran.append([next_run_at, message.id, None, mail.alert.id])
+            fields = ("next_run_at", "last_mail_id", "claimed_until")
+            await connection.execute_many(update_sql(connection, Alert, fields, ("id",)), ran)
     except IntegrityError:
-        return False
-    return True
+        if len(mails) == 1:
+            return 0
+        return sum([await _queue([mail], settings) for mail in mails])
+    return len(mails)
 
 
 def _more_line(urls: Urls, query: str, more: int, unread: bool) -> tuple[str, str]:

@@ -1,11 +1,13 @@
 """The daily alert run at scale: 10,000 confirmed alerts, 500 new jobs.
 
     .venv/bin/python bench/alerts_bench.py [--alerts 10000] [--jobs 500]
+        [--database-url postgres://postgres@127.0.0.1:5432/test]
 
-Builds a temporary SQLite database (migrated), 40 organizations, 2,000 older jobs and the
+Builds a temporary SQLite database (or, with --database-url, a fresh database on that
+PostgreSQL server, dropped afterwards), migrated, with 40 organizations, 2,000 older jobs and the
 new ones, and alerts over a mix of searches (words, filters, both) and frequencies, all due.
 Times one run of alerts.service.run_due_alerts (which queues the mails in the outbox; SMTP
-delivery is the outbox's and is not measured), counts its SQL queries, and measures peak
+delivery is the outbox's and is not measured), counts its SQL queries (SQLite only), and measures peak
 Python memory (tracemalloc) for the full and for a quarter of the alerts: memory must not
 grow with the number of alerts. Prints a table and writes bench/results/alerts.json.
 """
@@ -25,6 +27,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -137,9 +142,32 @@ class QueryCounter:
         await client._connection.set_trace_callback(self)
 
 
-async def one_run(alerts: int, new_jobs: int, trace: bool) -> dict[str, float]:
-    folder = tempfile.mkdtemp(prefix="amicus-alerts-bench-")
-    url = f"sqlite://{folder}/bench.sqlite3"
+async def _postgres(server_url: str, sql: str) -> None:
+    connection = await asyncpg.connect(server_url.replace("postgres://", "postgresql://", 1))
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+async def one_run(
+    alerts: int, new_jobs: int, trace: bool, server_url: str | None
+) -> dict[str, float]:
+    if server_url:
+        name = f"amicus_alerts_bench_{os.getpid()}"
+        await _postgres(server_url, f"DROP DATABASE IF EXISTS {name}")
+        await _postgres(server_url, f"CREATE DATABASE {name}")
+        url = urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+    else:
+        url = f"sqlite://{tempfile.mkdtemp(prefix='amicus-alerts-bench-')}/bench.sqlite3"
+    try:
+        return await _measure(url, alerts, new_jobs, trace)
+    finally:
+        if server_url:
+            await _postgres(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+async def _measure(url: str, alerts: int, new_jobs: int, trace: bool) -> dict[str, float]:
     await apply_migrations(url)
     settings = Settings(database_url=url, search_cache=False)
     await open_database(url)
@@ -147,7 +175,8 @@ async def one_run(alerts: int, new_jobs: int, trace: bool) -> dict[str, float]:
         now = datetime.now(UTC)
         await populate(alerts, new_jobs, now)
         counter = QueryCounter()
-        await counter.attach()
+        if url.startswith("sqlite"):
+            await counter.attach()
         if trace:
             tracemalloc.start()
         started = time.perf_counter()
@@ -165,8 +194,8 @@ async def one_run(alerts: int, new_jobs: int, trace: bool) -> dict[str, float]:
         "mails": mails,
         "outbox_rows": queued,
         "seconds": round(seconds, 2),
-        "queries": counter.count,
-        "queries_per_alert": round(counter.count / alerts, 2),
+        "queries": counter.count if url.startswith("sqlite") else None,
+        "queries_per_alert": round(counter.count / alerts, 2) if url.startswith("sqlite") else "-",
         "peak_python_mib": round(peak / 2**20, 1),
     }
 
@@ -175,11 +204,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--alerts", type=int, default=10_000)
     parser.add_argument("--jobs", type=int, default=500)
+    parser.add_argument("--database-url", help="a PostgreSQL server to run on instead of SQLite")
     args = parser.parse_args()
     load = os.getloadavg()
-    timed = asyncio.run(one_run(args.alerts, args.jobs, trace=False))
-    small = asyncio.run(one_run(args.alerts // 4, args.jobs, trace=True))
-    large = asyncio.run(one_run(args.alerts, args.jobs, trace=True))
+    server = args.database_url
+    timed = asyncio.run(one_run(args.alerts, args.jobs, False, server))
+    small = asyncio.run(one_run(args.alerts // 4, args.jobs, True, server))
+    large = asyncio.run(one_run(args.alerts, args.jobs, True, server))
+    print(f"database: {'PostgreSQL' if server else 'SQLite'}")
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"{'alerts':>8} {'mails':>7} {'seconds':>8} {'queries/alert':>14} {'peak MiB':>9}")
     print(
@@ -192,7 +224,8 @@ def main() -> None:
             f"{row['queries_per_alert']:>14} {row['peak_python_mib']:>9}  (traced)"
         )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
+    results = RESULTS.with_name("alerts-postgres.json") if server else RESULTS
+    results.write_text(
         json.dumps({"load_average": load, "run": timed, "memory": [small, large]}, indent=2)
     )
 

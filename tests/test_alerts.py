@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from alerts import service as alert_service
 from alerts.models import Alert, AlertSentJob, AlertState, Frequency
 from alerts.service import (
     CONFIRM_PER_EMAIL,
@@ -282,3 +283,27 @@ async def test_an_alert_another_process_is_running_is_left_to_it(live_server, sm
     assert (await Alert.get(id=alert.id)).claimed_until is None
     [mail] = await delivered(settings, handler)
     assert "Staff Attorney" in plain_text(mail)
+
+
+async def test_a_job_recorded_by_a_concurrent_run_drops_only_that_alerts_mail(
+    live_server, smtp, monkeypatch
+):
+    settings, (_url, handler) = live_server.settings, smtp
+    urls = live_server.app.state.urls
+    organization = await make_organization("oip")
+    raced = await active_alert("raced@example.org")
+    other = await active_alert("other@example.org")
+    job = await make_job(organization, "Staff Attorney", posted_at=datetime.now(UTC))
+    # Another run records the job for one alert after this run has read what was sent:
+    # this run's mails share a transaction, which the repeated (alert, job) pair takes back.
+    await AlertSentJob.create(alert=raced, job_id=job.id)
+    monkeypatch.setattr(alert_service, "_already_sent", _nothing_sent)
+    assert await run_due_alerts(settings, urls) == 1
+    [mail] = await delivered(settings, handler)
+    assert mail["To"] == "other@example.org" and "Staff Attorney" in plain_text(mail)
+    assert await AlertSentJob.filter(alert=raced).count() == 1  # the other run's record only
+    assert (await Alert.get(id=other.id)).last_mail_id is not None
+
+
+async def _nothing_sent(alert_ids: list[int], job_ids: list[int]) -> set[tuple[int, int]]:
+    return set()
