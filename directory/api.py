@@ -14,15 +14,22 @@ from core.urls import Urls
 from core.validation import decode_tag_list
 from core.web import ApiError, query_int
 from directory.models import Organization, OrganizationStatus
-from directory.profile import organization_by_slug
+from directory.profile import REFERRAL_FIELDS, organization_by_slug
 from directory.search import FILTER_NAMES, InvalidQuery, find_organizations, parse_query
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 
 
+def _linked_json(linked: Organization | None, urls: Urls) -> dict[str, str] | None:
+    if not isinstance(linked, Organization) or not linked.is_public:
+        return None
+    return {"slug": linked.slug, "name": linked.name, "url": linked.page_url(urls)}
+
+
 def organization_json(organization: Organization, urls: Urls) -> dict[str, Any]:
-    """The public profile only: no accounts, tokens, status reasons or audit data."""
+    """The public profile only: no accounts, tokens, status reasons or audit data. Its
+    screening and parent organizations must have been fetched."""
     return {
         "slug": organization.slug,
         "name": organization.name,
@@ -51,6 +58,7 @@ def organization_json(organization: Organization, urls: Urls) -> dict[str, Any]:
         "apply_phone": organization.apply_phone,
         "apply_email": organization.apply_email,
         "accepting_applications": organization.accepting_applications,
+        **{name: _linked_json(getattr(organization, name), urls) for name in REFERRAL_FIELDS},
         "member_since": (
             organization.member_since.isoformat() if organization.member_since else None
         ),
@@ -71,6 +79,7 @@ async def list_organizations(request: Request) -> JSONResponse:
     page = paginate(await find_organizations(query), number, size)
     if page.is_past_last:
         raise ApiError(404, "not_found", page.past_last_message())
+    await Organization.fetch_for_list(page.items, *REFERRAL_FIELDS)
 
     def link(page_number: int) -> str:
         params = {**query.as_params(), "page": page_number, "per_page": size}
@@ -94,6 +103,7 @@ async def get_organization(request: Request) -> JSONResponse:
     )
     if organization is None:
         raise ApiError(404, "not_found", _("There is no member organization with this slug."))
+    await organization.fetch_related(*REFERRAL_FIELDS)
     return JSONResponse(organization_json(organization, request.app.state.urls))
 
 
@@ -280,10 +290,22 @@ OPENAPI: dict[str, Any] = {
                 "apply_phone": {"type": "string"},
                 "apply_email": {"type": "string"},
                 "accepting_applications": {"type": "boolean"},
+                "screening_organization": {"$ref": "#/components/schemas/LinkedOrganization"},
+                "parent_organization": {"$ref": "#/components/schemas/LinkedOrganization"},
                 "member_since": {"type": ["string", "null"], "format": "date"},
                 "network": {"type": "string"},
                 "url": {"type": "string", "format": "uri"},
                 "updated_at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "LinkedOrganization": {
+            "type": ["object", "null"],
+            "description": "Another member: where applications are screened, or the parent",
+            "required": ["slug", "name", "url"],
+            "properties": {
+                "slug": {"type": "string"},
+                "name": {"type": "string"},
+                "url": {"type": "string", "format": "uri"},
             },
         },
         "OrganizationPage": {
