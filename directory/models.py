@@ -118,6 +118,12 @@ class Organization(Model):
     # Set for records imported from a sister network's directory feed.
     origin_id = fields.CharField(max_length=500, null=True, unique=True)
     origin_url = fields.CharField(max_length=500, default="")
+    # Its Open Referral (HSDS) ids, UUIDs derived from organization_identity (see
+    # hsds/shapes.py): the organization's, its case intake service's and that service at its
+    # location's, stored so that the HSDS API finds each by its id in one query.
+    hsds_id = fields.CharField(max_length=36, null=True, unique=True)
+    hsds_service_id = fields.CharField(max_length=36, null=True, unique=True)
+    hsds_service_at_location_id = fields.CharField(max_length=36, null=True, unique=True)
     source_feed_url = fields.CharField(max_length=500, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
