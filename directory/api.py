@@ -203,6 +203,24 @@ OPENAPI: dict[str, Any] = {
                         "in": "query",
                         "schema": {"type": "string", "enum": ["dna", "non_dna"]},
                     },
+                    {
+                        "name": "court_system",
+                        "in": "query",
+                        "description": "The court of the conviction",
+                        "schema": {"type": "string", "enum": ["state", "federal", "military"]},
+                    },
+                    {
+                        "name": "in_custody",
+                        "in": "query",
+                        "description": "Whether the person is still in custody (yes or no)",
+                        "schema": {"type": "string", "enum": ["yes", "no"]},
+                    },
+                    {
+                        "name": "years_served",
+                        "in": "query",
+                        "description": "Years of the sentence served so far",
+                        "schema": {"type": "integer", "minimum": 0, "maximum": 99},
+                    },
                 ],
                 "responses": {
                     "200": {
@@ -228,7 +246,7 @@ OPENAPI: dict[str, Any] = {
                     "type": "array",
                     "items": {
                         "type": "object",
-                        "required": ["slug", "name", "url", "scope", "how_to_apply"],
+                        "required": ["slug", "name", "url", "scope", "how_to_apply", "unknown"],
                         "properties": {
                             "slug": {"type": "string"},
                             "name": {"type": "string"},
@@ -236,6 +254,20 @@ OPENAPI: dict[str, Any] = {
                             "scope": {
                                 "type": "string",
                                 "enum": ["subdivision", "national", "international"],
+                            },
+                            "unknown": {
+                                "type": "array",
+                                "description": "The questions answered about which the member "
+                                "says nothing: it is listed after those that match them all",
+                                "items": {
+                                    "type": "string",
+                                    "enum": [
+                                        "case_type",
+                                        "court_system",
+                                        "in_custody",
+                                        "years_served",
+                                    ],
+                                },
                             },
                             "service_areas": {"type": "array", "items": {"type": "string"}},
                             "how_to_apply": {"type": "object"},

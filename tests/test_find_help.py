@@ -155,6 +155,83 @@ async def test_the_case_type_narrows_the_members(browser, live_server):
     assert "texas-project" in slugs and "non-dna-texas" not in slugs
 
 
+async def criteria_members() -> None:
+    """Texas members that say different things about the optional questions."""
+    for slug, fields in {
+        "all-match": {
+            "court_systems": ",state,",
+            "in_custody_only": True,
+            "minimum_sentence_years": 10,
+        },
+        "says-nothing": {},
+        "courts-only": {"court_systems": ",state,federal,"},
+        "federal-only": {"court_systems": ",federal,"},
+        "long-sentences": {"minimum_sentence_years": 20},
+    }.items():
+        await make_organization(
+            slug,
+            name=slug.replace("-", " ").title(),
+            accepts_cases=True,
+            service_areas=",US-TX,",
+            **fields,
+        )
+
+
+async def test_optional_answers_leave_out_members_that_rule_the_case_out(browser, live_server):
+    """Court, custody and years served: a member whose criteria exclude the case is left out,
+    one that says nothing is kept but listed after those that match, marked unknown."""
+    await criteria_members()
+    asked = {
+        "country": "US",
+        "subdivision": "US-TX",
+        "court_system": "state",
+        "in_custody": "yes",
+        "years_served": "12",
+    }
+    answer = await api(browser, **asked)
+    assert [(item["slug"], item["unknown"]) for item in answer["results"]] == [
+        ("all-match", []),
+        ("courts-only", ["in_custody", "years_served"]),
+        ("says-nothing", ["court_system", "in_custody", "years_served"]),
+    ]
+    assert answer["query"] == asked
+    # A member only for people in custody is left out for someone released.
+    released = await api(browser, **{**asked, "in_custody": "no"})
+    assert "all-match" not in [item["slug"] for item in released["results"]]
+    # Asked nothing more, every member of the state is listed, none marked unknown.
+    plain = await api(browser, country="US", subdivision="US-TX")
+    assert len(plain["results"]) == 5 and all(item["unknown"] == [] for item in plain["results"])
+
+
+@pytest.mark.parametrize(
+    ("language", "unknown_label", "court"),
+    [
+        ("en", "Does not say (unknown):", "court"),
+        ("es", "No lo indica (desconocido):", "tribunal"),
+        ("ja", "記載なし（不明）：", "裁判所"),
+    ],
+)
+async def test_the_page_asks_the_optional_questions_without_script_in_every_language(
+    browser, live_server, language, unknown_label, court
+):
+    await criteria_members()
+    asked = {
+        "country": "US",
+        "subdivision": "US-TX",
+        "court_system": "state",
+        "years_served": "12",
+        "lang": language,
+    }
+    page = (await browser.get("/find-help", params=asked)).text
+    # A plain form: the answers are in the page's own fields, chosen as given.
+    for name in ("court_system", "in_custody", "years_served"):
+        assert f'name="{name}"' in page
+    assert '<option value="state" selected>' in page and 'value="12"' in page
+    assert page.index("All Match") < page.index("Says Nothing")
+    assert "Federal Only" not in page and "Long Sentences" not in page
+    assert unknown_label in page and court in page
+
+
 @pytest.mark.parametrize(
     ("language", "heading", "none_found"),
     [
@@ -190,6 +267,11 @@ async def test_find_help_speaks_english_spanish_and_japanese(
         {"country": "US", "subdivision": "CA-ON"},
         {"country": "US", "subdivision": "US-XX"},
         {"country": "US", "case_type": "<script>"},
+        {"country": "US", "court_system": "navy"},
+        {"country": "US", "in_custody": "perhaps"},
+        {"country": "US", "years_served": "-1"},
+        {"country": "US", "years_served": "100"},
+        {"country": "US", "years_served": "ten"},
     ],
 )
 async def test_bad_find_help_parameters_are_refused_with_400(browser, live_server, params):
