@@ -5,6 +5,7 @@ translations), court systems and case types, with their cleaning and their names
 from __future__ import annotations
 
 import gettext
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -126,11 +127,36 @@ def clean_service_areas(cleaner: Cleaner) -> dict[str, Any]:
     }
 
 
+def area_chooser(
+    values: dict[str, Any], country_label: Callable[[str], str]
+) -> list[tuple[str, dict[str, str]]]:
+    """The jurisdiction chooser of the profile form: for each country among the chosen areas
+    and the one just added (`area_country`), in the page's language, its options (the whole
+    country, then each state or province) as (country code, {code: name})."""
+    chosen = values.get("service_areas") or []
+    wanted = [*(chosen if isinstance(chosen, list) else [chosen]), values.get("area_country")]
+    shown = dict.fromkeys(
+        code.partition("-")[0]
+        for code in wanted
+        if isinstance(code, str) and code and is_area_code(code.partition("-")[0])
+    )
+    return [
+        (
+            country,
+            {
+                country: _("All of %(country)s") % {"country": country_label(country)},
+                **dict(subdivision_options(country)),
+            },
+        )
+        for country in shown
+    ]
+
+
 def service_area_form_values(stored: dict[str, Any]) -> dict[str, Any]:
     """What the profile form shows for the stored values of these fields."""
     return {
         **stored,
-        "service_areas": ", ".join(decode_tag_list(stored["service_areas"])),
+        "service_areas": decode_tag_list(stored["service_areas"]),
         "court_systems": decode_tag_list(stored["court_systems"]),
         "case_types": decode_tag_list(stored["case_types"]),
         "minimum_sentence_years": (

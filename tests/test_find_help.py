@@ -3,6 +3,8 @@ the owner's edit of the service areas and criteria behind it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from directory.models import Organization, OrganizationKind
@@ -296,7 +298,7 @@ async def test_the_owner_edits_service_areas_and_criteria_and_the_page_shows_the
         "accepts_cases": "yes",
         "case_application_info": "Write to us.",
         "accepting_applications": "yes",
-        "service_areas": "us-tx, US-OK",
+        "service_areas": ["US-TX", "US-OK"],
         "court_systems": ["state", "federal"],
         "case_types": ["dna"],
         "minimum_sentence_years": "10",
@@ -315,10 +317,62 @@ async def test_the_owner_edits_service_areas_and_criteria_and_the_page_shows_the
     page = (await browser.get("/orgs/ipx")).text
     for shown in ("Texas (United States)", "Oklahoma", "Federal courts", "PO Box 7", "Screener"):
         assert shown in page
-    refused = await browser.submit("/dashboard", {**form, "service_areas": "US-ZZ, Texas"})
+    refused = await browser.submit("/dashboard", {**form, "service_areas": ["US-ZZ", "Texas"]})
     assert refused.status_code == 422
     assert 'aria-describedby="e-service_areas"' in refused.text
     assert (await Organization.get(id=organization.id)).service_areas == ",US-TX,US-OK,"
+
+
+def ticked(page: str, code: str) -> bool:
+    """Whether the page's jurisdiction chooser has the box of this code ticked."""
+    return (
+        re.search(rf'name="service_areas" type="checkbox" value="{code}"\s+checked', page)
+        is not None
+    )
+
+
+async def test_the_owner_chooses_jurisdictions_by_country_then_state_without_script(
+    new_browser, live_server
+):
+    """The profile form lists the states and provinces of each chosen country, in the page's
+    language; adding a country shows its own, and nothing is saved until the form is."""
+    organization = await make_organization("ipx", service_areas=",US-TX,")
+    await make_account("owner@ipx.example.org", organization)
+    browser = new_browser()
+    await sign_in(browser, "owner@ipx.example.org")
+    page = (await browser.get("/dashboard", params={"lang": "ja"})).text
+    assert ticked(page, "US-TX")
+    assert "テキサス" in page and 'value="CA-ON"' not in page
+    form = {
+        "name": "Renamed Before Saving",
+        "kind": organization.kind.value,
+        "contact_email": organization.contact_email,
+        "country": "US",
+        "languages": "en",
+        "service_areas": ["US-TX"],
+        "area_country": "CA",
+        "show_areas": "yes",
+    }
+    shown = await browser.submit("/dashboard", form)
+    assert shown.status_code == 200
+    assert 'value="CA-ON"' in shown.text and "オンタリオ" in shown.text
+    assert ticked(shown.text, "US-TX") and not ticked(shown.text, "CA-ON")
+    assert (await Organization.get(id=organization.id)).name == organization.name
+    del form["show_areas"], form["area_country"]
+    saved = await browser.submit("/dashboard", {**form, "service_areas": ["US-TX", "CA-ON"]})
+    assert saved.status_code == 303, saved.text
+    assert (await Organization.get(id=organization.id)).service_areas == ",US-TX,CA-ON,"
+
+
+async def test_the_application_form_shows_a_countrys_provinces_without_applying(
+    browser, live_server
+):
+    shown = await browser.submit(
+        "/apply", {"name": "New Clinic", "area_country": "CA", "show_areas": "yes"}
+    )
+    assert shown.status_code == 200 and 'value="CA-ON"' in shown.text
+    assert 'value="New Clinic"' in shown.text
+    assert not await Organization.filter(name="New Clinic").exists()
 
 
 async def test_a_sister_networks_members_appear_in_find_help_after_federation(
