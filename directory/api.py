@@ -49,6 +49,7 @@ def organization_json(organization: Organization, urls: Urls) -> dict[str, Any]:
         "jobs_feed_url": organization.jobs_feed_url,
         "service_areas": decode_tag_list(organization.service_areas),
         "court_systems": decode_tag_list(organization.court_systems),
+        "court_areas": decode_tag_list(organization.court_areas),
         "case_types": decode_tag_list(organization.case_types),
         "minimum_sentence_years": organization.minimum_sentence_years,
         "in_custody_only": organization.in_custody_only,
@@ -313,6 +314,12 @@ OPENAPI: dict[str, Any] = {
                     "description": "ISO 3166-1 countries and ISO 3166-2 subdivisions (US-TX)",
                 },
                 "court_systems": {"type": "array", "items": {"type": "string"}},
+                "court_areas": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Where court systems differ by jurisdiction: system:AREA "
+                    "pairs (federal:US, state:US-TX)",
+                },
                 "case_types": {"type": "array", "items": {"type": "string"}},
                 "minimum_sentence_years": {"type": ["integer", "null"]},
                 "in_custody_only": {"type": "boolean"},

@@ -25,6 +25,7 @@ from directory.profile import country_options
 from directory.service_areas import (
     CASE_TYPES,
     COURT_SYSTEMS,
+    court_systems_at,
     first_level_subdivisions,
     subdivision_options,
 )
@@ -150,7 +151,8 @@ def _criterion(organization: Organization, query: HelpQuery, name: str) -> bool 
     if name == "case_type":
         return _tag_answer(organization.case_types, query.case_type)
     if name == "court_system":
-        return _tag_answer(organization.court_systems, query.court_system)
+        here = court_systems_at(organization, query.country, query.subdivision)
+        return query.court_system in here if here else None
     if name == "in_custody":
         return query.in_custody if organization.in_custody_only else None
     minimum = organization.minimum_sentence_years
@@ -211,6 +213,7 @@ def _member_json(organization: Organization, urls: Urls) -> dict[str, Any]:
         "service_areas": decode_tag_list(organization.service_areas),
         "case_types": decode_tag_list(organization.case_types),
         "court_systems": decode_tag_list(organization.court_systems),
+        "court_areas": decode_tag_list(organization.court_areas),
         "languages": decode_tag_list(organization.languages),
         "how_to_apply": {
             "postal_address": organization.apply_postal_address,

@@ -13,7 +13,7 @@ from directory.profile import (
     kind_options,
     language_options,
 )
-from directory.service_areas import CASE_TYPES, COURT_SYSTEMS, area_chooser
+from directory.service_areas import CASE_TYPES, COURT_SYSTEMS, area_chooser, court_area_options
 
 SECRET_FIELDS = ("password", "csrf_token")
 # The profile form's button that shows a country's states and provinces in the jurisdiction
@@ -25,7 +25,14 @@ EMAIL_MAX = 254
 def kept_values(values: dict[str, Any]) -> dict[str, Any]:
     """What a form shows again after an error: everything typed except secrets."""
     kept = {name: value for name, value in values.items() if name not in SECRET_FIELDS}
-    for name in ("focus_areas", "court_systems", "case_types", "languages", "service_areas"):
+    for name in (
+        "focus_areas",
+        "court_systems",
+        "case_types",
+        "languages",
+        "service_areas",
+        "court_areas",
+    ):
         kept[name] = as_list(kept.get(name))
     return kept
 
@@ -40,5 +47,6 @@ def profile_form_context(values: dict[str, Any]) -> dict[str, Any]:
         "court_systems": COURT_SYSTEMS,
         "case_types": CASE_TYPES,
         "area_chooser": area_chooser(values, country_name),
+        "court_area_options": court_area_options(values),
         **display_helpers(),
     }

@@ -78,6 +78,9 @@ class Organization(Model):
     # (US-TX), court systems and case types, each a stored tag list like `languages`.
     service_areas = fields.CharField(max_length=1000, default="")
     court_systems = fields.CharField(max_length=100, default="")
+    # Where the court systems differ by jurisdiction: "system:AREA" pairs (federal:US,
+    # state:US-TX) saying that cases of that system are taken from that area only.
+    court_areas = fields.CharField(max_length=1000, default="")
     case_types = fields.CharField(max_length=200, default="")
     # Structured where applicants' eligibility is structured; the rest is in words.
     minimum_sentence_years = fields.SmallIntField(null=True)

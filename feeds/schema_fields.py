@@ -327,6 +327,7 @@ ORGANIZATION_LIST_FIELDS: tuple[tuple[str, str, str], ...] = (
     # ISO 3166-1 and 3166-2 codes, which schema.org's areaServed accepts as text.
     ("service_areas", SCHEMA_NS, "areaServed"),
     ("court_systems", AMICUS_NS, "courtSystems"),
+    ("court_areas", AMICUS_NS, "courtAreas"),
     ("case_types", AMICUS_NS, "caseTypes"),
 )
 # Yes/no fields, written "true" or "false".

@@ -99,6 +99,9 @@ def _eligibility(organization: Organization) -> str:
         and "Case types: " + ", ".join(decode_tag_list(organization.case_types)),
         organization.court_systems
         and "Court systems: " + ", ".join(decode_tag_list(organization.court_systems)),
+        organization.court_areas
+        and "Court systems by jurisdiction: "
+        + ", ".join(decode_tag_list(organization.court_areas)),
         organization.eligibility,
     ]
     return "\n".join(line for line in lines if line)

@@ -214,14 +214,16 @@ def profiles(members: list[dict]) -> dict[str, dict]:
 async def link_members(instance: SisterInstance) -> None:
     """On the instance, the member listed first in its directory feed (the newest) gets the
     one listed last as its parent, and the last gets the first as its screening
-    organization: each link points once forward and once back in the feed."""
+    organization: each link points once forward and once back in the feed. The last also
+    takes federal cases nationwide and state cases from Texas only."""
     newest = "(SELECT MAX(id) FROM organization WHERE status = 'active')"
     oldest = "(SELECT MIN(id) FROM organization WHERE status = 'active')"
     await instance.execute(
         f"UPDATE organization SET parent_organization_id = {oldest} WHERE id = {newest}"
     )
     await instance.execute(
-        f"UPDATE organization SET screening_organization_id = {newest} WHERE id = {oldest}"
+        f"UPDATE organization SET screening_organization_id = {newest},"
+        f" court_areas = ',federal:US,state:US-TX,' WHERE id = {oldest}"
     )
 
 

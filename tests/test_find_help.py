@@ -205,6 +205,28 @@ async def test_optional_answers_leave_out_members_that_rule_the_case_out(browser
     assert len(plain["results"]) == 5 and all(item["unknown"] == [] for item in plain["results"])
 
 
+async def test_court_systems_that_differ_by_jurisdiction_decide_where_they_apply(
+    browser, live_server
+):
+    """Federal cases from the whole country, state cases from Texas only."""
+    await make_organization(
+        "federal-and-texas",
+        accepts_cases=True,
+        service_areas=",US,US-TX,",
+        court_systems=",state,federal,",
+        court_areas=",federal:US,state:US-TX,",
+    )
+
+    async def slugs(**params: str) -> list[str]:
+        return [item["slug"] for item in (await api(browser, country="US", **params))["results"]]
+
+    assert await slugs(subdivision="US-TX", court_system="state") == ["federal-and-texas"]
+    assert await slugs(subdivision="US-CA", court_system="federal") == ["federal-and-texas"]
+    assert await slugs(subdivision="US-CA", court_system="state") == []
+    page = (await browser.get("/orgs/federal-and-texas")).text
+    assert "Court systems by jurisdiction" in page and "Texas (United States)" in page
+
+
 @pytest.mark.parametrize(
     ("language", "unknown_label", "court"),
     [
@@ -359,9 +381,16 @@ async def test_the_owner_chooses_jurisdictions_by_country_then_state_without_scr
     assert ticked(shown.text, "US-TX") and not ticked(shown.text, "CA-ON")
     assert (await Organization.get(id=organization.id)).name == organization.name
     del form["show_areas"], form["area_country"]
-    saved = await browser.submit("/dashboard", {**form, "service_areas": ["US-TX", "CA-ON"]})
+    form["service_areas"] = ["US-TX", "CA-ON"]
+    # Court systems per chosen jurisdiction: only pairs of a system and a chosen one.
+    outside = await browser.submit("/dashboard", {**form, "court_areas": ["state:US-OK"]})
+    assert outside.status_code == 422 and 'aria-describedby="e-court_areas"' in outside.text
+    saved = await browser.submit("/dashboard", {**form, "court_areas": ["state:US-TX"]})
     assert saved.status_code == 303, saved.text
-    assert (await Organization.get(id=organization.id)).service_areas == ",US-TX,CA-ON,"
+    stored = await Organization.get(id=organization.id)
+    assert (stored.service_areas, stored.court_areas) == (",US-TX,CA-ON,", ",state:US-TX,")
+    page = (await browser.get("/dashboard")).text
+    assert re.search(r'value="state:US-TX"\s+checked', page) and 'value="federal:CA-ON"' in page
 
 
 async def test_the_application_form_shows_a_countrys_provinces_without_applying(

@@ -49,7 +49,7 @@ from directory.models import (
 )
 from directory.profile import FOCUS_AREAS, REFERRAL_FIELDS
 from directory.routes import directory_urls
-from directory.service_areas import CASE_TYPES, COURT_SYSTEMS, is_area_code
+from directory.service_areas import CASE_TYPES, COURT_SYSTEMS, court_area, is_area_code
 from feeds.aggregate.parsed import ParsedEntry, ParsedFeed
 from feeds.aggregate.sanitize import clean_html, clean_html_text, clean_text, html_to_text
 from feeds.models import FeedSubscription, SubscriptionKind
@@ -740,6 +740,7 @@ def _service_area_values(fields: dict[str, Any]) -> dict[str, Any]:
     return {
         "service_areas": _codes(fields.get("service_areas"), is_area_code),
         "court_systems": _codes(fields.get("court_systems"), COURT_SYSTEMS.__contains__),
+        "court_areas": _codes(fields.get("court_areas"), lambda pair: court_area(pair) is not None),
         "case_types": _codes(fields.get("case_types"), CASE_TYPES.__contains__),
         "minimum_sentence_years": int(years)
         if isinstance(years, str) and years.isdigit() and int(years) <= 99
