@@ -22,7 +22,7 @@ from directory.auth import (
     start_session,
 )
 from directory.dashboard import NOTICE_KEY
-from directory.forms import EMAIL_MAX, kept_values, profile_form_context
+from directory.forms import EMAIL_MAX, SHOW_AREAS, kept_values, profile_form_context
 from directory.invitations import InvitationUnusable, accept_invitation, usable_invitation
 from directory.membership import application_for_existing_account, apply_for_membership
 from directory.models import Account
@@ -74,18 +74,26 @@ async def apply_page(request: Request) -> Response:
             # A long form: what was typed is shown again rather than lost (see FormExpired).
             values, status_code, notice = kept_values(expired.values), 403, expired.notice
         else:
-            try:
-                organization = await apply_for_membership(values, settings, client_address(request))
-            except ValidationError as error:
-                errors, values, status_code = error.errors, kept_values(values), 422
+            if values.get(SHOW_AREAS):
+                # The jurisdiction chooser asked for a country's states and provinces.
+                values = kept_values(values)
             else:
-                # The same answer whether or not the address already had an account.
-                email = normalized_email(values["email"])
-                response = render(request, "directory/apply_received.html", {"email": email})
-                if organization is None:
-                    subject, body = application_for_existing_account(settings, email)
-                    await enqueue(settings, "application_existing_account", email, subject, body)
-                return response
+                try:
+                    organization = await apply_for_membership(
+                        values, settings, client_address(request)
+                    )
+                except ValidationError as error:
+                    errors, values, status_code = error.errors, kept_values(values), 422
+                else:
+                    # The same answer whether or not the address already had an account.
+                    email = normalized_email(values["email"])
+                    response = render(request, "directory/apply_received.html", {"email": email})
+                    if organization is None:
+                        subject, body = application_for_existing_account(settings, email)
+                        await enqueue(
+                            settings, "application_existing_account", email, subject, body
+                        )
+                    return response
     context = {"values": values, "errors": errors, **profile_form_context(values)}
     if notice:
         context["notice"] = notice

@@ -14,15 +14,22 @@ from core.urls import Urls
 from core.validation import decode_tag_list
 from core.web import ApiError, query_int
 from directory.models import Organization, OrganizationStatus
-from directory.profile import organization_by_slug
+from directory.profile import REFERRAL_FIELDS, organization_by_slug
 from directory.search import FILTER_NAMES, InvalidQuery, find_organizations, parse_query
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 
 
+def _linked_json(linked: Organization | None, urls: Urls) -> dict[str, str] | None:
+    if not isinstance(linked, Organization) or not linked.is_public:
+        return None
+    return {"slug": linked.slug, "name": linked.name, "url": linked.page_url(urls)}
+
+
 def organization_json(organization: Organization, urls: Urls) -> dict[str, Any]:
-    """The public profile only: no accounts, tokens, status reasons or audit data."""
+    """The public profile only: no accounts, tokens, status reasons or audit data. Its
+    screening and parent organizations must have been fetched."""
     return {
         "slug": organization.slug,
         "name": organization.name,
@@ -42,6 +49,7 @@ def organization_json(organization: Organization, urls: Urls) -> dict[str, Any]:
         "jobs_feed_url": organization.jobs_feed_url,
         "service_areas": decode_tag_list(organization.service_areas),
         "court_systems": decode_tag_list(organization.court_systems),
+        "court_areas": decode_tag_list(organization.court_areas),
         "case_types": decode_tag_list(organization.case_types),
         "minimum_sentence_years": organization.minimum_sentence_years,
         "in_custody_only": organization.in_custody_only,
@@ -51,6 +59,7 @@ def organization_json(organization: Organization, urls: Urls) -> dict[str, Any]:
         "apply_phone": organization.apply_phone,
         "apply_email": organization.apply_email,
         "accepting_applications": organization.accepting_applications,
+        **{name: _linked_json(getattr(organization, name), urls) for name in REFERRAL_FIELDS},
         "member_since": (
             organization.member_since.isoformat() if organization.member_since else None
         ),
@@ -71,6 +80,7 @@ async def list_organizations(request: Request) -> JSONResponse:
     page = paginate(await find_organizations(query), number, size)
     if page.is_past_last:
         raise ApiError(404, "not_found", page.past_last_message())
+    await Organization.fetch_for_list(page.items, *REFERRAL_FIELDS)
 
     def link(page_number: int) -> str:
         params = {**query.as_params(), "page": page_number, "per_page": size}
@@ -94,6 +104,7 @@ async def get_organization(request: Request) -> JSONResponse:
     )
     if organization is None:
         raise ApiError(404, "not_found", _("There is no member organization with this slug."))
+    await organization.fetch_related(*REFERRAL_FIELDS)
     return JSONResponse(organization_json(organization, request.app.state.urls))
 
 
@@ -193,6 +204,24 @@ OPENAPI: dict[str, Any] = {
                         "in": "query",
                         "schema": {"type": "string", "enum": ["dna", "non_dna"]},
                     },
+                    {
+                        "name": "court_system",
+                        "in": "query",
+                        "description": "The court of the conviction",
+                        "schema": {"type": "string", "enum": ["state", "federal", "military"]},
+                    },
+                    {
+                        "name": "in_custody",
+                        "in": "query",
+                        "description": "Whether the person is still in custody (yes or no)",
+                        "schema": {"type": "string", "enum": ["yes", "no"]},
+                    },
+                    {
+                        "name": "years_served",
+                        "in": "query",
+                        "description": "Years of the sentence served so far",
+                        "schema": {"type": "integer", "minimum": 0, "maximum": 99},
+                    },
                 ],
                 "responses": {
                     "200": {
@@ -218,7 +247,7 @@ OPENAPI: dict[str, Any] = {
                     "type": "array",
                     "items": {
                         "type": "object",
-                        "required": ["slug", "name", "url", "scope", "how_to_apply"],
+                        "required": ["slug", "name", "url", "scope", "how_to_apply", "unknown"],
                         "properties": {
                             "slug": {"type": "string"},
                             "name": {"type": "string"},
@@ -226,6 +255,20 @@ OPENAPI: dict[str, Any] = {
                             "scope": {
                                 "type": "string",
                                 "enum": ["subdivision", "national", "international"],
+                            },
+                            "unknown": {
+                                "type": "array",
+                                "description": "The questions answered about which the member "
+                                "says nothing: it is listed after those that match them all",
+                                "items": {
+                                    "type": "string",
+                                    "enum": [
+                                        "case_type",
+                                        "court_system",
+                                        "in_custody",
+                                        "years_served",
+                                    ],
+                                },
                             },
                             "service_areas": {"type": "array", "items": {"type": "string"}},
                             "how_to_apply": {"type": "object"},
@@ -271,6 +314,12 @@ OPENAPI: dict[str, Any] = {
                     "description": "ISO 3166-1 countries and ISO 3166-2 subdivisions (US-TX)",
                 },
                 "court_systems": {"type": "array", "items": {"type": "string"}},
+                "court_areas": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Where court systems differ by jurisdiction: system:AREA "
+                    "pairs (federal:US, state:US-TX)",
+                },
                 "case_types": {"type": "array", "items": {"type": "string"}},
                 "minimum_sentence_years": {"type": ["integer", "null"]},
                 "in_custody_only": {"type": "boolean"},
@@ -280,10 +329,22 @@ OPENAPI: dict[str, Any] = {
                 "apply_phone": {"type": "string"},
                 "apply_email": {"type": "string"},
                 "accepting_applications": {"type": "boolean"},
+                "screening_organization": {"$ref": "#/components/schemas/LinkedOrganization"},
+                "parent_organization": {"$ref": "#/components/schemas/LinkedOrganization"},
                 "member_since": {"type": ["string", "null"], "format": "date"},
                 "network": {"type": "string"},
                 "url": {"type": "string", "format": "uri"},
                 "updated_at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "LinkedOrganization": {
+            "type": ["object", "null"],
+            "description": "Another member: where applications are screened, or the parent",
+            "required": ["slug", "name", "url"],
+            "properties": {
+                "slug": {"type": "string"},
+                "name": {"type": "string"},
+                "url": {"type": "string", "format": "uri"},
             },
         },
         "OrganizationPage": {

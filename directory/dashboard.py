@@ -14,7 +14,7 @@ from core.templating import render
 from core.validation import LARGEST_ROW_ID, Cleaner, ValidationError
 from core.web import NOTICE_KEY, form_values, read_form
 from directory.auth import require_account
-from directory.forms import kept_values, profile_form_context
+from directory.forms import SHOW_AREAS, kept_values, profile_form_context
 from directory.invitations import invite_editor
 from directory.models import (
     Account,
@@ -125,6 +125,8 @@ async def dashboard(request: Request) -> Response:
     if not may_edit_profile(account, organization):
         raise HTTPException(403, _("This profile cannot be edited now."))
     values = form_values(form)
+    if values.get(SHOW_AREAS):
+        return await render_dashboard(request, account, organization, values=kept_values(values))
     try:
         await update_profile(organization, values)
     except ValidationError as error:

@@ -8,20 +8,31 @@ from directory.pages import display_helpers
 from directory.profile import (
     FOCUS_AREAS,
     as_list,
+    country_name,
     country_options,
     kind_options,
     language_options,
 )
-from directory.service_areas import CASE_TYPES, COURT_SYSTEMS
+from directory.service_areas import CASE_TYPES, COURT_SYSTEMS, area_chooser, court_area_options
 
 SECRET_FIELDS = ("password", "csrf_token")
+# The profile form's button that shows a country's states and provinces in the jurisdiction
+# chooser: the form comes back with them, nothing saved (no script needed).
+SHOW_AREAS = "show_areas"
 EMAIL_MAX = 254
 
 
 def kept_values(values: dict[str, Any]) -> dict[str, Any]:
     """What a form shows again after an error: everything typed except secrets."""
     kept = {name: value for name, value in values.items() if name not in SECRET_FIELDS}
-    for name in ("focus_areas", "court_systems", "case_types", "languages"):
+    for name in (
+        "focus_areas",
+        "court_systems",
+        "case_types",
+        "languages",
+        "service_areas",
+        "court_areas",
+    ):
         kept[name] = as_list(kept.get(name))
     return kept
 
@@ -35,5 +46,7 @@ def profile_form_context(values: dict[str, Any]) -> dict[str, Any]:
         "focus_areas": FOCUS_AREAS,
         "court_systems": COURT_SYSTEMS,
         "case_types": CASE_TYPES,
+        "area_chooser": area_chooser(values, country_name),
+        "court_area_options": court_area_options(values),
         **display_helpers(),
     }

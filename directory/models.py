@@ -78,6 +78,9 @@ class Organization(Model):
     # (US-TX), court systems and case types, each a stored tag list like `languages`.
     service_areas = fields.CharField(max_length=1000, default="")
     court_systems = fields.CharField(max_length=100, default="")
+    # Where the court systems differ by jurisdiction: "system:AREA" pairs (federal:US,
+    # state:US-TX) saying that cases of that system are taken from that area only.
+    court_areas = fields.CharField(max_length=1000, default="")
     case_types = fields.CharField(max_length=200, default="")
     # Structured where applicants' eligibility is structured; the rest is in words.
     minimum_sentence_years = fields.SmallIntField(null=True)
@@ -118,6 +121,12 @@ class Organization(Model):
     # Set for records imported from a sister network's directory feed.
     origin_id = fields.CharField(max_length=500, null=True, unique=True)
     origin_url = fields.CharField(max_length=500, default="")
+    # Its Open Referral (HSDS) ids, UUIDs derived from organization_identity (see
+    # hsds/shapes.py): the organization's, its case intake service's and that service at its
+    # location's, stored so that the HSDS API finds each by its id in one query.
+    hsds_id = fields.CharField(max_length=36, null=True, unique=True)
+    hsds_service_id = fields.CharField(max_length=36, null=True, unique=True)
+    hsds_service_at_location_id = fields.CharField(max_length=36, null=True, unique=True)
     source_feed_url = fields.CharField(max_length=500, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

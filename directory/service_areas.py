@@ -5,6 +5,7 @@ translations), court systems and case types, with their cleaning and their names
 from __future__ import annotations
 
 import gettext
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -114,6 +115,7 @@ def clean_service_areas(cleaner: Cleaner) -> dict[str, Any]:
     return {
         "service_areas": stored_areas,
         "court_systems": encode_tag_list(cleaner.tags("court_systems", COURT_SYSTEMS)),
+        "court_areas": _clean_court_areas(cleaner, areas),
         "case_types": encode_tag_list(cleaner.tags("case_types", CASE_TYPES)),
         "minimum_sentence_years": minimum_years,
         "in_custody_only": cleaner.boolean("in_custody_only"),
@@ -126,12 +128,88 @@ def clean_service_areas(cleaner: Cleaner) -> dict[str, Any]:
     }
 
 
+def court_area(pair: str) -> tuple[str, str] | None:
+    """'state:US-TX' -> ('state', 'US-TX'); None unless a known system and a known area."""
+    system, _colon, area = pair.partition(":")
+    return (system, area) if system in COURT_SYSTEMS and is_area_code(area) else None
+
+
+def court_systems_at(organization: Any, country: str, subdivision: str) -> list[str]:
+    """The court systems a member takes cases of from a place: those its court areas give
+    for the place (or its whole country) when any does, else its court systems at large."""
+    place = {country, subdivision} - {""}
+    here = [
+        found[0]
+        for found in map(court_area, decode_tag_list(organization.court_areas))
+        if found and found[1] in place
+    ]
+    return list(dict.fromkeys(here)) if here else decode_tag_list(organization.court_systems)
+
+
+def _clean_court_areas(cleaner: Cleaner, areas: list[str]) -> str:
+    raw = cleaner.raw("court_areas")
+    pairs = [raw] if isinstance(raw, str) and raw else raw or []
+    if not isinstance(pairs, list) or not all(isinstance(pair, str) for pair in pairs):
+        cleaner.fail("court_areas", _("Must be a list of court system and jurisdiction pairs."))
+        return ""
+    wrong = [pair for pair in pairs if court_area(pair) is None]
+    outside = [pair for pair in pairs if court_area(pair) and pair.partition(":")[2] not in areas]
+    if wrong or outside:
+        cleaner.fail(
+            "court_areas",
+            _(
+                "Give pairs such as federal:US or state:US-TX, of jurisdictions you take cases from: %(pairs)s"
+            )
+            % {"pairs": ", ".join(wrong + outside)},
+        )
+    stored = encode_tag_list(dict.fromkeys(pairs))
+    if len(stored) > SERVICE_AREAS_MAX_STORED:
+        cleaner.fail("court_areas", _("Too many jurisdictions."))
+    return stored
+
+
+def court_area_options(values: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    """For each chosen jurisdiction, its court system boxes as (area, {pair: system name})."""
+    chosen = values.get("service_areas") or []
+    return [
+        (area, {f"{system}:{area}": str(label) for system, label in COURT_SYSTEMS.items()})
+        for area in (chosen if isinstance(chosen, list) else [chosen])
+        if isinstance(area, str) and is_area_code(area)
+    ]
+
+
+def area_chooser(
+    values: dict[str, Any], country_label: Callable[[str], str]
+) -> list[tuple[str, dict[str, str]]]:
+    """The jurisdiction chooser of the profile form: for each country among the chosen areas
+    and the one just added (`area_country`), in the page's language, its options (the whole
+    country, then each state or province) as (country code, {code: name})."""
+    chosen = values.get("service_areas") or []
+    wanted = [*(chosen if isinstance(chosen, list) else [chosen]), values.get("area_country")]
+    shown = dict.fromkeys(
+        code.partition("-")[0]
+        for code in wanted
+        if isinstance(code, str) and code and is_area_code(code.partition("-")[0])
+    )
+    return [
+        (
+            country,
+            {
+                country: _("All of %(country)s") % {"country": country_label(country)},
+                **dict(subdivision_options(country)),
+            },
+        )
+        for country in shown
+    ]
+
+
 def service_area_form_values(stored: dict[str, Any]) -> dict[str, Any]:
     """What the profile form shows for the stored values of these fields."""
     return {
         **stored,
-        "service_areas": ", ".join(decode_tag_list(stored["service_areas"])),
+        "service_areas": decode_tag_list(stored["service_areas"]),
         "court_systems": decode_tag_list(stored["court_systems"]),
+        "court_areas": decode_tag_list(stored["court_areas"]),
         "case_types": decode_tag_list(stored["case_types"]),
         "minimum_sentence_years": (
             "" if stored["minimum_sentence_years"] is None else stored["minimum_sentence_years"]
@@ -142,6 +220,7 @@ def service_area_form_values(stored: dict[str, Any]) -> dict[str, Any]:
 SERVICE_AREA_FIELDS = (
     "service_areas",
     "court_systems",
+    "court_areas",
     "case_types",
     "minimum_sentence_years",
     "in_custody_only",

@@ -327,6 +327,7 @@ ORGANIZATION_LIST_FIELDS: tuple[tuple[str, str, str], ...] = (
     # ISO 3166-1 and 3166-2 codes, which schema.org's areaServed accepts as text.
     ("service_areas", SCHEMA_NS, "areaServed"),
     ("court_systems", AMICUS_NS, "courtSystems"),
+    ("court_areas", AMICUS_NS, "courtAreas"),
     ("case_types", AMICUS_NS, "caseTypes"),
 )
 # Yes/no fields, written "true" or "false".
@@ -334,6 +335,12 @@ ORGANIZATION_FLAG_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("accepts_cases", AMICUS_NS, "acceptsCases"),
     ("in_custody_only", AMICUS_NS, "inCustodyOnly"),
     ("accepting_applications", AMICUS_NS, "acceptingApplications"),
+)
+# Other organizations a member is linked to, named as every feed names an organization
+# (directory.models.organization_identity), so that a sister links its copies the same way.
+ORGANIZATION_LINK_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("screening_organization", AMICUS_NS, "screeningOrganization"),
+    ("parent_organization", AMICUS_NS, "parentOrganization"),
 )
 MEMBER_SINCE = "memberSince"
 JOBS_FEED = "jobsFeed"
@@ -353,6 +360,11 @@ def append_organization_fields(
         _add(entry, namespace, name, xml_text(" ".join(codes)))
     for attribute, namespace, name in ORGANIZATION_FLAG_FIELDS:
         _add(entry, namespace, name, "true" if getattr(organization, attribute) else "false")
+    for attribute, namespace, name in ORGANIZATION_LINK_FIELDS:
+        linked = getattr(organization, attribute)
+        # Only a public member: the feed names no organization that its readers cannot see.
+        if isinstance(linked, Organization) and linked.is_public:
+            _add(entry, namespace, name, xml_text(organization_identity(urls, linked)))
     if organization.member_since is not None:
         _add(entry, AMICUS_NS, MEMBER_SINCE, organization.member_since.isoformat())
     _add(entry, AMICUS_NS, JOBS_FEED, organization_jobs_feed_url(urls, organization))
@@ -378,6 +390,8 @@ def organization_fields_from_xml(entry: etree._Element) -> dict[str, Any]:
         flag = text(namespace, name)
         if flag is not None:
             fields[attribute] = flag == "true"
+    for attribute, namespace, name in ORGANIZATION_LINK_FIELDS:
+        fields[attribute] = text(namespace, name) or ""
     since = text(AMICUS_NS, MEMBER_SINCE)
     if since:
         with contextlib.suppress(ValueError):

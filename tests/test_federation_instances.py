@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from directory.models import Organization
-from directory.profile import EDITABLE_FIELDS
+from directory.profile import EDITABLE_FIELDS, REFERRAL_FIELDS
 from feeds.aggregate.passes import run_pass
 from feeds.models import FeedSubscription
 from jobs.lifecycle import SYSTEM, Action, perform
@@ -199,11 +199,40 @@ async def _members(client: httpx.AsyncClient, base: str, **params: str) -> list[
     return await all_items(client, f"{base}/api/organizations", **params)
 
 
+def profiles(members: list[dict]) -> dict[str, dict]:
+    """Each member's directory fields by name, its screening and parent organizations by
+    their names (their slugs and pages are each instance's own)."""
+    return {
+        member["name"]: {
+            **{name: member[name] for name in DIRECTORY_FIELDS},
+            **{name: (member[name] or {}).get("name") for name in REFERRAL_FIELDS},
+        }
+        for member in members
+    }
+
+
+async def link_members(instance: SisterInstance) -> None:
+    """On the instance, the member listed first in its directory feed (the newest) gets the
+    one listed last as its parent, and the last gets the first as its screening
+    organization: each link points once forward and once back in the feed. The last also
+    takes federal cases nationwide and state cases from Texas only."""
+    newest = "(SELECT MAX(id) FROM organization WHERE status = 'active')"
+    oldest = "(SELECT MIN(id) FROM organization WHERE status = 'active')"
+    await instance.execute(
+        f"UPDATE organization SET parent_organization_id = {oldest} WHERE id = {newest}"
+    )
+    await instance.execute(
+        f"UPDATE organization SET screening_organization_id = {newest},"
+        f" court_areas = ',federal:US,state:US-TX,' WHERE id = {oldest}"
+    )
+
+
 async def test_every_directory_field_survives_the_round_trip(live_server, sisters, api):
     """Each of B's members comes to A with every field as B has it, so that a filter finds on
     the copy what it finds on the origin (focus codes were rewritten: forensic_science came
     back forensic-science)."""
     b = sisters["B"]
+    await link_members(b)
     await FeedSubscription.create(
         url=f"{b.url}/directory/feed.atom", name="Red Inocente", kind="directory"
     )
@@ -211,11 +240,9 @@ async def test_every_directory_field_survives_the_round_trip(live_server, sister
     async with httpx.AsyncClient() as client:
         origin = await _members(client, b.url)
         copies = await _members(client, live_server.url)  # A has no members of its own
-
-        def fields(members: list[dict]) -> dict[str, dict]:
-            return {m["name"]: {name: m[name] for name in DIRECTORY_FIELDS} for m in members}
-
-        assert fields(copies) == fields(origin)
+        assert profiles(copies) == profiles(origin)
+        linked = [m for m in origin if m["screening_organization"] or m["parent_organization"]]
+        assert len(linked) == 2
         focus = next(code for member in origin for code in member["focus_areas"] if "_" in code)
         on_origin = await _members(client, b.url, focus=focus)
         on_copy = await _members(client, live_server.url, focus=focus)

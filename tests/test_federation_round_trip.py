@@ -17,11 +17,11 @@ from feeds.models import FeedSubscription
 from jobs.models import Job
 from tests.helpers_federation import SisterInstance
 from tests.test_federation_instances import (  # noqa: F401  (sisters is a fixture)
-    DIRECTORY_FIELDS,
     LOCAL_KEYS,
     _fetch,
     _members,
     all_items,
+    profiles,
     sisters,
 )
 
@@ -30,10 +30,6 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 async def _jobs(client: httpx.AsyncClient, base: str) -> list[dict]:
     return await all_items(client, f"{base}/api/jobs")
-
-
-def _profiles(members: list[dict]) -> dict[str, dict]:
-    return {m["name"]: {name: m[name] for name in DIRECTORY_FIELDS} for m in members}
 
 
 def _moment(text: str) -> datetime:
@@ -88,7 +84,7 @@ async def test_a_whole_network_round_trips_and_no_loop_creates_anything(
     async with httpx.AsyncClient(timeout=30) as client:
         origin_members = await _members(client, b.url)
         # Every member once (A has none of its own), every directory field as B has it.
-        assert _profiles(await _members(client, a.url)) == _profiles(origin_members)
+        assert profiles(await _members(client, a.url)) == profiles(origin_members)
         origin_jobs = await _jobs(client, b.url)
         copies = {job["uid"]: job for job in await _jobs(client, a.url)}
         assert len(origin_jobs) > 20 and sorted(copies) == sorted(j["uid"] for j in origin_jobs)

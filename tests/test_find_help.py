@@ -3,6 +3,8 @@ the owner's edit of the service areas and criteria behind it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from directory.models import Organization, OrganizationKind
@@ -155,6 +157,105 @@ async def test_the_case_type_narrows_the_members(browser, live_server):
     assert "texas-project" in slugs and "non-dna-texas" not in slugs
 
 
+async def criteria_members() -> None:
+    """Texas members that say different things about the optional questions."""
+    for slug, fields in {
+        "all-match": {
+            "court_systems": ",state,",
+            "in_custody_only": True,
+            "minimum_sentence_years": 10,
+        },
+        "says-nothing": {},
+        "courts-only": {"court_systems": ",state,federal,"},
+        "federal-only": {"court_systems": ",federal,"},
+        "long-sentences": {"minimum_sentence_years": 20},
+    }.items():
+        await make_organization(
+            slug,
+            name=slug.replace("-", " ").title(),
+            accepts_cases=True,
+            service_areas=",US-TX,",
+            **fields,
+        )
+
+
+async def test_optional_answers_leave_out_members_that_rule_the_case_out(browser, live_server):
+    """Court, custody and years served: a member whose criteria exclude the case is left out,
+    one that says nothing is kept but listed after those that match, marked unknown."""
+    await criteria_members()
+    asked = {
+        "country": "US",
+        "subdivision": "US-TX",
+        "court_system": "state",
+        "in_custody": "yes",
+        "years_served": "12",
+    }
+    answer = await api(browser, **asked)
+    assert [(item["slug"], item["unknown"]) for item in answer["results"]] == [
+        ("all-match", []),
+        ("courts-only", ["in_custody", "years_served"]),
+        ("says-nothing", ["court_system", "in_custody", "years_served"]),
+    ]
+    assert answer["query"] == asked
+    # A member only for people in custody is left out for someone released.
+    released = await api(browser, **{**asked, "in_custody": "no"})
+    assert "all-match" not in [item["slug"] for item in released["results"]]
+    # Asked nothing more, every member of the state is listed, none marked unknown.
+    plain = await api(browser, country="US", subdivision="US-TX")
+    assert len(plain["results"]) == 5 and all(item["unknown"] == [] for item in plain["results"])
+
+
+async def test_court_systems_that_differ_by_jurisdiction_decide_where_they_apply(
+    browser, live_server
+):
+    """Federal cases from the whole country, state cases from Texas only."""
+    await make_organization(
+        "federal-and-texas",
+        accepts_cases=True,
+        service_areas=",US,US-TX,",
+        court_systems=",state,federal,",
+        court_areas=",federal:US,state:US-TX,",
+    )
+
+    async def slugs(**params: str) -> list[str]:
+        return [item["slug"] for item in (await api(browser, country="US", **params))["results"]]
+
+    assert await slugs(subdivision="US-TX", court_system="state") == ["federal-and-texas"]
+    assert await slugs(subdivision="US-CA", court_system="federal") == ["federal-and-texas"]
+    assert await slugs(subdivision="US-CA", court_system="state") == []
+    page = (await browser.get("/orgs/federal-and-texas")).text
+    assert "Court systems by jurisdiction" in page and "Texas (United States)" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "unknown_label", "court"),
+    [
+        ("en", "Does not say (unknown):", "court"),
+        ("es", "No lo indica (desconocido):", "tribunal"),
+        ("ja", "記載なし（不明）：", "裁判所"),
+    ],
+)
+async def test_the_page_asks_the_optional_questions_without_script_in_every_language(
+    browser, live_server, language, unknown_label, court
+):
+    await criteria_members()
+    asked = {
+        "country": "US",
+        "subdivision": "US-TX",
+        "court_system": "state",
+        "years_served": "12",
+        "lang": language,
+    }
+    page = (await browser.get("/find-help", params=asked)).text
+    # A plain form: the answers are in the page's own fields, chosen as given.
+    for name in ("court_system", "in_custody", "years_served"):
+        assert f'name="{name}"' in page
+    assert '<option value="state" selected>' in page and 'value="12"' in page
+    assert page.index("All Match") < page.index("Says Nothing")
+    assert "Federal Only" not in page and "Long Sentences" not in page
+    assert unknown_label in page and court in page
+
+
 @pytest.mark.parametrize(
     ("language", "heading", "none_found"),
     [
@@ -190,6 +291,11 @@ async def test_find_help_speaks_english_spanish_and_japanese(
         {"country": "US", "subdivision": "CA-ON"},
         {"country": "US", "subdivision": "US-XX"},
         {"country": "US", "case_type": "<script>"},
+        {"country": "US", "court_system": "navy"},
+        {"country": "US", "in_custody": "perhaps"},
+        {"country": "US", "years_served": "-1"},
+        {"country": "US", "years_served": "100"},
+        {"country": "US", "years_served": "ten"},
     ],
 )
 async def test_bad_find_help_parameters_are_refused_with_400(browser, live_server, params):
@@ -214,7 +320,7 @@ async def test_the_owner_edits_service_areas_and_criteria_and_the_page_shows_the
         "accepts_cases": "yes",
         "case_application_info": "Write to us.",
         "accepting_applications": "yes",
-        "service_areas": "us-tx, US-OK",
+        "service_areas": ["US-TX", "US-OK"],
         "court_systems": ["state", "federal"],
         "case_types": ["dna"],
         "minimum_sentence_years": "10",
@@ -233,10 +339,69 @@ async def test_the_owner_edits_service_areas_and_criteria_and_the_page_shows_the
     page = (await browser.get("/orgs/ipx")).text
     for shown in ("Texas (United States)", "Oklahoma", "Federal courts", "PO Box 7", "Screener"):
         assert shown in page
-    refused = await browser.submit("/dashboard", {**form, "service_areas": "US-ZZ, Texas"})
+    refused = await browser.submit("/dashboard", {**form, "service_areas": ["US-ZZ", "Texas"]})
     assert refused.status_code == 422
     assert 'aria-describedby="e-service_areas"' in refused.text
     assert (await Organization.get(id=organization.id)).service_areas == ",US-TX,US-OK,"
+
+
+def ticked(page: str, code: str) -> bool:
+    """Whether the page's jurisdiction chooser has the box of this code ticked."""
+    return (
+        re.search(rf'name="service_areas" type="checkbox" value="{code}"\s+checked', page)
+        is not None
+    )
+
+
+async def test_the_owner_chooses_jurisdictions_by_country_then_state_without_script(
+    new_browser, live_server
+):
+    """The profile form lists the states and provinces of each chosen country, in the page's
+    language; adding a country shows its own, and nothing is saved until the form is."""
+    organization = await make_organization("ipx", service_areas=",US-TX,")
+    await make_account("owner@ipx.example.org", organization)
+    browser = new_browser()
+    await sign_in(browser, "owner@ipx.example.org")
+    page = (await browser.get("/dashboard", params={"lang": "ja"})).text
+    assert ticked(page, "US-TX")
+    assert "テキサス" in page and 'value="CA-ON"' not in page
+    form = {
+        "name": "Renamed Before Saving",
+        "kind": organization.kind.value,
+        "contact_email": organization.contact_email,
+        "country": "US",
+        "languages": "en",
+        "service_areas": ["US-TX"],
+        "area_country": "CA",
+        "show_areas": "yes",
+    }
+    shown = await browser.submit("/dashboard", form)
+    assert shown.status_code == 200
+    assert 'value="CA-ON"' in shown.text and "オンタリオ" in shown.text
+    assert ticked(shown.text, "US-TX") and not ticked(shown.text, "CA-ON")
+    assert (await Organization.get(id=organization.id)).name == organization.name
+    del form["show_areas"], form["area_country"]
+    form["service_areas"] = ["US-TX", "CA-ON"]
+    # Court systems per chosen jurisdiction: only pairs of a system and a chosen one.
+    outside = await browser.submit("/dashboard", {**form, "court_areas": ["state:US-OK"]})
+    assert outside.status_code == 422 and 'aria-describedby="e-court_areas"' in outside.text
+    saved = await browser.submit("/dashboard", {**form, "court_areas": ["state:US-TX"]})
+    assert saved.status_code == 303, saved.text
+    stored = await Organization.get(id=organization.id)
+    assert (stored.service_areas, stored.court_areas) == (",US-TX,CA-ON,", ",state:US-TX,")
+    page = (await browser.get("/dashboard")).text
+    assert re.search(r'value="state:US-TX"\s+checked', page) and 'value="federal:CA-ON"' in page
+
+
+async def test_the_application_form_shows_a_countrys_provinces_without_applying(
+    browser, live_server
+):
+    shown = await browser.submit(
+        "/apply", {"name": "New Clinic", "area_country": "CA", "show_areas": "yes"}
+    )
+    assert shown.status_code == 200 and 'value="CA-ON"' in shown.text
+    assert 'value="New Clinic"' in shown.text
+    assert not await Organization.filter(name="New Clinic").exists()
 
 
 async def test_a_sister_networks_members_appear_in_find_help_after_federation(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from directory.models import Organization
+from hsds.shapes import store_hsds_ids
 from tests.helpers_directory import make_organization
 
 SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "specs" / "hsds"
@@ -154,3 +156,80 @@ async def test_paging_filters_add_up_and_ids_are_stable(browser, live_server):
     for bad in ({"modified_after": "yesterday"}, {"minimal": "perhaps"}, {"per_page": "0"}):
         assert (await browser.get("/hsds/services", params=bad)).status_code == 400
     assert (await browser.get("/hsds/services/not-an-id")).status_code == 404
+
+
+async def test_services_at_locations_validate_and_give_the_postal_address(browser, live_server):
+    """Each intake service at its location: the postal address applications go to, or where
+    the member is; in the listing, one by one and nested in the full service."""
+    await directory()
+    listing = (await browser.get("/hsds/service_at_locations")).json()
+    assert_page(listing)
+    assert listing["total_items"] == 3
+    kinds = {}
+    for item in listing["contents"]:
+        assert_valid(item, spec_file("schema", "compiled", "service_at_location_list.json"))
+        one = (await browser.get(f"/hsds/service_at_locations/{item['id']}")).json()
+        assert_valid(one, spec_file("schema", "compiled", "service_at_location.json"))
+        kinds[item["service"]["name"]] = one["location"]
+    texas = kinds["Texas Project: case review"]
+    assert texas["location_type"] == "postal"
+    assert texas["addresses"][0]["address_1"] == "PO Box 12, Houston TX 77001"
+    sister = kinds["Sister Member: case review"]
+    assert sister["location_type"] == "physical" and sister["addresses"][0]["country"] == "AR"
+    service_id = listing["contents"][0]["service_id"]
+    full = (await browser.get(f"/hsds/services/{service_id}")).json()
+    assert [item["id"] for item in full["service_at_locations"]] == [listing["contents"][0]["id"]]
+    organization = (await browser.get(f"/hsds/organizations/{full['organization_id']}")).json()
+    assert organization["locations"][0]["id"] == listing["contents"][0]["location_id"]
+
+
+async def test_services_at_locations_page_filter_and_synchronise_as_services_do(
+    browser, live_server
+):
+    members = await directory()
+    ids = {
+        item["name"]: item["id"]
+        for item in (await browser.get("/hsds/organizations")).json()["contents"]
+    }
+    only = (
+        await browser.get(
+            "/hsds/service_at_locations", params={"organization_id": ids["Texas Project"]}
+        )
+    ).json()
+    assert only["total_items"] == 1 and only["contents"][0]["location"]["location_type"] == "postal"
+    paged = (
+        await browser.get("/hsds/service_at_locations", params={"per_page": 2, "page": 2})
+    ).json()
+    assert (paged["size"], paged["last_page"], paged["first_page"]) == (1, True, False)
+    minimal = (await browser.get("/hsds/service_at_locations", params={"minimal": "true"})).json()
+    assert all(set(item) == {"id", "last_modified"} for item in minimal["contents"])
+    # A member changed since a moment is the one a synchronising reader fetches again.
+    moment = datetime.now(UTC)
+    members["federated"].city = "Córdoba"
+    await members["federated"].save()
+    changed = (
+        await browser.get(
+            "/hsds/service_at_locations", params={"modified_after": moment.isoformat()}
+        )
+    ).json()
+    assert [item["service"]["name"] for item in changed["contents"]] == [
+        "Sister Member: case review"
+    ]
+    for bad in ({"modified_after": "soon"}, {"full": "maybe"}, {"page": "0"}):
+        assert (await browser.get("/hsds/service_at_locations", params=bad)).status_code == 400
+    assert (await browser.get("/hsds/service_at_locations/nothing")).status_code == 404
+
+
+async def test_ids_are_stored_when_first_asked_for_and_renewed_at_start(browser, live_server):
+    """Every member gets its ids when the API is first asked, each is then found by them,
+    and ids stored under another base URL are put right when the site starts."""
+    members = await directory()
+    listing = (await browser.get("/hsds/organizations", params={"minimal": "true"})).json()
+    stored = {member.hsds_id for member in await Organization.all()}
+    assert None not in stored and {item["id"] for item in listing["contents"]} <= stored
+    texas = await Organization.get(id=members["texas"].id)
+    response = await browser.get(f"/hsds/services/{texas.hsds_service_id}")
+    assert response.status_code == 200 and response.json()["organization_id"] == texas.hsds_id
+    await Organization.filter(id=texas.id).update(hsds_id=str(uuid.uuid4()))
+    await store_hsds_ids(live_server.app.state.urls, every=True)
+    assert (await Organization.get(id=texas.id)).hsds_id == texas.hsds_id

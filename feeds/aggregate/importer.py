@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from core.database import lock_names
@@ -43,11 +44,12 @@ from directory.models import (
     Organization,
     OrganizationKind,
     OrganizationStatus,
+    organization_page_url,
     own_organization_slug,
 )
-from directory.profile import FOCUS_AREAS
+from directory.profile import FOCUS_AREAS, REFERRAL_FIELDS
 from directory.routes import directory_urls
-from directory.service_areas import CASE_TYPES, COURT_SYSTEMS, is_area_code
+from directory.service_areas import CASE_TYPES, COURT_SYSTEMS, court_area, is_area_code
 from feeds.aggregate.parsed import ParsedEntry, ParsedFeed
 from feeds.aggregate.sanitize import clean_html, clean_html_text, clean_text, html_to_text
 from feeds.models import FeedSubscription, SubscriptionKind
@@ -738,6 +740,7 @@ def _service_area_values(fields: dict[str, Any]) -> dict[str, Any]:
     return {
         "service_areas": _codes(fields.get("service_areas"), is_area_code),
         "court_systems": _codes(fields.get("court_systems"), COURT_SYSTEMS.__contains__),
+        "court_areas": _codes(fields.get("court_areas"), lambda pair: court_area(pair) is not None),
         "case_types": _codes(fields.get("case_types"), CASE_TYPES.__contains__),
         "minimum_sentence_years": int(years)
         if isinstance(years, str) and years.isdigit() and int(years) <= 99
@@ -771,6 +774,9 @@ async def _import_directory(
     summary = ImportSummary(problems=list(feed.problems))
     own = directory_urls(settings.base_url)
     await lock_names(f"organization:{_member_origin_id(entry)}" for entry in feed.entries)
+    # The members this feed keeps, with the organizations each names as screening and parent
+    # and whether it was already counted as changed.
+    kept: list[tuple[Organization, dict[str, str], bool]] = []
     for entry in feed.entries:
         origin_id = _member_origin_id(entry)
         if not origin_id or entry.is_deletion:
@@ -782,14 +788,16 @@ async def _import_directory(
         if not values["name"]:
             summary.problems.append(_("A directory entry without a name was skipped."))
             continue
+        links = {name: _text(entry.organization_fields.get(name), 500) for name in REFERRAL_FIELDS}
         organization = await Organization.get_or_none(origin_id=origin_id)
         if organization is None:
-            await Organization.create(
+            organization = await Organization.create(
                 slug=await _unique_organization_slug(values["name"]),
                 origin_id=origin_id,
                 **values,
             )
             summary.created += 1
+            kept.append((organization, links, True))
         elif organization.source_feed_url != subscription.url[:500] and await _in_a_directory(
             organization
         ):
@@ -798,9 +806,43 @@ async def _import_directory(
             organization.update_from_dict(values)
             await organization.save()
             summary.updated += 1
+            kept.append((organization, links, True))
         else:
-            summary.unchanged += 1
+            kept.append((organization, links, False))
+    relinked = await _link_members(kept, own)
+    summary.updated += relinked
+    summary.unchanged += sum(not counted for _member, _links, counted in kept) - relinked
     return summary
+
+
+async def _link_members(kept: list[tuple[Organization, dict[str, str], bool]], own: Urls) -> int:
+    """Point each member's screening and parent organization at the local organization the
+    feed names, once the whole feed is in (a member may name one listed after it); a name
+    nothing here answers to, or one of this instance's members that is not public, links
+    nothing. How many members not yet counted as changed were changed by it."""
+    named = {identity for _member, links, _counted in kept for identity in links.values()}
+    named.discard("")
+    own_slugs = {identity: own_organization_slug(own, identity) for identity in named}
+    local: dict[str, int] = {}
+    for organization in await Organization.filter(
+        Q(origin_id__in=[identity for identity, slug in own_slugs.items() if slug is None])
+        | Q(slug__in=[slug for slug in own_slugs.values() if slug], origin_id=None),
+        status=OrganizationStatus.ACTIVE,
+    ):
+        local[organization.origin_id or organization_page_url(own, organization.slug)] = (
+            organization.id
+        )
+    relinked = 0
+    for organization, links, counted in kept:
+        wanted = {f"{name}_id": local.get(links[name]) for name in REFERRAL_FIELDS}
+        wanted = {key: None if id_ == organization.id else id_ for key, id_ in wanted.items()}
+        if all(getattr(organization, key) == id_ for key, id_ in wanted.items()):
+            continue
+        for key, id_ in wanted.items():
+            setattr(organization, key, id_)
+        await organization.save()
+        relinked += not counted
+    return relinked
 
 
 async def import_feed(

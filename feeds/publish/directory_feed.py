@@ -26,7 +26,9 @@ from feeds.schema_fields import (
 
 async def active_members() -> list[Organization]:
     return list(
-        await Organization.filter(status=OrganizationStatus.ACTIVE).order_by("-updated_at", "-id")
+        await Organization.filter(status=OrganizationStatus.ACTIVE)
+        .order_by("-updated_at", "-id")
+        .prefetch_related("screening_organization", "parent_organization")
     )
 
 
