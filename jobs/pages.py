@@ -11,11 +11,12 @@ from starlette.responses import Response
 from core.i18n import gettext as _
 from core.templating import render
 from core.validation import LARGEST_ROW_ID, ValidationError
-from core.web import FormExpired, flash, form_values, read_form
+from core.web import FormExpired, flash, form_values, query_int, read_form
 from directory.auth import current_account, require_account, require_admin
 from directory.models import Account, Organization, Role
 from directory.profile import as_list, country_options, language_options
 from jobs import labels
+from jobs.dashboard import DASHBOARD_MAX_PAGE, GROUPS, closing_soon_count, dashboard_groups
 from jobs.forms import clean_closing_date, clean_job, job_input
 from jobs.jsonld import job_posting, script_tag
 from jobs.labels import display_helpers
@@ -25,12 +26,9 @@ from jobs.lifecycle import (
     Actor,
     TransitionError,
     create_job,
-    expires_at,
-    is_closing_soon,
     is_public,
     is_visible,
     perform,
-    poster_actions,
     update_job,
 )
 from jobs.lifecycle import utc_now as now
@@ -119,23 +117,28 @@ async def dashboard_jobs(request: Request) -> Response:
     _account, organization = await require_poster(request)
     settings = request.app.state.settings
     moment = now()
-    jobs = await Job.filter(organization_id=organization.id).order_by("-updated_at", "-id")
-    rows = [
-        {
-            "job": job,
-            "ends": expires_at(job, settings),
-            "closing_soon": is_closing_soon(job, settings, moment),
-            "actions": poster_actions(job),
-        }
-        for job in jobs
-    ]
+    numbers = {
+        group.page_parameter: query_int(
+            request, group.page_parameter, 1, minimum=1, maximum=DASHBOARD_MAX_PAGE
+        )
+        for group in GROUPS
+        if group.page_parameter in request.query_params
+    }
+    urls = request.app.state.urls
+    groups = await dashboard_groups(
+        organization, numbers, settings, moment, lambda pages: urls.path("jobs:dashboard", pages)
+    )
+    for shown in groups:
+        if shown.page.is_past_last:
+            raise HTTPException(404, shown.page.past_last_message())
     return render(
         request,
         "jobs/dashboard.html",
         {
             "organization": organization,
-            "rows": rows,
-            "closing_soon_count": sum(row["closing_soon"] for row in rows),
+            "groups": groups,
+            "has_jobs": any(shown.page.total for shown in groups),
+            "closing_soon_count": await closing_soon_count(organization, settings, moment),
             "action_labels": ACTION_LABELS,
             **display_helpers(),
         },
