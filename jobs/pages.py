@@ -9,9 +9,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.templating import render
 from core.validation import LARGEST_ROW_ID, ValidationError
-from core.web import FormExpired, flash, form_values, query_int, read_form
+from core.web import (
+    FormExpired,
+    flash,
+    form_values,
+    keeps_typed_values,
+    query_int,
+    read_form,
+    when_expired,
+)
 from directory.auth import current_account, require_account, require_admin
 from directory.models import Account, Organization, Role
 from directory.profile import as_list, country_options, language_options
@@ -192,7 +201,12 @@ async def _submitted(request: Request) -> dict[str, Any] | FormExpired:
 
 def _resend_page(request: Request, job: Job | None, expired: FormExpired) -> Response:
     return _form_page(
-        request, job=job, values=expired.values, errors={}, status_code=403, notice=expired.notice
+        request,
+        job=job,
+        values=expired.values,
+        errors={},
+        status_code=expired.status_code,
+        notice=expired.notice,
     )
 
 
@@ -202,6 +216,7 @@ def duplicate_values(job: Job) -> dict[str, Any]:
     return {**job_input(job), "closing_date": None}
 
 
+@keeps_typed_values
 async def new_job(request: Request) -> Response:
     account, organization = await require_poster(request)
     if request.method == "GET":
@@ -242,6 +257,7 @@ async def duplicate_job(request: Request) -> Response:
     return _form_page(request, job=None, values=duplicate_values(job), errors={})
 
 
+@keeps_typed_values
 async def edit_job(request: Request) -> Response:
     _account, organization = await require_poster(request)
     if request.method == "GET":
@@ -290,6 +306,9 @@ async def _perform_from_form(
         raise HTTPException(422, " ".join(error.errors.values())) from error
 
 
+@when_expired(
+    lazy_gettext("The form had been open too long, so the job was not changed. Please try again.")
+)
 async def job_action(request: Request) -> Response:
     account, organization = await require_poster(request)
     form = form_values(await read_form(request))
@@ -322,6 +341,11 @@ async def moderation_queue(request: Request) -> Response:
     )
 
 
+@when_expired(
+    lazy_gettext(
+        "The form had been open too long, so the decision was not recorded. Please decide again."
+    )
+)
 async def moderate_job(request: Request) -> Response:
     account = await require_admin(request)
     form = form_values(await read_form(request))
