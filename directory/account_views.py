@@ -10,9 +10,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.templating import render
 from core.validation import ValidationError, strip_control_characters
-from core.web import KEPT_FORM_FIELD, FormExpired, form_values, read_form
+from core.web import KEPT_FORM_FIELD, FormExpired, form_values, read_form, when_expired
 from directory.accounts import authenticate, normalized_email
 from directory.auth import (
     SignInToContinue,
@@ -190,6 +191,12 @@ async def sign_in_page(request: Request) -> Response:
     return request.app.state.urls.redirect(home_route_for(account))
 
 
+@when_expired(
+    lazy_gettext(
+        "That page had been open too long, so nothing was done: if you are still signed in, "
+        "sign out again."
+    )
+)
 async def sign_out(request: Request) -> Response:
     await read_form(request)
     await sign_out_everywhere(request)

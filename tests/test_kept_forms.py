@@ -197,3 +197,17 @@ async def test_the_sign_in_form_with_a_stale_token_asks_again_and_keeps_where_it
     token = page.xpath('//input[@name="csrf_token"]/@value')[0]
     again = await browser.http.post("/sign-in", data={**sign_in_form, "csrf_token": token})
     assert again.status_code == 303 and again.headers["location"] == "/dashboard/jobs"
+
+
+async def test_signing_out_with_a_stale_token_says_nothing_was_done(editor):
+    browser, _organization, _account = editor
+    answer = await browser.http.post(
+        "/sign-out",
+        data={"csrf_token": "from-an-old-page"},
+        headers={"Referer": f"{browser.http.base_url}/dashboard"},
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/dashboard"
+    page = await browser.get("/dashboard")
+    assert "sign out again" in page.text
+    # The session was not ended by a post that did not come from one of its pages.
+    assert page.status_code == 200
