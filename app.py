@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 import activitypub.routes
 import alerts.routes
+import directory.account_views
 import directory.routes
 import feeds.routes
 import hsds.api
@@ -42,13 +43,18 @@ from core.validation import ValidationError
 from core.version import VERSION
 from core.web import (
     ApiError,
+    FormExpired,
     LanguageMiddleware,
     SecurityHeadersMiddleware,
     allowed_methods,
     error_response,
+    expired_notice,
+    flash,
     is_api_request,
+    referring_path,
     validation_failed,
 )
+from directory.auth import SignInToContinue
 from directory.sections import PageSections
 from directory.throttle import Throttled
 from feeds.publish.rendered_cache import FeedCache
@@ -159,6 +165,13 @@ async def handle_http_exception(request: Request, error: Exception) -> Response:
         return error_response(
             ApiError(error.status_code, code, str(error.detail), headers=error.headers)
         )
+    if isinstance(error, FormExpired) and request.method == "POST":
+        # A short form whose view does not show it again: back to the page it was on, with a
+        # fresh token and a notice of what was not done, rather than a bare 403.
+        back = referring_path(request)
+        if back:
+            flash(request, expired_notice(request))
+            return RedirectResponse(back, status_code=303)
     if error.status_code == 401 and request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         sign_in = request.app.state.urls.path("directory:sign_in")
@@ -274,6 +287,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         max_body_size=settings.max_body_bytes,
         exception_handlers={
             HTTPException: handle_http_exception,
+            SignInToContinue: directory.account_views.sign_in_to_continue,
             ApiError: handle_api_error,
             ValidationError: handle_validation_error,
             Throttled: handle_throttled,

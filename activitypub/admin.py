@@ -10,6 +10,7 @@ from starlette.responses import Response
 from tortoise.functions import Count
 
 from activitypub.models import BlockedDomain, Delivery, Follower
+from core.i18n import DIAGNOSTICS_LANGUAGE
 from core.i18n import gettext as _
 from core.templating import render
 from core.web import form_values, read_form
@@ -47,6 +48,7 @@ async def _page(request: Request, error: str = "", status_code: int = 200) -> Re
             "failures": failures,
             "blocked": await BlockedDomain.all().order_by("domain"),
             "error": error,
+            "diagnostics_language": DIAGNOSTICS_LANGUAGE,
         },
         status_code=status_code,
     )

@@ -26,6 +26,7 @@ from activitypub.models import Delivery, Follower
 from activitypub.signatures import signed_headers
 from core import work_queue
 from core.background import BackgroundWorker, lifetime_task, repeat
+from core.i18n import DIAGNOSTICS_LANGUAGE, in_language
 from core.outbound import OutboundError, outbound_client
 from core.settings import Settings
 from core.urls import Urls
@@ -106,6 +107,11 @@ class DeliveryWorker:
         return sum(await asyncio.gather(*(attempt(item) for item in due)))
 
     async def deliver(self, item: Delivery, client: httpx.AsyncClient, now: datetime) -> None:
+        # The reason of a failure is kept for the administrators' page, in one language.
+        with in_language(DIAGNOSTICS_LANGUAGE):
+            await self._deliver(item, client, now)
+
+    async def _deliver(self, item: Delivery, client: httpx.AsyncClient, now: datetime) -> None:
         body = item.activity.encode()
         headers = signed_headers(
             item.inbox, body, key_id(self.urls, item.actor), await self.signing_key(item.actor)

@@ -21,6 +21,9 @@ from babel.support import LazyProxy
 
 LANGUAGES = {"en": "English", "es": "Español", "ja": "日本語"}
 DEFAULT_LANGUAGE = "en"
+# The language workers write what people read later in it (a feed's or a delivery's last
+# error): they run outside any request, and pages in another language mark such text so.
+DIAGNOSTICS_LANGUAGE = DEFAULT_LANGUAGE
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -84,7 +85,59 @@ async def read_form(request: Request) -> FormData:
     submitted = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
     if not isinstance(submitted, str) or not csrf_token_is_valid(request, submitted):
         raise FormExpired(form_values(form))
+    if form.get(KEPT_FORM_FIELD):
+        raise FormKept(form_values(form))
     return form
+
+
+async def read_form_unchecked(request: Request) -> dict[str, Any]:
+    """What a form carried, without its CSRF check: only to hand it back to the person who
+    typed it (never acted on)."""
+    try:
+        form = await request.form(max_files=0, max_fields=200, max_part_size=256 * 1024)
+    except Exception:  # a malformed body: nothing to keep
+        return {}
+    return {name: value for name, value in form_values(form).items() if name != CSRF_FIELD}
+
+
+def keeps_typed_values(endpoint: Any) -> Any:
+    """Marks a form's view as one that shows a refused form again filled in (FormExpired,
+    FormKept), so that a session ending while the form was open loses nothing typed: the
+    person signs in and comes back to the form as they sent it."""
+    endpoint.keeps_typed_values = True
+    return endpoint
+
+
+def when_expired(notice: Any) -> Callable[[Any], Any]:
+    """The notice a short form's page shows when the form came back expired (a lazy
+    message saying what was not done), instead of the general one of expired_notice."""
+
+    def mark(endpoint: Any) -> Any:
+        endpoint.expired_notice = notice
+        return endpoint
+
+    return mark
+
+
+def expired_notice(request: Request) -> str:
+    notice = getattr(request.scope.get("endpoint"), "expired_notice", None)
+    if notice is not None:
+        return str(notice)
+    return _("The form had been open too long, so nothing was done. Please send it again.")
+
+
+def endpoint_keeps_typed_values(request: Request) -> bool:
+    return bool(getattr(request.scope.get("endpoint"), "keeps_typed_values", False))
+
+
+def referring_path(request: Request) -> str:
+    """The path (and query) of the page on this site the request came from, or ""."""
+    referer = request.headers.get("referer", "")
+    parts = urlsplit(referer)
+    # The host alone: behind a proxy ending TLS the scheme seen here may differ.
+    if not referer or parts.netloc != request.url.netloc:
+        return ""
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 class FormExpired(HTTPException):
@@ -101,6 +154,24 @@ class FormExpired(HTTPException):
         self.notice = _(
             "The form had expired, so nothing was saved. What you typed is below: check it "
             "and send it again."
+        )
+
+
+# A form sent back by its author after signing in again (directory/sign_in_continue.html):
+# it is shown filled in, never acted on, until they send it once more.
+KEPT_FORM_FIELD = "kept_form"
+
+
+class FormKept(FormExpired):
+    """A form brought back after signing in again: shown filled in (200), nothing saved."""
+
+    def __init__(self, values: dict[str, Any]):
+        super().__init__(values)
+        self.status_code = 200
+        self.values.pop(KEPT_FORM_FIELD, None)
+        self.notice = _(
+            "You are signed in again. Nothing was saved yet: check what you typed below and "
+            "send it."
         )
 
 

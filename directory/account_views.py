@@ -10,11 +10,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.templating import render
 from core.validation import ValidationError, strip_control_characters
-from core.web import FormExpired, form_values, read_form
+from core.web import KEPT_FORM_FIELD, FormExpired, form_values, read_form, when_expired
 from directory.accounts import authenticate, normalized_email
 from directory.auth import (
+    SignInToContinue,
     current_account,
     record_sign_in,
     require_account,
@@ -100,18 +102,72 @@ async def apply_page(request: Request) -> Response:
     return render(request, "directory/apply.html", context, status_code=status_code)
 
 
+# The sign-in form carries a form sent after its session ended (SignInToContinue): each of
+# its fields as kept:<name>, and the address it was sent to.
+KEPT_PREFIX = "kept:"
+KEPT_ACTION = "kept_action"
+
+
+def kept_from_sign_in(values: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The kept form's fields and its address (a path on this site), or nothing."""
+    action = values.get(KEPT_ACTION)
+    action = safe_next(action) if isinstance(action, str) else None
+    if not action:
+        return {}, ""
+    kept = {
+        name.removeprefix(KEPT_PREFIX): value
+        for name, value in values.items()
+        if name.startswith(KEPT_PREFIX)
+    }
+    return kept, action
+
+
+async def sign_in_to_continue(request: Request, error: Exception) -> Response:
+    """The sign-in page, for a form sent after its session ended (see SignInToContinue)."""
+    assert isinstance(error, SignInToContinue)
+    await current_account(request)
+    if error.action:
+        notice = _(
+            "Your session had ended, so nothing was saved. Sign in, and you will be taken "
+            "back to the form with what you typed."
+        )
+    else:
+        notice = _("Your session had ended, so nothing was done. Sign in to continue.")
+    context: dict[str, Any] = {
+        "values": {},
+        "errors": {},
+        "next": safe_next(error.back_to),
+        "problem": "",
+        "notice": notice,
+        "kept": error.kept,
+        "kept_action": error.action,
+    }
+    return render(request, "directory/sign_in.html", context, status_code=401)
+
+
 async def sign_in_page(request: Request) -> Response:
     await current_account(request)
     next_path = safe_next(request.query_params.get("next"))
     context: dict[str, Any] = {"values": {}, "errors": {}, "next": next_path, "problem": ""}
     if request.method == "GET":
         return render(request, "directory/sign_in.html", context)
-    values = form_values(await read_form(request))
+    try:
+        values = form_values(await read_form(request))
+    except FormExpired as expired:
+        # A short form: shown again, with what it kept, rather than a bare 403.
+        values = expired.values
+        context["problem"] = _(
+            "The sign-in form had been open too long, so you are not signed in yet. "
+            "Please enter your password again."
+        )
     next_path = safe_next(values.get("next")) or next_path
+    kept, kept_action = kept_from_sign_in(values)
     email = values.get("email") if isinstance(values.get("email"), str) else ""
     email = strip_control_characters(email)[:EMAIL_MAX]
     password = values.get("password") if isinstance(values.get("password"), str) else ""
-    context.update(values={"email": email}, next=next_path)
+    context.update(values={"email": email}, next=next_path, kept=kept, kept_action=kept_action)
+    if context["problem"]:
+        return render(request, "directory/sign_in.html", context, status_code=403)
     try:
         account = await authenticate(email, password, client_address(request))
     except Throttled as error:
@@ -130,11 +186,25 @@ async def sign_in_page(request: Request) -> Response:
         return render(request, "directory/sign_in.html", context, status_code=400)
     start_session(request, account)
     await record_sign_in(account)
+    if kept_action:
+        # Back to the form with what it sent, through a form (a redirect cannot carry it);
+        # its view shows it filled in and saves nothing (core.web.FormKept).
+        return render(
+            request,
+            "directory/sign_in_continue.html",
+            {"kept": kept, "kept_action": kept_action, "kept_field": KEPT_FORM_FIELD},
+        )
     if next_path:
         return RedirectResponse(next_path, status_code=303)
     return request.app.state.urls.redirect(home_route_for(account))
 
 
+@when_expired(
+    lazy_gettext(
+        "That page had been open too long, so nothing was done: if you are still signed in, "
+        "sign out again."
+    )
+)
 async def sign_out(request: Request) -> Response:
     await read_form(request)
     await sign_out_everywhere(request)

@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.pagination import page_links, paginate
 from core.templating import render
 from core.validation import LARGEST_ROW_ID, ValidationError
-from core.web import form_values, query_int, read_form
+from core.web import form_values, query_int, read_form, when_expired
 from directory.auth import require_admin
 from directory.membership import (
     ACTIONS,
@@ -131,6 +132,11 @@ async def organization_detail(
     )
 
 
+@when_expired(
+    lazy_gettext(
+        "The form had been open too long, so the decision was not recorded. Please decide again."
+    )
+)
 async def organization_action(request: Request) -> Response:
     admin = await require_admin(request)
     values = form_values(await read_form(request))
@@ -156,6 +162,11 @@ async def organization_action(request: Request) -> Response:
     return request.app.state.urls.redirect("directory:admin_organization", slug=organization.slug)
 
 
+@when_expired(
+    lazy_gettext(
+        "The form had been open too long, so the account was not changed. Please try again."
+    )
+)
 async def account_action(request: Request) -> Response:
     admin = await require_admin(request)
     await read_form(request)

@@ -9,6 +9,7 @@ before then (on any device, in any process) is refused at once.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,6 +17,12 @@ from tortoise.expressions import F
 
 from core.i18n import current_language
 from core.i18n import gettext as _
+from core.web import (
+    endpoint_keeps_typed_values,
+    is_api_request,
+    read_form_unchecked,
+    referring_path,
+)
 from directory.models import Account, Organization, OrganizationStatus, Role
 
 SESSION_ACCOUNT_KEY = "account_id"
@@ -79,10 +86,31 @@ async def record_sign_in(account: Account) -> None:
     await account.save(update_fields=["last_sign_in_at", "language"])
 
 
+class SignInToContinue(HTTPException):
+    """A form sent after its session ended (signed out, expired or ended elsewhere): 401,
+    answered with the sign-in page, which carries what the form sent (kept, when its view
+    shows a refused form again: core.web.keeps_typed_values) to the form's address, or
+    leads back to the page the form was on."""
+
+    def __init__(self, kept: dict[str, Any], action: str, back_to: str):
+        super().__init__(401, _("Please sign in."))
+        self.kept = kept
+        self.action = action
+        self.back_to = back_to
+
+
 async def require_account(request: Request) -> Account:
-    """The signed-in account, or 401 (pages turn this into a sign-in redirect)."""
+    """The signed-in account, or 401 (pages turn this into a sign-in redirect, and a form
+    sent without a session into the sign-in page that keeps it: SignInToContinue)."""
     account = await current_account(request)
     if account is None:
+        if request.method == "POST" and not is_api_request(request):
+            keeps = endpoint_keeps_typed_values(request)
+            raise SignInToContinue(
+                await read_form_unchecked(request) if keeps else {},
+                request.url.path if keeps else "",
+                referring_path(request),
+            )
         raise HTTPException(401, _("Please sign in."))
     return account
 

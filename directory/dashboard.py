@@ -10,9 +10,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.templating import render
 from core.validation import LARGEST_ROW_ID, Cleaner, ValidationError
-from core.web import NOTICE_KEY, form_values, read_form
+from core.web import (
+    NOTICE_KEY,
+    FormExpired,
+    form_values,
+    keeps_typed_values,
+    read_form,
+    when_expired,
+)
 from directory.auth import require_account
 from directory.forms import SHOW_AREAS, kept_values, profile_form_context
 from directory.invitations import invite_editor
@@ -112,9 +120,23 @@ async def render_dashboard(
     return render(request, "directory/dashboard.html", context, status_code=status_code)
 
 
+@keeps_typed_values
 async def dashboard(request: Request) -> Response:
     account = await require_account(request)
-    form = await read_form(request) if request.method == "POST" else None
+    try:
+        form = await read_form(request) if request.method == "POST" else None
+    except FormExpired as expired:
+        if account.organization_id is None:
+            raise
+        # The profile is a long form: shown again as sent, nothing saved (see FormExpired).
+        return await render_dashboard(
+            request,
+            account,
+            await member_organization(account),
+            values=kept_values(expired.values),
+            status_code=expired.status_code,
+            notice=expired.notice,
+        )
     if account.organization_id is None:
         if form is not None:
             raise HTTPException(403, _("This account does not belong to a member organization."))
@@ -150,6 +172,11 @@ def back_to_dashboard(request: Request) -> Response | None:
     return None
 
 
+@when_expired(
+    lazy_gettext(
+        "The form had been open too long, so no API token was created. Please create it again."
+    )
+)
 async def create_token_view(request: Request) -> Response:
     account = await require_account(request)
     if (redirect := back_to_dashboard(request)) is not None:
@@ -178,6 +205,11 @@ async def create_token_view(request: Request) -> Response:
     )
 
 
+@when_expired(
+    lazy_gettext(
+        "The form had been open too long, so the API token was not revoked. Please try again."
+    )
+)
 async def revoke_token_view(request: Request) -> Response:
     account = await require_account(request)
     await read_form(request)
@@ -197,6 +229,9 @@ async def revoke_token_view(request: Request) -> Response:
     return request.app.state.urls.redirect("directory:dashboard")
 
 
+@when_expired(
+    lazy_gettext("The form had been open too long, so no invitation was made. Please invite again.")
+)
 async def create_invitation_view(request: Request) -> Response:
     account = await require_account(request)
     if (redirect := back_to_dashboard(request)) is not None:
@@ -228,6 +263,11 @@ async def create_invitation_view(request: Request) -> Response:
     return await render_dashboard(request, account, organization, invitation_link=link)
 
 
+@when_expired(
+    lazy_gettext(
+        "The form had been open too long, so the editor was not removed. Please try again."
+    )
+)
 async def remove_editor_view(request: Request) -> Response:
     account = await require_account(request)
     await read_form(request)

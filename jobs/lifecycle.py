@@ -117,6 +117,22 @@ def is_closing_soon(job: Job, settings: Settings, now: datetime) -> bool:
     return job.status == S.PUBLISHED and ends is not None and now <= ends <= now + CLOSING_SOON
 
 
+def closing_soon_now(now: datetime, default_days: int) -> Q:
+    """is_closing_soon as a query: published, ending (by its closing date or, without one,
+    the network's default lifetime) within CLOSING_SOON from now."""
+    soon = now + CLOSING_SOON
+    lifetime = timedelta(days=default_days)
+    return Q(
+        Q(valid_through__gte=now, valid_through__lte=soon)
+        | Q(
+            valid_through__isnull=True,
+            posted_at__gte=now - lifetime,
+            posted_at__lte=soon - lifetime,
+        ),
+        status=S.PUBLISHED,
+    )
+
+
 def visible_now(now: datetime, default_days: int) -> Q:
     """The one rule for "this job is shown now" (search, feeds, directory pages): published,
     by an active organization, before its closing date or, without one, within the network's

@@ -135,8 +135,9 @@ class Job(Model):
     class Meta:
         table = "job"
         ordering = ["-posted_at", "-id"]
-        # Feeds list the jobs that ended lately, the moderation queue those pending review.
-        indexes = [("status", "status_changed_at")]
+        # Feeds list the jobs that ended lately, the moderation queue those pending review;
+        # the member dashboard an organization's jobs by status, latest change first.
+        indexes = [("status", "status_changed_at"), ("organization_id", "status", "updated_at")]
 
     def __str__(self) -> str:
         return self.title

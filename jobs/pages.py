@@ -9,13 +9,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.templating import render
 from core.validation import LARGEST_ROW_ID, ValidationError
-from core.web import FormExpired, flash, form_values, read_form
+from core.web import (
+    FormExpired,
+    flash,
+    form_values,
+    keeps_typed_values,
+    query_int,
+    read_form,
+    when_expired,
+)
 from directory.auth import current_account, require_account, require_admin
 from directory.models import Account, Organization, Role
 from directory.profile import as_list, country_options, language_options
 from jobs import labels
+from jobs.dashboard import DASHBOARD_MAX_PAGE, GROUPS, closing_soon_count, dashboard_groups
 from jobs.forms import clean_closing_date, clean_job, job_input
 from jobs.jsonld import job_posting, script_tag
 from jobs.labels import display_helpers
@@ -25,12 +35,9 @@ from jobs.lifecycle import (
     Actor,
     TransitionError,
     create_job,
-    expires_at,
-    is_closing_soon,
     is_public,
     is_visible,
     perform,
-    poster_actions,
     update_job,
 )
 from jobs.lifecycle import utc_now as now
@@ -119,23 +126,28 @@ async def dashboard_jobs(request: Request) -> Response:
     _account, organization = await require_poster(request)
     settings = request.app.state.settings
     moment = now()
-    jobs = await Job.filter(organization_id=organization.id).order_by("-updated_at", "-id")
-    rows = [
-        {
-            "job": job,
-            "ends": expires_at(job, settings),
-            "closing_soon": is_closing_soon(job, settings, moment),
-            "actions": poster_actions(job),
-        }
-        for job in jobs
-    ]
+    numbers = {
+        group.page_parameter: query_int(
+            request, group.page_parameter, 1, minimum=1, maximum=DASHBOARD_MAX_PAGE
+        )
+        for group in GROUPS
+        if group.page_parameter in request.query_params
+    }
+    urls = request.app.state.urls
+    groups = await dashboard_groups(
+        organization, numbers, settings, moment, lambda pages: urls.path("jobs:dashboard", pages)
+    )
+    for shown in groups:
+        if shown.page.is_past_last:
+            raise HTTPException(404, shown.page.past_last_message())
     return render(
         request,
         "jobs/dashboard.html",
         {
             "organization": organization,
-            "rows": rows,
-            "closing_soon_count": sum(row["closing_soon"] for row in rows),
+            "groups": groups,
+            "has_jobs": any(shown.page.total for shown in groups),
+            "closing_soon_count": await closing_soon_count(organization, settings, moment),
             "action_labels": ACTION_LABELS,
             **display_helpers(),
         },
@@ -189,7 +201,12 @@ async def _submitted(request: Request) -> dict[str, Any] | FormExpired:
 
 def _resend_page(request: Request, job: Job | None, expired: FormExpired) -> Response:
     return _form_page(
-        request, job=job, values=expired.values, errors={}, status_code=403, notice=expired.notice
+        request,
+        job=job,
+        values=expired.values,
+        errors={},
+        status_code=expired.status_code,
+        notice=expired.notice,
     )
 
 
@@ -199,6 +216,7 @@ def duplicate_values(job: Job) -> dict[str, Any]:
     return {**job_input(job), "closing_date": None}
 
 
+@keeps_typed_values
 async def new_job(request: Request) -> Response:
     account, organization = await require_poster(request)
     if request.method == "GET":
@@ -239,6 +257,7 @@ async def duplicate_job(request: Request) -> Response:
     return _form_page(request, job=None, values=duplicate_values(job), errors={})
 
 
+@keeps_typed_values
 async def edit_job(request: Request) -> Response:
     _account, organization = await require_poster(request)
     if request.method == "GET":
@@ -287,6 +306,9 @@ async def _perform_from_form(
         raise HTTPException(422, " ".join(error.errors.values())) from error
 
 
+@when_expired(
+    lazy_gettext("The form had been open too long, so the job was not changed. Please try again.")
+)
 async def job_action(request: Request) -> Response:
     account, organization = await require_poster(request)
     form = form_values(await read_form(request))
@@ -319,6 +341,11 @@ async def moderation_queue(request: Request) -> Response:
     )
 
 
+@when_expired(
+    lazy_gettext(
+        "The form had been open too long, so the decision was not recorded. Please decide again."
+    )
+)
 async def moderate_job(request: Request) -> Response:
     account = await require_admin(request)
     form = form_values(await read_form(request))

@@ -10,16 +10,21 @@ import functools
 import json
 import os
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 
+from activitypub.models import BlockedDomain, Delivery, Follower
 from core.i18n import LOCALE_DIR
+from core.i18n import gettext as _
 from core.settings import Settings
 from core.urls import JOB_FEED_FORMATS
 from directory.models import Role
-from jobs.models import JobStatus
+from feeds.aggregate.importer import plain_words
+from feeds.models import FeedSubscription, SubscriptionKind, SubscriptionStatus
+from jobs.models import Job, JobStatus
 from tests.helpers_directory import PASSWORD, make_account, make_admin, make_organization
 from tests.helpers_jobs import job_input, make_job
 
@@ -61,6 +66,11 @@ async def chromium():
 
 async def _sign_in(page, base: str, email: str) -> None:
     await page.goto(f"{base}/sign-in")
+    await _sign_in_here(page, email)
+
+
+async def _sign_in_here(page, email: str) -> None:
+    """Fills in and sends the sign-in form the page shows."""
     await page.fill("#f-email", email)
     await page.fill("#f-password", PASSWORD)
     await page.click("main button[type=submit]")
@@ -141,6 +151,70 @@ async def _check(page, name: str, language: str, width: str) -> None:
     await page.screenshot(path=str(SCREENSHOTS / f"{name}-{language}-{width}.png"), full_page=True)
 
 
+async def _administration_data() -> None:
+    """What the feed subscriptions and fediverse pages show once they are used: a failing
+    subscription with its health, a member's feed awaiting approval, followers, deliveries
+    that failed and a blocked domain, their diagnostics written as the workers write them."""
+    now = datetime.now(UTC)
+    await make_organization(
+        "rosales", name="Rosales", jobs_feed_url="https://rosales.example.org/jobs.atom"
+    )
+    await FeedSubscription.create(
+        url="https://partner.example.org/federation/jobs.atom",
+        name="Red Aliada",
+        network="Red Aliada",
+        status=SubscriptionStatus.PAUSED,
+        last_fetched_at=now,
+        last_success_at=now - timedelta(days=2),
+        last_status=503,
+        consecutive_failures=4,
+        last_error=_("The server answered %(status)s %(reason)s.")
+        % {"status": 503, "reason": "Service Unavailable"},
+        parse_warnings=plain_words(
+            [_("An entry without a title was skipped."), _("An entry without a title was skipped.")]
+        ),
+        items_imported_last=3,
+        items_imported_total=41,
+    )
+    await FeedSubscription.create(
+        url="https://active.example.org/jobs.json",
+        name="Bolsa Norte",
+        kind=SubscriptionKind.JOBS,
+        last_fetched_at=now,
+        last_success_at=now,
+        last_status=200,
+        next_poll_at=now + timedelta(hours=1),
+    )
+    for number in range(2):
+        await Follower.create(
+            actor="browser-clinic",
+            follower_id=f"https://social.example/users/reader{number}",
+            inbox=f"https://social.example/users/reader{number}/inbox",
+        )
+    await Delivery.create(
+        actor="browser-clinic",
+        inbox="https://social.example/users/reader0/inbox",
+        activity="{}",
+        attempts=3,
+        next_attempt_at=now + timedelta(minutes=10),
+        last_error="HTTP 503",
+    )
+    await Delivery.create(
+        actor="browser-clinic",
+        inbox="https://social.example/users/reader1/inbox",
+        activity="{}",
+        attempts=1,
+        next_attempt_at=now,
+        delivered_at=now,
+    )
+    await BlockedDomain.create(domain="spam.example")
+
+
+async def _not_checked(page, name: str, language: str, width: str) -> None:
+    """Where scripts are off: no axe-core, but still no internals on the page."""
+    assert not INTERNALS.search(await page.inner_text("body")), f"{name} ({language}) internals"
+
+
 async def test_every_page_kind_is_accessible_translated_and_shown_at_both_widths(
     chromium, live_server
 ):
@@ -149,6 +223,10 @@ async def test_every_page_kind_is_accessible_translated_and_shown_at_both_widths
     await make_account("owner@browser.example.org", organization, role=Role.OWNER)
     await make_admin()
     job = await make_job(organization, live_server.settings, JobStatus.PUBLISHED)
+    # More drafts than a page holds: the dashboard's groups have their own page links.
+    for number in range(26):
+        await make_job(organization, live_server.settings, JobStatus.DRAFT, title=f"Draft {number}")
+    await _administration_data()
     public = {
         "home": "/",
         "search": "/jobs?q=attorney",
@@ -173,6 +251,7 @@ async def test_every_page_kind_is_accessible_translated_and_shown_at_both_widths
         "admin-organization": "/admin/orgs/browser-clinic",
         "moderation": "/admin/jobs",
         "feed-subscriptions": "/admin/feeds",
+        "fediverse": "/admin/fediverse",
     }
     for width, viewport in WIDTHS.items():
         context = await chromium.new_context(viewport=viewport, bypass_csp=True)
@@ -288,6 +367,105 @@ async def test_several_countries_are_chosen_with_checkboxes_without_javascript(
     await context.close()
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+async def test_a_job_form_sent_after_the_session_ended_comes_back_after_signing_in(
+    chromium, live_server, javascript
+):
+    """On a phone, in Spanish: countries ticked in the job form's checkbox list (no Ctrl
+    key on a phone), then the session ends before the form is sent; signing in leads back
+    to the form as typed, saving nothing until it is sent again."""
+    base = live_server.url
+    organization = await make_organization("kept-clinic", name="Kept Clinic")
+    await make_account("owner@kept.example.org", organization, role=Role.OWNER)
+    context = await chromium.new_context(
+        viewport=WIDTHS["phone"], java_script_enabled=javascript, bypass_csp=True
+    )
+    page = await context.new_page()
+    await _sign_in(page, base, "owner@kept.example.org")
+    await page.goto(f"{base}/dashboard/jobs/new?lang=es")
+    for field, text in (
+        ("#f-title", "Investigadora remota"),
+        ("#f-description", "Un texto **largo**, escrito con cuidado."),
+    ):
+        await page.fill(field, text)
+    await page.fill("#f-salary_min", "60000")
+    for field, value in (
+        ("#f-employment_type", "FULL_TIME"),
+        ("#f-category", "investigator"),
+        ("#f-work_mode", "remote"),
+        ("#f-salary_currency", "USD"),
+        ("#f-salary_unit", "YEAR"),
+    ):
+        await page.select_option(field, value)
+    for country in ("Uruguay", "Chile"):
+        box = page.locator(f"#f-remote_countries label:has-text('{country}') input")
+        await box.scroll_into_view_if_needed()
+        await box.check()
+    chooser = await page.locator("#f-remote_countries").bounding_box()
+    assert chooser["x"] >= 0 and chooser["x"] + chooser["width"] <= WIDTHS["phone"]["width"]
+    assert await page.evaluate("document.documentElement.scrollWidth") <= WIDTHS["phone"]["width"]
+    # axe-core is a script: it checks the pages where scripts run.
+    check = _check if javascript else _not_checked
+    await check(page, "job-form-choices", "es", "phone")
+
+    await context.clear_cookies(name="amicus_session")
+    await page.click("button[name=intent][value=draft]")
+    await page.wait_for_load_state()
+    assert "no se guardó nada" in await page.inner_text("#sign-in-notice")
+    await check(page, "kept-sign-in", "es", "phone")
+    await _sign_in_here(page, "owner@kept.example.org")
+    await check(page, "kept-continue", "es", "phone")
+    assert await Job.filter(organization_id=organization.id).count() == 0
+    await page.click("main form button[type=submit]")
+    await page.wait_for_load_state()
+    await check(page, "kept-form", "es", "phone")
+    assert "Todavía no se guardó nada" in await page.inner_text("main")
+    assert await page.input_value("#f-title") == "Investigadora remota"
+    assert await page.is_checked("#f-remote_countries label:has-text('Uruguay') input")
+    assert await page.is_checked("#f-remote_countries label:has-text('Chile') input")
+    assert await Job.filter(organization_id=organization.id).count() == 0
+    await page.click("button[name=intent][value=draft]")
+    await page.wait_for_load_state()
+    job = await Job.get(organization_id=organization.id)
+    assert (job.title, job.remote_countries) == ("Investigadora remota", ",CL,UY,")
+    await context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+async def test_on_a_phone_the_dashboard_pages_each_group_of_jobs(chromium, live_server, javascript):
+    """An organization with more drafts than a page holds: on a phone, the drafts' own page
+    links lead to the next page while the published jobs stay in view, nothing scrolls
+    sideways, and the links fit the screen."""
+    base = live_server.url
+    organization = await make_organization("paged-clinic", name="Paged Clinic")
+    await make_account("owner@paged.example.org", organization, role=Role.OWNER)
+    await make_job(organization, live_server.settings, JobStatus.PUBLISHED, title="Open one")
+    for number in range(27):
+        await make_job(
+            organization, live_server.settings, JobStatus.DRAFT, title=f"Draft {number:02d}"
+        )
+    context = await chromium.new_context(
+        viewport=WIDTHS["phone"], java_script_enabled=javascript, bypass_csp=True
+    )
+    page = await context.new_page()
+    await _sign_in(page, base, "owner@paged.example.org")
+    await page.goto(f"{base}/dashboard/jobs?lang=ja")
+    drafts = page.locator("#group-drafts")
+    assert await drafts.locator("tbody tr").count() == 25
+    await drafts.locator("nav.pagination a[rel=next]").click()
+    await page.wait_for_load_state()
+    assert "drafts_page=2" in page.url
+    assert await page.locator("#group-drafts tbody tr").count() == 2
+    assert "Open one" in await page.inner_text("#group-open")
+    width = WIDTHS["phone"]["width"]
+    nav = await page.locator("#group-drafts nav.pagination").bounding_box()
+    assert nav["x"] >= 0 and nav["x"] + nav["width"] <= width
+    assert await page.evaluate("document.documentElement.scrollWidth") <= width
+    check = _check if javascript else _not_checked
+    await check(page, "jobs-dashboard-page-2", "ja", "phone")
+    await context.close()
+
+
 async def test_on_a_phone_the_job_facts_and_apply_come_first_and_results_lead_back(
     chromium, live_server
 ):
@@ -359,7 +537,8 @@ async def test_apply_approve_and_hand_out_a_token_and_an_invitation_in_spanish(
     await page.fill("#f-contact_email", "contacto@revision.example.org")
     await page.fill("#f-city", "Rosario")
     await page.select_option("#f-country", label="Argentina")
-    await page.select_option("#f-languages", label=["español", "inglés"])
+    await page.check("#f-languages label:has-text('español') input")
+    await page.check("#f-languages label:has-text('inglés') input")
     await page.fill("#f-applicant_name", "Lucía Gómez")
     await page.fill("#f-email", "lucia@revision.example.org")
     await page.fill("#f-password", PASSWORD)

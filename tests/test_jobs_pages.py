@@ -279,3 +279,38 @@ async def test_members_and_administrators_find_job_management_from_their_dashboa
     admin = new_browser()
     await sign_in(admin, "admin@network.example.org")
     assert 'href="/admin/jobs"' in (await admin.get("/admin")).text
+
+
+async def test_the_dashboard_pages_each_group_of_jobs_and_a_page_past_the_last_is_404(
+    poster, live_server
+):
+    browser, organization = poster
+    settings = live_server.settings
+    for number in range(26):
+        await make_job(organization, settings, S.DRAFT, title=f"Draft {number:02d}")
+    await make_job(organization, settings, S.PUBLISHED, title="Open", closing_date=in_days(3))
+    await make_job(organization, settings, S.FILLED, title="Done")
+
+    first = await browser.get("/dashboard/jobs")
+    assert first.status_code == 200
+    drafts = first.text.split('id="group-drafts"')[1].split("</section>")[0]
+    assert drafts.count('<tr id="job-') == 25 and "(26)" in drafts
+    assert 'aria-label="Pages of drafts"' in drafts and "drafts_page=2" in drafts
+    # The other groups are whole on their first page and have no page links.
+    assert "Open</span>" in first.text.split('id="group-open"')[1].split("</section>")[0]
+    assert "Done</span>" in first.text.split('id="group-ended"')[1].split("</section>")[0]
+    assert "open_page=" not in first.text and "ended_page=" not in first.text
+    assert "1 job closes within 7 days" in first.text
+
+    second = await browser.get("/dashboard/jobs?drafts_page=2")
+    drafts = second.text.split('id="group-drafts"')[1].split("</section>")[0]
+    assert drafts.count('<tr id="job-') == 1
+    # The closing-soon warning counts every published job, whatever page is shown.
+    assert "Open</span>" in second.text and "1 job closes within 7 days" in second.text
+
+    for past in ("drafts_page=3", "ended_page=2", "open_page=2"):
+        missing = await browser.get(f"/dashboard/jobs?{past}")
+        assert missing.status_code == 404, past
+        assert "the last page is" in missing.text
+    assert (await browser.get("/dashboard/jobs?drafts_page=x")).status_code == 400
+    assert (await browser.get("/dashboard/jobs?drafts_page=0")).status_code == 400

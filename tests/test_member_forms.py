@@ -26,20 +26,44 @@ def _select(body: str, name: str) -> lxml.html.HtmlElement:
     return found[0]
 
 
+def _checkbox_group(body: str, name: str) -> lxml.html.HtmlElement:
+    found = lxml.html.fromstring(body).xpath(f'//fieldset[@id="f-{name}"]')
+    assert found, f"no checkbox group {name} on the page"
+    return found[0]
+
+
 def _chosen(body: str, name: str) -> list[tuple[str, str]]:
-    """(value, text) of the selected options of a chooser."""
+    """(value, text) of what a chooser has chosen: a <select>'s selected option, or the
+    ticked boxes of a checkbox group."""
+    page = lxml.html.fromstring(body)
+    if page.xpath(f'//select[@name="{name}"]'):
+        return [
+            (option.get("value"), option.text_content())
+            for option in _select(body, name).xpath(".//option[@selected]")
+        ]
     return [
-        (option.get("value"), option.text_content())
-        for option in _select(body, name).xpath(".//option[@selected]")
+        (box.get("value"), box.getparent().text_content().strip())
+        for box in _checkbox_group(body, name).xpath(f'.//input[@name="{name}"][@checked]')
     ]
 
 
 def _labelled(body: str, name: str) -> str:
     page = lxml.html.fromstring(body)
+    if not page.xpath(f'//select[@name="{name}"]'):
+        return _checkbox_group(body, name).xpath("./legend")[0].text_content()
     field_id = _select(body, name).get("id")
     labels = page.xpath(f'//label[@for="{field_id}"]')
     assert labels, f"the {name} chooser has no label"
     return labels[0].text_content()
+
+
+def _checkbox_labels(body: str, name: str) -> list[str]:
+    """Every box of a checkbox group is labelled by the label around it."""
+    return [
+        box.getparent().text_content().strip()
+        for box in _checkbox_group(body, name).xpath(f'.//input[@name="{name}"]')
+        if box.getparent().tag == "label" and box.get("type") == "checkbox"
+    ]
 
 
 @pytest.fixture
@@ -58,6 +82,7 @@ async def test_the_job_form_chooses_country_language_and_currency_by_name_in_the
     body = page.text
     for name in ("country", "language", "salary_currency", "remote_countries"):
         assert _labelled(body, name)
+    for name in ("country", "language", "salary_currency"):
         assert not lxml.html.fromstring(body).xpath(f'//input[@name="{name}"]'), name
     assert _chosen(body, "country") == [("AR", "Argentina")]
     assert _chosen(body, "language") == [("en", "inglés")]
@@ -67,7 +92,9 @@ async def test_the_job_form_chooses_country_language_and_currency_by_name_in_the
     )
     assert currencies["USD"] == "dólar estadounidense (USD)"
     assert currencies["JPY"] == "yen japonés (JPY)"
-    assert _select(body, "remote_countries").get("multiple") is not None
+    # Several countries are ticked, not Ctrl-clicked: one labelled checkbox each.
+    assert "Argentina" in _checkbox_labels(body, "remote_countries")
+    assert not lxml.html.fromstring(body).xpath("//select[@multiple]")
     japanese = await browser.get("/dashboard/jobs/new?lang=ja")
     assert _chosen(japanese.text, "country") == [("AR", "アルゼンチン")]
 
@@ -106,7 +133,7 @@ async def test_the_profile_form_chooses_working_languages_and_keeps_them(new_bro
     browser = new_browser()
     await sign_in(browser, "owner@lang.example.org")
     page = await browser.get("/dashboard?lang=es")
-    assert _select(page.text, "languages").get("multiple") is not None
+    assert "español" in _checkbox_labels(page.text, "languages")
     assert _chosen(page.text, "languages") == [("en", "inglés")]
     profile = {
         "name": organization.name,

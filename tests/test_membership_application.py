@@ -76,7 +76,8 @@ async def test_each_invalid_field_is_named_beside_it_and_nothing_is_saved(
 ):
     response = await browser.submit("/apply", application_form(**changes))
     assert response.status_code == 422
-    assert f'aria-describedby="e-{field}"' in response.text
+    # The field (or group of boxes) is described by its error, and perhaps its help.
+    assert re.search(rf'aria-describedby="(?:[\w-]+ )*e-{field}(?: [\w-]+)*"', response.text)
     error_start = response.text.index(f'id="e-{field}"')
     assert message in response.text[error_start : error_start + 300]
     assert await nothing_was_created()
@@ -144,6 +145,13 @@ async def test_an_application_without_the_form_token_is_refused(browser, live_se
 
 async def test_the_application_form_labels_every_field(api):
     page = (await api.get("/apply")).text
-    for name in ("name", "kind", "country", "languages", "email", "password", "accepts_cases"):
+    for name in ("name", "kind", "country", "email", "password", "accepts_cases"):
         assert f'<label for="f-{name}"' in page
+    # Several languages are ticked: a group named by its legend, each box inside its label.
+    languages = page.split('id="f-languages"')[1].split("</fieldset>")[0]
+    assert "<legend>Working languages" in languages
+    assert (
+        '<label class="checkbox"><input type="checkbox" name="languages" value="es"> Spanish'
+        in languages
+    )
     assert "<script" not in page

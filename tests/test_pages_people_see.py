@@ -7,9 +7,14 @@ import re
 
 import lxml.html
 
+from core.i18n import in_language
 from directory.models import OrganizationStatus, Role
+from feeds.aggregate.passes import run_pass
+from feeds.models import FeedSubscription
 from jobs.models import Job, JobStatus
 from tests.helpers_directory import make_account, make_admin, make_organization, sign_in
+from tests.helpers_federation import subscribe
+from tests.helpers_hostile_servers import raw_server, replying
 from tests.helpers_jobs import job_input, make_job
 
 INTERNALS = re.compile(r"<function |object at 0x|<bound method ")
@@ -182,3 +187,25 @@ async def test_an_organizations_admin_page_names_roles_and_history_in_the_page_l
         ["de confianza", "sin confianza", "de confianza"],
         ["aprobada", "en espera de revisión", "activa"],
     ]
+
+
+async def test_a_feeds_health_is_marked_with_the_language_it_was_written_in(
+    new_browser, live_server
+):
+    """The aggregator writes a failing feed's reason in one language, even when the pass
+    runs while another is in use; a Spanish page says in which (lang) instead of passing
+    English off as Spanish, and translates everything else around it."""
+    async with raw_server({"/broken": replying(503, b"busy")}) as server:
+        subscription = await subscribe(f"{server.url}/broken")
+        with in_language("es"):
+            await run_pass(live_server.settings)
+    stored = await FeedSubscription.get(id=subscription.id)
+    assert stored.last_error.startswith("The server answered 503")
+    await make_admin()
+    admin = new_browser()
+    await sign_in(admin, "admin@network.example.org")
+    page = lxml.html.fromstring((await admin.get("/admin/feeds?lang=es")).text)
+    reason = page.xpath('//span[starts-with(., "The server answered")]')[0]
+    assert reason.get("lang") == "en"
+    headings = [cell.text_content() for cell in page.xpath("//th")]
+    assert "Fallos consecutivos" in headings

@@ -6,8 +6,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from core.i18n import DIAGNOSTICS_LANGUAGE, lazy_gettext
 from core.i18n import gettext as _
-from core.i18n import lazy_gettext
 from core.settings import Settings
 from core.templating import render
 from core.validation import LARGEST_ROW_ID, ValidationError
@@ -57,6 +57,7 @@ async def _page(
             "kinds": [(kind.value, str(label)) for kind, label in KIND_LABELS.items()],
             "kind_labels": KIND_LABELS,
             "status_labels": STATUS_LABELS,
+            "diagnostics_language": DIAGNOSTICS_LANGUAGE,
             "values": values or {"kind": SubscriptionKind.JOBS.value},
             "errors": errors or {},
             "done": request.query_params.get("done", ""),

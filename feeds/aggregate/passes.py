@@ -26,6 +26,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from core.background import BackgroundWorker, lifetime_task, repeat
+from core.i18n import DIAGNOSTICS_LANGUAGE, in_language
 from core.i18n import gettext as _
 from core.orm_internals import primary_key_column, to_db_value, update_sql
 from core.outbound import Endpoint, OutboundClient, Timeouts, outbound_client
@@ -312,25 +313,28 @@ async def _run_one(
     timeouts: Timeouts,
     events: FeedEvents,
 ) -> tuple[FeedSubscription, dict[str, object]]:
-    async with limiter.slot(subscription.url):
-        try:
-            return subscription, await process(
-                subscription, client, settings, now, totals, timeouts, events
-            )
-        except Exception as error:
-            # Whatever broke (the database went away), the feed's turn ends with the reason.
-            logger.exception("aggregating %s failed", subscription.url)
-            totals.errors += 1
-            reason = _("The feed could not be processed (%(problem)s).") % {
-                "problem": type(error).__name__
-            }
-            failures = subscription.consecutive_failures + 1
-            return subscription, {
-                "last_fetched_at": now,
-                "consecutive_failures": failures,
-                "last_error": reason,
-                "next_poll_at": next_poll(now, consecutive_failures=failures),
-            }
+    # A feed's health (last_error, parse_warnings) is written in one language, whatever
+    # process runs the pass, so that the administration pages can say which it is.
+    with in_language(DIAGNOSTICS_LANGUAGE):
+        async with limiter.slot(subscription.url):
+            try:
+                return subscription, await process(
+                    subscription, client, settings, now, totals, timeouts, events
+                )
+            except Exception as error:
+                # Whatever broke (the database went away), the feed's turn ends with the reason.
+                logger.exception("aggregating %s failed", subscription.url)
+                totals.errors += 1
+                reason = _("The feed could not be processed (%(problem)s).") % {
+                    "problem": type(error).__name__
+                }
+                failures = subscription.consecutive_failures + 1
+                return subscription, {
+                    "last_fetched_at": now,
+                    "consecutive_failures": failures,
+                    "last_error": reason,
+                    "next_poll_at": next_poll(now, consecutive_failures=failures),
+                }
 
 
 async def run_pass(
