@@ -24,7 +24,7 @@ from directory.auth import (
     start_session,
 )
 from directory.dashboard import NOTICE_KEY
-from directory.forms import EMAIL_MAX, SHOW_AREAS, kept_values, profile_form_context
+from directory.forms import EMAIL_MAX, kept_values, profile_form_context, shows_areas
 from directory.invitations import InvitationUnusable, accept_invitation, usable_invitation
 from directory.membership import application_for_existing_account, apply_for_membership
 from directory.models import Account
@@ -76,7 +76,7 @@ async def apply_page(request: Request) -> Response:
             # A long form: what was typed is shown again rather than lost (see FormExpired).
             values, status_code, notice = kept_values(expired.values), 403, expired.notice
         else:
-            if values.get(SHOW_AREAS):
+            if shows_areas(values):
                 # The jurisdiction chooser asked for a country's states and provinces.
                 values = kept_values(values)
             else:

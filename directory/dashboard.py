@@ -22,7 +22,7 @@ from core.web import (
     when_expired,
 )
 from directory.auth import require_account
-from directory.forms import SHOW_AREAS, kept_values, profile_form_context
+from directory.forms import kept_values, profile_form_context, shows_areas
 from directory.invitations import invite_editor
 from directory.models import (
     Account,
@@ -147,7 +147,7 @@ async def dashboard(request: Request) -> Response:
     if not may_edit_profile(account, organization):
         raise HTTPException(403, _("This profile cannot be edited now."))
     values = form_values(form)
-    if values.get(SHOW_AREAS):
+    if shows_areas(values):
         return await render_dashboard(request, account, organization, values=kept_values(values))
     try:
         await update_profile(organization, values)

@@ -22,6 +22,13 @@ SHOW_AREAS = "show_areas"
 EMAIL_MAX = 254
 
 
+def shows_areas(values: dict[str, Any]) -> bool:
+    """Whether the profile form was sent to show a country's states and provinces rather than
+    to be saved: its button, with a country picked. Enter in a text field sends the form's
+    first button, which is that one; with no country picked it is the ordinary send."""
+    return bool(values.get(SHOW_AREAS) and values.get("area_country"))
+
+
 def kept_values(values: dict[str, Any]) -> dict[str, Any]:
     """What a form shows again after an error: everything typed except secrets."""
     kept = {name: value for name, value in values.items() if name not in SECRET_FIELDS}
