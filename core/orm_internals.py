@@ -2,24 +2,21 @@
 
 The application reaches below the ORM's public surface for a few things it has no public way
 to do: the SQL of a queryset without running it (to wrap as a subquery, or to read its rows
-without building model instances), UPDATE and INSERT statements with placeholders for executemany, the
-database form of a field value, a copy of a loaded instance that shares nothing mutable
-with it, and the database client a transaction runs on. Nothing outside this module touches a `_`-prefixed ORM name;
+without building model instances), UPDATE and INSERT statements with placeholders for
+executemany, the database form of a field value, and the database client a transaction runs
+on. Nothing outside this module touches a `_`-prefixed ORM name;
 tests/test_orm_internals.py checks each function against the installed version, and
 pyproject.toml pins tortoise-orm to the minor version those tests were run with.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.models import Model
 from tortoise.queryset import ValuesListQuery, ValuesQuery
-
-ModelT = TypeVar("ModelT", bound=Model)
 
 # The minor version whose private API this module was written and tested against.
 TESTED_TORTOISE = (1, 1)
@@ -85,22 +82,6 @@ def to_db_value(model: type[Model], field: str, value: Any) -> Any:
     """A field value as the database stores it (enums as their values, dates as the
     dialect writes them)."""
     return model._meta.fields_map[field].to_db_value(value, None)
-
-
-def copy_instance(instance: ModelT) -> ModelT:
-    """A copy of a loaded instance that shares nothing mutable with it: its own attributes
-    and its own copies of the related instances loaded with it."""
-    clone = copy.copy(instance)
-    state = vars(clone)
-    # Field values are immutable (text, numbers, dates, enums); the ORM keeps related
-    # instances and its bookkeeping containers under `_`-prefixed attribute names.
-    for name in [name for name in state if name.startswith("_")]:
-        value = state[name]
-        if isinstance(value, Model):
-            state[name] = copy_instance(value)
-        elif type(value) in (dict, list, set):
-            state[name] = type(value)(value)
-    return clone
 
 
 def outside_transaction(connection: BaseDBAsyncClient) -> BaseDBAsyncClient:

@@ -156,25 +156,70 @@ def term_forms(term: str) -> list[str]:
 # --- query syntax -------------------------------------------------------------------------
 
 # Typed in capitals between two words, these join them as alternatives ("O" is Spanish's "or";
-# a lowercase "or"/"o" stays a word, as search engines do). Nothing else is syntax.
+# a lowercase "or"/"o" stays a word, as search engines do). Quotes around words make them a
+# phrase: "wrongful conviction" finds the two words side by side, in that order. Nothing else
+# is syntax.
 OR_WORDS = frozenset({"OR", "O"})
+# Straight, curly (as phones and word processors type them) and Japanese corner quotes; a
+# phrase left open runs to the end of the query.
+_OPENING_QUOTES = '"“「'
+_CLOSING_QUOTES = '"”」'
+_QUOTES = _OPENING_QUOTES + _CLOSING_QUOTES
+_PHRASE_OR_WORD = re.compile(
+    f"[{_OPENING_QUOTES}]([^{_CLOSING_QUOTES}]*)(?:[{_CLOSING_QUOTES}]|$)|[^\\s{_QUOTES}]+"
+)
+
+
+class Phrase(tuple[str, ...]):
+    """Terms that must follow one another, in this order (a quoted phrase). Never equal to
+    the plain alternative of the same terms, whose terms may be anywhere."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Phrase and tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((Phrase, tuple(self)))
+
 
 # A query: every group must match; a group matches when one of its alternatives does; an
-# alternative is the terms of one typed word ("full-time" -> full, time), all required.
+# alternative is the terms of one typed word ("full-time" -> full, time), all required, or a
+# Phrase of the terms of the quoted words, side by side.
 Alternative = tuple[str, ...]
 Group = tuple[Alternative, ...]
+
+
+def _typed_parts(text: str) -> list[tuple[str, Alternative | None]]:
+    """The words and quoted phrases of a query as typed, each with its terms (None for OR)."""
+    parts: list[tuple[str, Alternative | None]] = []
+    for match in _PHRASE_OR_WORD.finditer(text):
+        typed = match.group()
+        if match.group(1) is None:
+            if typed in OR_WORDS:
+                parts.append((typed, None))
+                continue
+            terms: Alternative = tuple(dict.fromkeys(search_terms(typed)))
+        else:
+            # A phrase keeps repeated terms: each is one position of it.
+            phrase = Phrase(search_terms(match.group(1)))
+            terms = phrase if len(phrase) > 1 else tuple(phrase)
+            typed = f'"{" ".join(match.group(1).split())}"'
+        if terms:
+            parts.append((typed, terms))
+    return parts
 
 
 def typed_groups(text: str) -> list[tuple[str, Group]]:
     """Each group of the query (query_groups) with the words typed for it, as typed."""
     parsed: list[tuple[list[str], list[Alternative]]] = []
     joined = False
-    for word in text.split():
-        if word in OR_WORDS:
+    for word, terms in _typed_parts(text):
+        if terms is None:
             joined = bool(parsed)
-            continue
-        terms = tuple(dict.fromkeys(search_terms(word)))
-        if not terms:
             continue
         if joined:
             parsed[-1][0].extend(("OR", word))
@@ -190,8 +235,8 @@ def typed_groups(text: str) -> list[tuple[str, Group]]:
 
 def query_groups(text: str) -> tuple[Group, ...]:
     """The query as groups of alternatives: "paralegal OR investigator remote" is
-    (paralegal | investigator) & remote. OR joins the words on either side of it; an OR
-    with no word on one side is ignored."""
+    (paralegal | investigator) & remote. OR joins the words (or phrases) on either side of
+    it; an OR with no word on one side is ignored."""
     return tuple(group for _, group in typed_groups(text))
 
 
@@ -204,5 +249,10 @@ def group_terms(groups: Iterable[Group]) -> list[str]:
 
 def canonical_query(groups: Iterable[Group]) -> str:
     """One text per meaning of a query (cache keys): alternatives joined by " OR ", the terms
-    of one typed word by "+"."""
-    return " ".join(" OR ".join("+".join(alt) for alt in group) for group in groups)
+    of one typed word by "+", those of a phrase by spaces within quotes."""
+    return " ".join(
+        " OR ".join(
+            f'"{" ".join(alt)}"' if isinstance(alt, Phrase) else "+".join(alt) for alt in group
+        )
+        for group in groups
+    )

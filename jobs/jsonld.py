@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from markupsafe import Markup
 
@@ -13,13 +13,11 @@ from core.validation import decode_tag_list
 from directory.models import Organization, organization_identity
 from jobs.forms import plain_number
 from jobs.models import Job, WorkMode, job_page_url
-
-if TYPE_CHECKING:  # feeds read jobs as plain rows with the model's attribute names
-    from feeds.publish.job_feed import FeedJob, FeedOrganization
+from jobs.rows import JobRow, OrganizationRow
 
 
 def job_posting(
-    job: Job | FeedJob, organization: Organization | FeedOrganization, urls: Urls
+    job: Job | JobRow, organization: Organization | OrganizationRow, urls: Urls
 ) -> dict[str, Any]:
     """The JobPosting for a job, built only from stored data so that it is deterministic."""
     posting: dict[str, Any] = {
@@ -61,7 +59,7 @@ def timestamp(moment: datetime | None) -> str | None:
 
 
 def _hiring_organization(
-    organization: Organization | FeedOrganization, urls: Urls
+    organization: Organization | OrganizationRow, urls: Urls
 ) -> dict[str, Any]:
     hiring: dict[str, Any] = {
         "@type": "Organization",
@@ -75,7 +73,7 @@ def _hiring_organization(
     return hiring
 
 
-def _place(job: Job | FeedJob) -> dict[str, Any]:
+def _place(job: Job | JobRow) -> dict[str, Any]:
     address: dict[str, Any] = {"@type": "PostalAddress", "addressCountry": job.country}
     if job.city:
         address["addressLocality"] = job.city
@@ -84,7 +82,7 @@ def _place(job: Job | FeedJob) -> dict[str, Any]:
     return {"@type": "Place", "address": address}
 
 
-def _salary(job: Job | FeedJob) -> dict[str, Any]:
+def _salary(job: Job | JobRow) -> dict[str, Any]:
     value: dict[str, Any] = {"@type": "QuantitativeValue", "unitText": job.salary_unit.value}
     if job.salary_min is not None and job.salary_max is not None:
         value["minValue"] = plain_number(job.salary_min)

@@ -42,6 +42,14 @@ async def test_deletion_marks_follow_the_words_of_the_search_too(live_server, ap
     ]
 
 
+async def test_deletion_marks_follow_a_quoted_phrase_as_the_search_does(live_server, api):
+    ohio = await make_organization()
+    adjacent = await end_job(await make_job(ohio, "Wrongful Conviction Attorney"))
+    await end_job(await make_job(ohio, "Conviction Review, Wrongful Arrests"))
+    phrase = {"q": '"wrongful conviction"'}
+    assert _marked((await api.get("/jobs/feed.atom", params=phrase)).content) == {adjacent.uid}
+
+
 async def test_rss_deletion_marks_are_dated_and_in_the_feeds_language(live_server, api):
     _open, lawyer, _other = await _board()
     for lang, text in (

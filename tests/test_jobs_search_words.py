@@ -1,5 +1,5 @@
 """Search finds what people type: other forms of a word (Snowball stemming in English and
-Spanish, the same on both databases), words naming a filter value, and OR between words."""
+Spanish, the same on both databases), words naming a filter value, OR between words, and quoted phrases."""
 
 import pytest
 
@@ -113,6 +113,53 @@ async def test_or_alone_finds_nothing_rather_than_everything(api):
     assert response.status_code == 200
     assert response.json()["total"] == 0
     assert await found(api, jobs, q="OR O") == set()
+
+
+async def create_phrase_fixture() -> dict[str, object]:
+    jobs = await create_word_fixture()
+    project = await make_organization("Exoneration Clinic", slug="exoneration-clinic")
+    return {
+        **jobs,
+        "adjacent": await make_job(
+            project, "Staff Attorney", description="Review claims of wrongful conviction."
+        ),
+        "apart": await make_job(
+            project, "Investigator", description="A conviction may be wrongful: find out."
+        ),
+        "plural": await make_job(
+            project, "Wrongful Convictions Fellow", description="Two years of litigation."
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "words, expected",
+    [
+        # Unquoted, the words may be anywhere in the job.
+        ("wrongful conviction", {"adjacent", "apart", "plural"}),
+        # Quoted, they must follow one another, in that order, in other forms too.
+        ('"wrongful conviction"', {"adjacent", "plural"}),
+        ('"wrongful convictions"', {"adjacent", "plural"}),
+        ('"conviction wrongful"', set()),
+        # Curly quotes as phones type them; a phrase left open runs to the end.
+        ("“wrongful conviction”", {"adjacent", "plural"}),
+        ('"wrongful conviction', {"adjacent", "plural"}),
+        # A phrase and a word both required, or either with OR.
+        ('"wrongful conviction" fellow', {"plural"}),
+        ('"may be wrongful" OR "revisión de condenas"', {"apart", "abogado"}),
+        ('"revision de condena"', {"abogado"}),
+        ('"post-conviction work"', {"fellowship"}),
+        ('"de revision"', set()),
+        ("「再審を支援」", {"japanese"}),
+        ("「支援 再審」", set()),
+        # One quoted word is that word; empty quotes are nothing to find.
+        ('"fellow"', {"plural"}),
+        ('"" litigation', {"plural", "fellowship"}),
+    ],
+)
+async def test_a_quoted_phrase_finds_its_words_side_by_side(api, words, expected):
+    jobs = await create_phrase_fixture()
+    assert await found(api, jobs, q=words) == expected
 
 
 async def test_the_jobs_page_and_its_feed_find_the_same_stemmed_and_or_matches(api, browser):

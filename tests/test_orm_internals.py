@@ -11,7 +11,6 @@ from tortoise.transactions import in_transaction
 
 from alerts.models import Alert, AlertSentJob, Frequency
 from core import orm_internals
-from directory.models import Organization
 from feeds.models import FeedSubscription, SubscriptionStatus
 from jobs.models import Job, JobStatus
 from tests.helpers_feeds import make_job, make_organization
@@ -78,19 +77,6 @@ async def test_update_sql_updates_only_the_matching_row(live_server):
     await theirs.refresh_from_db()
     assert (mine.status, mine.name) == (SubscriptionStatus.DISABLED, "Renamed")
     assert theirs.status != SubscriptionStatus.DISABLED and theirs.name != "Renamed"
-
-
-async def test_copy_instance_shares_no_related_instance(live_server):
-    ohio = await make_organization()
-    await make_job(ohio)
-    original = await Job.get(organization_id=ohio.id).select_related("organization")
-    copied = orm_internals.copy_instance(original)
-    copied.title = "Changed"
-    copied.organization.name = "Changed too"
-    assert original.title == "Staff Attorney"
-    assert original.organization.name == "Ohio Innocence Project"
-    assert copied.organization is not original.organization
-    assert isinstance(copied.organization, Organization)
 
 
 async def test_outside_transaction_names_the_database_a_transaction_runs_on(live_server):

@@ -9,30 +9,21 @@ document: nothing depends on the clock except through that moment.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from typing import Any
 
-from tortoise import connections
 from tortoise.queryset import QuerySet
 
 from core.i18n import gettext as _
-from core.orm_internals import column_converters, query_sql
 from core.pagination import Page
 from core.urls import FEED_MEDIA_TYPES, JOB_FEED_FORMATS, Urls
 from directory.models import Organization
 from jobs.models import (
     ENDED_STATUSES,
-    Category,
-    EmploymentType,
     Job,
-    JobStatus,
-    SalaryUnit,
-    WorkMode,
     job_page_url,
 )
+from jobs.rows import JOB_FIELDS, ORGANIZATION_FIELDS, JobRow, OrganizationRow, job_rows, plain_rows
 from jobs.search.engine import filter_jobs, ids_holding, search_jobs, visible_jobs
 from jobs.search.params import JobQuery, job_query_to_params
 
@@ -45,65 +36,10 @@ COMPLETE_FEED_PAGE_SIZE = 500
 EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class FeedOrganization:
-    """What a job feed shows of the organization hiring: its name, page and change date."""
-
-    slug: str
-    name: str
-    website: str
-    logo_url: str
-    origin_id: str | None
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class FeedJob:
-    """A job as every feed writer reads it: only the fields a feed shows, as plain values.
-
-    The attributes are the Job model's own names, so the JSON-LD of jobs.jsonld reads either.
-    A page of these is read as plain rows (see _plain_rows): building Job model instances
-    cost more than writing the whole feed.
-    """
-
-    uid: str
-    slug: str
-    title: str
-    description_html: str
-    employment_type: EmploymentType
-    category: Category
-    language: str
-    city: str
-    region: str
-    country: str
-    work_mode: WorkMode
-    remote_countries: str
-    salary_min: Decimal | None
-    salary_max: Decimal | None
-    salary_currency: str
-    salary_unit: SalaryUnit | None
-    salary_note: str
-    apply_url: str
-    apply_email: str
-    apply_instructions: str
-    valid_through: datetime | None
-    status: JobStatus
-    posted_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    source_feed_url: str
-    source_name: str
-    origin_url: str
-    source_id: str
-    source_title: str
-    source_link: str
-    source_updated_at: datetime | None
-    origin_updated_at: datetime | None
-    organization: FeedOrganization
-
-    @property
-    def is_imported(self) -> bool:
-        return bool(self.source_feed_url)
+@dataclass(slots=True)
+class FeedJob(JobRow):
+    """A job as every feed writer reads it: a row of jobs.rows, as result pages read them
+    (building Job model instances cost more than writing the whole feed)."""
 
     @property
     def republished_updated(self) -> datetime:
@@ -112,72 +48,17 @@ class FeedJob:
         return self.origin_updated_at or self.updated_at
 
     @classmethod
-    def of(cls, job: Job) -> FeedJob:
-        """The feed fields of a job loaded as a model, its organization fetched."""
-        organization = FeedOrganization(
-            *(getattr(job.organization, name) for name in _ORGANIZATION_FIELDS)
+    def of(cls, job: Job | JobRow) -> FeedJob:
+        """The feed fields of a job loaded as a model or a row, its organization fetched."""
+        organization = OrganizationRow(
+            *(getattr(job.organization, name) for name in ORGANIZATION_FIELDS)
         )
-        return cls(*(getattr(job, name) for name in _JOB_FIELDS), organization)
-
-
-_JOB_FIELDS = tuple(item.name for item in fields(FeedJob) if item.name != "organization")
-_ORGANIZATION_FIELDS = tuple(item.name for item in fields(FeedOrganization))
-# The columns of a FeedJob in its order, the organization's through the job's foreign key.
-FEED_COLUMNS = (*_JOB_FIELDS, *(f"organization__{name}" for name in _ORGANIZATION_FIELDS))
-_DATE_COLUMNS = frozenset(
-    {
-        "valid_through",
-        "posted_at",
-        "created_at",
-        "updated_at",
-        "source_updated_at",
-        "origin_updated_at",
-        "status_changed_at",
-        "organization__updated_at",
-    }
-)
-
-
-def _stored_date(value: str | datetime | None) -> datetime | None:
-    """A date column as the ORM reads it, but ~30 times faster for SQLite's ISO 8601 text.
-
-    PostgreSQL's driver returns aware datetimes already; SQLite stores the ORM's isoformat().
-    """
-    if not isinstance(value, str):
-        return value
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-async def _plain_rows(queryset: QuerySet[Job], columns: Sequence[str]) -> list[tuple[Any, ...]]:
-    """values_list(*columns) of the queryset, with dates read by _stored_date.
-
-    The ORM parses every date with a pure-Python ISO 8601 parser (~15 µs each): for the
-    ~350 dates of a first feed page that was most of the time spent reading it. Every other
-    column keeps the ORM's own conversion (enums, decimals).
-    """
-    query = queryset.values_list(*columns)
-    sql, params = query_sql(query)
-    converters: list[Callable[[Any], Any]] = [
-        _stored_date if column in _DATE_COLUMNS else orm_converter
-        for column, orm_converter in zip(
-            columns, column_converters(query, Job, columns), strict=True
-        )
-    ]
-    _, records = await connections.get("default").execute_query(sql, params)
-    return [
-        tuple(convert(value) for convert, value in zip(converters, record, strict=True))
-        for record in records
-    ]
+        return cls(*(getattr(job, name) for name in JOB_FIELDS), organization)
 
 
 async def feed_jobs(queryset: QuerySet[Job]) -> list[FeedJob]:
     """The jobs of a queryset (ordered and sliced by the caller) as feed entries."""
-    split = len(_JOB_FIELDS)
-    return [
-        FeedJob(*row[:split], FeedOrganization(*row[split:]))
-        for row in await _plain_rows(queryset, FEED_COLUMNS)
-    ]
+    return await job_rows(queryset, FeedJob)
 
 
 @dataclass(frozen=True)
@@ -282,7 +163,7 @@ async def deletion_marks(
             id__in=await ids_holding(filtered, query.groups, limit=MAX_DELETION_MARKS)
         )
     ordered = filtered.order_by("-status_changed_at", "-id").limit(MAX_DELETION_MARKS)
-    rows = await _plain_rows(ordered, ("uid", "slug", "status", "status_changed_at"))
+    rows = await plain_rows(ordered, ("uid", "slug", "status", "status_changed_at"))
     return [
         DeletionMark(uid, when, job_page_url(urls, slug), str(status))
         for uid, slug, status, when in rows

@@ -10,8 +10,7 @@ database: reading the generation is one primary-key lookup per search. Visibilit
 time (closing dates, the default lifetime), so searches made without an explicit moment are
 evaluated at the start of the current minute and the minute is part of the key.
 
-Cached jobs are handed out as copies (core.orm_internals.copy_instance), never the instances
-the cache holds.
+Cached jobs are rows (jobs.rows.JobRow) handed out as copies, never the rows the cache holds.
 
 Searches inside a transaction bypass the cache: the generation they read is not committed, and
 a rollback would hand the same number to different data.
@@ -101,7 +100,7 @@ class SearchCaches:
     # Ordered ids of pages, and totals with facet counts.
     results: SearchCache = field(default_factory=SearchCache)
     groups: SearchCache = field(default_factory=lambda: SearchCache(max_entries=MAX_GROUPS))
-    # Jobs as loaded for result pages (organization included), one entry per job.
+    # Jobs as read for result pages (jobs.rows, organization included), one entry per job.
     jobs: SearchCache = field(default_factory=lambda: SearchCache(max_entries=MAX_JOBS))
 
     def clear(self) -> None:

@@ -13,18 +13,20 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
+import anyio.to_thread
 import tantivy
 from tortoise import connections
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from core.orm_internals import copy_instance
 from core.pagination import Paginated
 from core.search_terms import Group
 from jobs.lifecycle import visible_now
 from jobs.models import Job
+from jobs.rows import JobRow, job_rows
 from jobs.search import cache as search_cache
 from jobs.search import fulltext
 from jobs.search.params import DEFAULT_JOB_DAYS, DEFAULT_PER_PAGE, FACETS, JobQuery
@@ -39,7 +41,7 @@ class FacetCount:
 @dataclass
 class SearchResult(Paginated):
     query: JobQuery
-    jobs: list[Job]
+    jobs: list[JobRow]
     total: int
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
     # For each facet with chosen values: its counts without its own filter (search_jobs with
@@ -404,7 +406,46 @@ async def search_jobs(
         # Only punctuation or operators: there is no word to find.
         return SearchResult(query, [], 0, {name: [] for name in FACETS} if facets else {})
     index = await fulltext.current_index(connection)
-    searcher = index.searcher()
+    scope = None
+    if caches is not None and generation is not None:
+        scope = search_cache.Scope(
+            search_cache.database_identity(connection), generation, now, default_days
+        )
+    # The engine releases the GIL while it searches and counts: in a worker thread, concurrent
+    # searches use every core instead of taking turns on the event loop's.
+    ids, total, facet_counts, choice_counts = await anyio.to_thread.run_sync(
+        partial(
+            _from_index,
+            index.searcher(),
+            query,
+            now,
+            default_days,
+            facets=facets,
+            choices=choices,
+            caches=caches,
+            scope=scope,
+        )
+    )
+    version = None if scope is None else (scope.database, scope.generation)
+    by_id = await _jobs_by_id(ids, version, caches)
+    jobs = [by_id[job_id] for job_id in ids if job_id in by_id]
+    return SearchResult(query, jobs, total, facet_counts or {}, choice_counts)
+
+
+def _from_index(
+    searcher: tantivy.Searcher,
+    query: JobQuery,
+    now: datetime,
+    default_days: int,
+    *,
+    facets: bool,
+    choices: bool,
+    caches: search_cache.SearchCaches | None,
+    scope: search_cache.Scope | None,
+) -> tuple[Sequence[int], int, dict[str, list[FacetCount]] | None, dict[str, list[FacetCount]]]:
+    """search_jobs' page of ids, total, facets and choices, as the index (or, with a scope,
+    the caches) tell them; no database is read, so it may run in any thread."""
+    groups = query.groups
 
     def matching(some: JobQuery) -> _Matches:
         return _Matches(
@@ -412,23 +453,18 @@ async def search_jobs(
         )
 
     matches = matching(query)
-    if caches is None or generation is None:
+    if caches is None or scope is None:
         sort = query.effective_sort
         offset = (query.page - 1) * query.per_page
         # The search for the page counts the query's own matches too.
         ids, page_total = _ordered_ids_and_total(matches, sort, query.per_page, offset)
-        version = None
 
         def counts(some: JobQuery, found: _Matches) -> tuple[int, dict[str, Any] | None]:
             return _counts(found, facets=facets, total=page_total if found is matches else None)
     else:
-        scope = search_cache.Scope(
-            search_cache.database_identity(connection), generation, now, default_days
-        )
         canonical = replace(
             query, text=query.canonical_text, sort="", page=1, per_page=DEFAULT_PER_PAGE
         )
-        version = (scope.database, generation)
         ids = _cached_ids(caches, matches, query, (scope, canonical))
 
         def counts(some: JobQuery, found: _Matches) -> tuple[int, dict[str, Any] | None]:
@@ -445,9 +481,7 @@ async def search_jobs(
             if getattr(query, name):
                 others = replace(query, **{name: ()})
                 choice_counts[name] = counts(others, matching(others))[1][name]  # type: ignore[index]
-    by_id = await _jobs_by_id(ids, version, caches)
-    jobs = [by_id[job_id] for job_id in ids if job_id in by_id]
-    return SearchResult(query, jobs, total, facet_counts or {}, choice_counts)
+    return ids, total, facet_counts, choice_counts
 
 
 def _facet_values(query: JobQuery) -> dict[str, Any]:
@@ -456,16 +490,17 @@ def _facet_values(query: JobQuery) -> dict[str, Any]:
 
 async def _jobs_by_id(
     ids: Sequence[int], version: tuple[Any, int] | None, caches: search_cache.SearchCaches | None
-) -> dict[int, Job]:
-    """The jobs with these ids, organization loaded; with a version (database, generation),
-    those loaded before under the same version come from the cache, as copies."""
+) -> dict[int, JobRow]:
+    """The jobs with these ids as rows (jobs.rows), organization included; with a version
+    (database, generation), those read before under the same version come from the cache,
+    as copies."""
     if version is None or caches is None:
-        return {job.id: job for job in await Job.filter(id__in=ids).select_related("organization")}
+        return {job.id: job for job in await job_rows(Job.filter(id__in=ids))}
     cached = caches.jobs.get_many((version, job_id) for job_id in ids)
-    by_id = {key[1]: copy_instance(job) for key, job in cached.items()}
+    by_id = {key[1]: job.copy() for key, job in cached.items()}
     missing = [job_id for job_id in ids if job_id not in by_id]
     if missing:
-        for job in await Job.filter(id__in=missing).select_related("organization"):
+        for job in await job_rows(Job.filter(id__in=missing)):
             caches.jobs.put((version, job.id), job)
-            by_id[job.id] = copy_instance(job)
+            by_id[job.id] = job.copy()
     return by_id

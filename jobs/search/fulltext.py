@@ -45,14 +45,23 @@ from tortoise.transactions import in_transaction
 
 from core.i18n import LANGUAGES, current_language
 from core.orm_internals import outside_transaction
-from core.search_terms import Group, normalize, stemmed, term_forms
+from core.search_terms import (
+    STEMMERS,
+    Alternative,
+    Group,
+    Phrase,
+    normalize,
+    stem_terms,
+    stemmed,
+    term_forms,
+)
 from directory.models import OrganizationStatus
 from jobs.labels import EMPLOYMENT_TYPES, WORK_MODES
 from jobs.models import Job, JobStatus
 from jobs.search.cache import database_identity
 
 # Bump when the schema or the way documents are made changes: older indexes are then rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Title terms weigh ten times body terms.
 TITLE_BOOST = 10.0
 BATCH = 2000
@@ -99,9 +108,10 @@ JOB_COLUMNS = (
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_integer_field("id", indexed=True, fast=True)
-    # The terms are made already: whitespace splits them and changes nothing else.
-    builder.add_text_field("title", tokenizer_name="whitespace", index_option="freq")
-    builder.add_text_field("body", tokenizer_name="whitespace", index_option="freq")
+    # The terms are made already: whitespace splits them and changes nothing else. Positions
+    # find quoted phrases (core.search_terms.Phrase).
+    builder.add_text_field("title", tokenizer_name="whitespace", index_option="position")
+    builder.add_text_field("body", tokenizer_name="whitespace", index_option="position")
     builder.add_boolean_field("shown", indexed=True)
     builder.add_boolean_field("closes", indexed=True)
     builder.add_integer_field("valid_through", indexed=True, fast=True)
@@ -392,9 +402,32 @@ def _every(queries: Sequence[tantivy.Query]) -> tantivy.Query:
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, query) for query in queries])
 
 
+def _phrase(phrase: Phrase) -> tantivy.Query:
+    """The terms side by side in the title (weighing more) or the body. A job's terms are all
+    in one form (stemmed in its language, or as written), so the phrase is looked for in each
+    form whole, as typed and stemmed in each stemmed language."""
+    forms = [list(phrase)]
+    for language in STEMMERS:
+        stems = stem_terms(phrase, language)
+        if stems not in forms:
+            forms.append(stems)
+    clauses = []
+    for words in forms:
+        title = tantivy.Query.phrase_query(SCHEMA, "title", words)
+        clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(title, TITLE_BOOST)))
+        clauses.append((tantivy.Occur.Should, tantivy.Query.phrase_query(SCHEMA, "body", words)))
+    return tantivy.Query.boolean_query(clauses)
+
+
+def _alternative(alternative: Alternative) -> tantivy.Query:
+    if isinstance(alternative, Phrase):
+        return _phrase(alternative)
+    return _every([_term(term) for term in alternative])
+
+
 def _group(group: Group) -> tantivy.Query:
-    """One of the alternatives, each with all its terms."""
-    alternatives = [_every([_term(term) for term in alternative]) for alternative in group]
+    """One of the alternatives, each with all its terms (a phrase's side by side)."""
+    alternatives = [_alternative(alternative) for alternative in group]
     if len(alternatives) == 1:
         return alternatives[0]
     return tantivy.Query.boolean_query([(tantivy.Occur.Should, query) for query in alternatives])

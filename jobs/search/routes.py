@@ -310,7 +310,9 @@ SEARCH_PARAMETERS = [
         "q",
         "Words to find, all of them, in other forms too (English and Spanish stemming: "
         "'fellowships' finds 'fellowship', 'abogadas' finds 'abogado'); OR (or Spanish O) in "
-        "capitals between two words finds either; punctuation is never syntax",
+        "capitals between two words finds either; words in double quotes (also “curly” or "
+        '「corner」 ones) must follow one another in that order, "wrongful conviction"; no other '
+        "punctuation is syntax",
         {"type": "string"},
     ),
     _parameter("country", "ISO 3166-1 alpha-2, repeatable or comma-separated", _many()),
