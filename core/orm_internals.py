@@ -4,7 +4,7 @@ The application reaches below the ORM's public surface for a few things it has n
 to do: the SQL of a queryset without running it (to wrap as a subquery, or to read its rows
 without building model instances), an UPDATE statement with placeholders for executemany, the
 database form of a field value, a copy of a loaded instance that shares nothing mutable
-with it, and the database client a transaction runs on. Nothing outside this module touches a `_`-prefixed ORM name;
+with it, a new instance made without the per-field conversions, and the database client a transaction runs on. Nothing outside this module touches a `_`-prefixed ORM name;
 tests/test_orm_internals.py checks each function against the installed version, and
 pyproject.toml pins tortoise-orm to the minor version those tests were run with.
 """
@@ -89,6 +89,18 @@ def copy_instance(instance: ModelT) -> ModelT:
             state[name] = copy_instance(value)
         elif type(value) in (dict, list, set):
             state[name] = type(value)(value)
+    return clone
+
+
+def new_instance(template: ModelT, values: dict[str, Any]) -> ModelT:
+    """A new, unsaved instance: `template` (a fresh instance holding the model's defaults)
+    with `values` set, without the ORM's per-field conversion and checks, which cost more than
+    the rest of an import's preparation of a job. Only for values already of their fields'
+    Python types (enums, Decimals, aware datetimes), of models without callable defaults."""
+    clone = copy.copy(template)
+    state = vars(clone)
+    state["_await_when_save"] = {}
+    state.update(values)
     return clone
 
 
