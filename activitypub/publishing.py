@@ -19,10 +19,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from html import escape
-from typing import Any
+from typing import Any, NamedTuple
 
 from starlette.applications import Starlette
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from activitypub import delivery
@@ -130,6 +131,59 @@ async def _send(kind: str, job_actors: list[str], obj: dict[str, Any], urls: Url
             await delivery.enqueue(name, inboxes, activity(kind, name, obj, urls))
 
 
+# Visible jobs read, and their Notes made, at a time: a full pass over 100,000 jobs holds one
+# batch in memory, and the event loop serves requests between batches.
+BATCH = 500
+
+
+class _Sent(NamedTuple):
+    """What ap_published_job says was last sent for a job."""
+
+    id: int
+    fingerprint: str
+    deleted: bool
+
+
+async def _visible_batches(
+    jobs: QuerySet[Job], now: datetime, default_days: int
+) -> AsyncIterator[list[Job]]:
+    """The visible jobs among `jobs` with their organizations, BATCH at a time, by id."""
+    after = 0
+    while True:
+        batch = (
+            await jobs.filter(visible_now(now, default_days), id__gt=after)
+            .order_by("id")
+            .limit(BATCH)
+            .prefetch_related("organization")
+        )
+        if batch:
+            yield batch
+        if len(batch) < BATCH:
+            return
+        after = batch[-1].id
+
+
+async def _publish(job: Job, row: _Sent | None, settings: Settings, urls: Urls) -> bool:
+    """Queue the Create or Update a visible job calls for; whether it called for one."""
+    document = note(job, settings, urls)
+    mark = fingerprint(document)
+    if row is not None and not row.deleted and row.fingerprint == mark:
+        return False
+    kind = "Create" if row is None or row.deleted else "Update"
+    async with in_transaction():
+        if row is None:
+            try:
+                await PublishedJob.create(job_id=job.id, fingerprint=mark)
+            except IntegrityError:
+                return False  # another process queued it
+        elif not await PublishedJob.filter(
+            id=row.id, fingerprint=row.fingerprint, deleted=row.deleted
+        ).update(fingerprint=mark, deleted=False):
+            return False
+        await _send(kind, authors(job, settings), document, urls)
+    return True
+
+
 async def publish_changes(
     settings: Settings,
     urls: Urls,
@@ -141,38 +195,23 @@ async def publish_changes(
     without it, every job (what the clock ended, what changed through its organization)."""
     now = now or datetime.now(UTC)
     jobs = Job.all() if changed_since is None else Job.filter(updated_at__gte=changed_since)
-    visible = await jobs.filter(visible_now(now, settings.job_default_days)).prefetch_related(
-        "organization"
-    )
     published = PublishedJob.all()
     if changed_since is not None:
         published = published.filter(job_id__in=await jobs.values_list("id", flat=True))
-    sent = {row.job_id: row for row in await published}
+    sent = {
+        job_id: _Sent(*rest)
+        for job_id, *rest in await published.values_list("job_id", "id", "fingerprint", "deleted")
+    }
     changed = 0
-    for job in visible:
-        document = note(job, settings, urls)
-        mark = fingerprint(document)
-        row = sent.get(job.id)
-        if row is not None and not row.deleted and row.fingerprint == mark:
+    shown: set[int] = set()
+    async for batch in _visible_batches(jobs, now, settings.job_default_days):
+        for job in batch:
+            shown.add(job.id)
+            changed += await _publish(job, sent.get(job.id), settings, urls)
+    for job_id, row in sent.items():
+        if row.deleted or job_id in shown:
             continue
-        kind = "Create" if row is None or row.deleted else "Update"
-        async with in_transaction():
-            if row is None:
-                try:
-                    await PublishedJob.create(job_id=job.id, fingerprint=mark)
-                except IntegrityError:
-                    continue  # another process queued it
-            elif not await PublishedJob.filter(
-                id=row.id, fingerprint=row.fingerprint, deleted=row.deleted
-            ).update(fingerprint=mark, deleted=False):
-                continue
-            await _send(kind, authors(job, settings), document, urls)
-        changed += 1
-    shown = {job.id for job in visible}
-    for row in sent.values():
-        if row.deleted or row.job_id in shown:
-            continue
-        job = await Job.get_or_none(id=row.job_id).prefetch_related("organization")
+        job = await Job.get_or_none(id=job_id).prefetch_related("organization")
         async with in_transaction():
             if not await PublishedJob.filter(id=row.id, deleted=False).update(deleted=True):
                 continue

@@ -5,7 +5,8 @@ job entries by default, served on loopback by nginx or Starlette's StaticFiles).
 Measured in a fresh process, so that its peak memory is its own:
 
 - first pass: every feed subscribed and due; fetched, parsed, imported (one transaction per
-  feed) and scheduled; entries imported per second;
+  feed) and scheduled; entries imported per second, and the process's CPU time per entry
+  (which other work on the machine sways far less than the rate);
 - second pass, nothing changed (`every` due at once): 304s and body-hash skips, nothing
   parsed or imported; seconds, the median of several such passes (--second-passes), since
   one pass takes well under a second and the machine's other work sways any single one;
@@ -42,8 +43,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+import aggregator_bench  # noqa: E402
 from aggregator_bench import (  # noqa: E402
-    TARGETS,
     peak_rss_mb,
     run_newsboat,
     run_reader,
@@ -53,6 +54,9 @@ from aggregator_bench import (  # noqa: E402
 from feeds.aggregate.passes import DEFAULT_PER_HOST  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "import.json"
+# The aggregator's targets, but the first pass's: with the search index out of the insert,
+# the whole pipeline is held to more than the aggregator bench's parse-and-clean stage.
+TARGETS = {**aggregator_bench.TARGETS, "entries_per_second": 2500}
 
 
 async def _measure(
@@ -71,9 +75,10 @@ async def _measure(
         await FeedSubscription.bulk_create(
             [FeedSubscription(url=feed, name=f"Feed {n}") for n, feed in enumerate(urls)]
         )
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         first = await run_pass(settings, per_host=per_host)
         first_seconds = time.perf_counter() - started
+        first_cpu_seconds = time.process_time() - cpu
         # A failed fetch is rare and unexplained by a count alone; keep a few reasons.
         failures = await FeedSubscription.filter(consecutive_failures__gt=0).values_list(
             "url", "last_error"
@@ -94,6 +99,9 @@ async def _measure(
             "seconds": round(first_seconds, 2),
             "entries_imported": first.imported,
             "entries_per_second": round(first.imported / first_seconds),
+            # The process's own CPU time (its threads' too): what a busy machine sways least.
+            "cpu_seconds": round(first_cpu_seconds, 2),
+            "cpu_ms_per_entry": round(first_cpu_seconds * 1000 / max(first.imported, 1), 3),
             "errors": first.errors,
             "error_samples": [f"{url}: {reason}" for url, reason in failures[:5]],
         },
@@ -186,7 +194,7 @@ def main() -> None:
     rows = [
         (
             "first pass (fetch+parse+import)",
-            f"{first['entries_per_second']} entries/s",
+            f"{first['entries_per_second']} entries/s ({first['cpu_ms_per_entry']} CPU ms each)",
             f">= {TARGETS['entries_per_second']}",
         ),
         (
@@ -203,7 +211,7 @@ def main() -> None:
         f"{os.cpu_count()} CPUs, load average {load_at_start[0]}."
     )
     for name, value, target in rows:
-        print(f"  {name:<48} {value:>16}   target {target}")
+        print(f"  {name:<48} {value:>34}   target {target}")
     for name, figures in others.items():
         if isinstance(figures, str) or not figures["entries"]:
             print(f"  {name:<48} {figures if isinstance(figures, str) else 'read no entries'}")

@@ -3,20 +3,24 @@
 The application reaches below the ORM's public surface for a few things it has no public way
 to do: the SQL of a queryset without running it (to wrap as a subquery, or to read its rows
 without building model instances), UPDATE and INSERT statements with placeholders for
-executemany, the database form of a field value, and the database client a transaction runs
-on. Nothing outside this module touches a `_`-prefixed ORM name;
+executemany, the database form of a field value, a new instance made without the per-field
+conversions, and the database client a transaction runs on. Nothing outside this module
+touches a `_`-prefixed ORM name;
 tests/test_orm_internals.py checks each function against the installed version, and
 pyproject.toml pins tortoise-orm to the minor version those tests were run with.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.models import Model
 from tortoise.queryset import ValuesListQuery, ValuesQuery
+
+ModelT = TypeVar("ModelT", bound=Model)
 
 # The minor version whose private API this module was written and tested against.
 TESTED_TORTOISE = (1, 1)
@@ -82,6 +86,18 @@ def to_db_value(model: type[Model], field: str, value: Any) -> Any:
     """A field value as the database stores it (enums as their values, dates as the
     dialect writes them)."""
     return model._meta.fields_map[field].to_db_value(value, None)
+
+
+def new_instance(template: ModelT, values: dict[str, Any]) -> ModelT:
+    """A new, unsaved instance: `template` (a fresh instance holding the model's defaults)
+    with `values` set, without the ORM's per-field conversion and checks, which cost more than
+    the rest of an import's preparation of a job. Only for values already of their fields'
+    Python types (enums, Decimals, aware datetimes), of models without callable defaults."""
+    clone = copy.copy(template)
+    state = vars(clone)
+    state["_await_when_save"] = {}
+    state.update(values)
+    return clone
 
 
 def outside_transaction(connection: BaseDBAsyncClient) -> BaseDBAsyncClient:

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from activitypub import delivery
+from activitypub import delivery, publishing
 from activitypub.delivery import MAX_ATTEMPTS, DeliveryWorker
 from activitypub.models import Delivery, Follower
 from activitypub.publishing import note_id, publish_changes
@@ -250,3 +250,17 @@ async def test_an_incremental_pass_looks_only_at_jobs_written_since_and_a_full_o
     assert sorted(await _queued("Update")) == sorted(
         [note_id(urls, edited.uid), note_id(urls, untracked.uid)]
     )
+
+
+async def test_a_full_pass_over_more_jobs_than_a_batch_announces_each_once(database, monkeypatch):
+    monkeypatch.setattr(publishing, "BATCH", 2)
+    urls = site_urls(database)
+    organization = await feed_helpers.make_organization("ohio-innocence-project")
+    await Follower.create(actor=organization.slug, follower_id="https://x/u", inbox="https://x/i")
+    jobs = [await feed_helpers.make_job(organization, f"Job {number}") for number in range(5)]
+    assert await publish_changes(database, urls) == 5
+    assert sorted(await _queued("Create")) == sorted(note_id(urls, job.uid) for job in jobs)
+    await feed_helpers.end_job(jobs[2], JobStatus.CLOSED)
+    assert await publish_changes(database, urls) == 1
+    assert await _queued("Delete") == [note_id(urls, jobs[2].uid)]
+    assert await publish_changes(database, urls) == 0

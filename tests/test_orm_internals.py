@@ -4,6 +4,7 @@ core/orm_internals.py (and only it), then move the pin in pyproject.toml."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from importlib.metadata import version
 
 from tortoise import connections
@@ -12,7 +13,7 @@ from tortoise.transactions import in_transaction
 from alerts.models import Alert, AlertSentJob, Frequency
 from core import orm_internals
 from feeds.models import FeedSubscription, SubscriptionStatus
-from jobs.models import Job, JobStatus
+from jobs.models import Category, EmploymentType, Job, JobStatus, WorkMode
 from tests.helpers_feeds import make_job, make_organization
 
 
@@ -98,3 +99,27 @@ async def test_insert_sql_inserts_each_row_given(live_server):
         await AlertSentJob.filter(alert=alert).order_by("job_id").values_list("job_id", flat=True)
     )
     assert rows == [7, 9]
+
+
+async def test_new_instance_is_the_instance_the_model_would_make(live_server):
+    ohio = await make_organization()
+    values = {
+        "title": "Investigator",
+        "uid": "urn:uuid:2f1e4c1a-0c1d-4e8e-9a55-7d0f3c1b2a01",
+        "slug": "investigator-1",
+        "organization_id": ohio.id,
+        "status": JobStatus.PUBLISHED,
+        "employment_type": EmploymentType.FULL_TIME,
+        "category": Category.INVESTIGATOR,
+        "work_mode": WorkMode.ONSITE,
+        "language": "en",
+        "posted_at": datetime(2026, 3, 1, tzinfo=UTC),
+    }
+    made = orm_internals.new_instance(Job(), values)
+    built = Job(**values)
+    fields = Job._meta.fields_db_projection
+    assert {name: getattr(made, name) for name in fields} == {
+        name: getattr(built, name) for name in fields
+    }
+    await Job.bulk_create([made])
+    assert (await Job.get(title="Investigator")).organization_id == ohio.id
