@@ -5,7 +5,7 @@
 
 Generates the jobs (bench/generate.py; with --database-url, then copied into that database,
 which must exist and be empty, or hold the jobs of an earlier run), starts the app under
-uvicorn (one worker) on a loopback port, and for a fixed mix of queries measures p50/p95 latency and requests per second,
+uvicorn (one worker, or --workers N) on a loopback port, and for a fixed mix of queries measures p50/p95 latency and requests per second,
 sequentially and with a few concurrent clients, in three modes:
 
 - cold: the search cache off (AMICUS_SEARCH_CACHE=off), every request computed in full;
@@ -113,7 +113,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(database_url: str, port: int, *, cache: bool) -> subprocess.Popen:
+def start_server(
+    database_url: str, port: int, *, cache: bool, workers: int = 1
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "AMICUS_DATABASE_URL": database_url,
@@ -126,7 +128,7 @@ def start_server(database_url: str, port: int, *, cache: bool) -> subprocess.Pop
         "AMICUS_ACTIVITYPUB": "off",
     }
     command = [sys.executable, "-m", "uvicorn", "--factory", "app:create_app", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"]  # fmt: skip
+               "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]  # fmt: skip
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -393,6 +395,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60, help="per query and mode")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
     parser.add_argument("--like-runs", type=int, default=10)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes (docs/production.md runs one per core: 2 here)",
+    )
     parser.add_argument("--database", type=Path, help="reuse (or create) this SQLite file")
     parser.add_argument(
         "--database-url",
@@ -441,6 +449,7 @@ def main() -> None:
             "generation_seconds": generation_seconds,
             "requests_per_measure": arguments.requests,
             "clients": arguments.clients,
+            "workers": arguments.workers,
             "endpoint": (
                 "GET /jobs (HTML, 20 jobs per page with salary and snippet, facets)"
                 if arguments.page
@@ -461,7 +470,9 @@ def main() -> None:
         for mode in modes:
             port = free_port()
             # A fresh process per mode: the cache starts empty.
-            server = start_server(database_url, port, cache=mode != "cold")
+            server = start_server(
+                database_url, port, cache=mode != "cold", workers=arguments.workers
+            )
             base_url = f"http://127.0.0.1:{port}"
             try:
                 if not result["matches"]:
