@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -101,24 +102,30 @@ async def test_a_deactivated_account_cannot_sign_in(browser, live_server):
     assert response.status_code == 400
 
 
-def run_cli(*args: str, database_url: str, password: str) -> subprocess.CompletedProcess:
+async def run_cli(*args: str, database_url: str, password: str) -> subprocess.CompletedProcess:
+    """The command in a process of its own, awaited without blocking the event loop: the live
+    server shares the loop, and a worker of it frozen inside a write transaction would keep
+    the database locked for as long as the command runs."""
     environment = {
         **os.environ,
         "AMICUS_DATABASE_URL": database_url,
         "AMICUS_ADMIN_PASSWORD": password,
     }
-    return subprocess.run(
-        [sys.executable, "-m", "cli", *args],
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cli",
+        *args,
         env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    return subprocess.CompletedProcess(args, process.returncode, stdout.decode(), stderr.decode())
 
 
 async def test_create_admin_makes_an_administrator_who_can_sign_in(browser, live_server):
-    result = run_cli(
+    result = await run_cli(
         "create-admin",
         "boss@network.example.org",
         "--name",
@@ -138,7 +145,7 @@ async def test_create_admin_makes_an_administrator_who_can_sign_in(browser, live
 
 async def test_create_admin_refuses_a_taken_email_or_a_short_password(live_server):
     await make_admin("boss@network.example.org")
-    taken = run_cli(
+    taken = await run_cli(
         "create-admin",
         "boss@network.example.org",
         "--password-from-env",
@@ -147,7 +154,7 @@ async def test_create_admin_refuses_a_taken_email_or_a_short_password(live_serve
     )
     assert taken.returncode == 1
     assert "already exists" in taken.stderr
-    short = run_cli(
+    short = await run_cli(
         "create-admin",
         "other@network.example.org",
         "--password-from-env",
