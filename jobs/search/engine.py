@@ -134,43 +134,19 @@ def _flag(field: str, value: bool) -> tantivy.Query:
     return tantivy.Query.term_query(fulltext.SCHEMA, field, value)
 
 
-def _open_after(moment: datetime, default_days: int, *, strictly: bool) -> tantivy.Query:
-    """Closing after the moment or, with no closing date, posted less than the default
-    lifetime before it (the index's side of jobs.lifecycle.visible_now)."""
-    return tantivy.Query.boolean_query(
-        [
-            (
-                tantivy.Occur.Should,
-                tantivy.Query.boolean_query(
-                    [
-                        (tantivy.Occur.Must, _flag("closes", True)),
-                        (tantivy.Occur.Must, _at_least("valid_through", moment, strictly=strictly)),
-                    ]
-                ),
-            ),
-            (
-                tantivy.Occur.Should,
-                tantivy.Query.boolean_query(
-                    [
-                        (tantivy.Occur.Must, _flag("closes", False)),
-                        (
-                            tantivy.Occur.Must,
-                            _at_least(
-                                "posted_at",
-                                moment - timedelta(days=default_days),
-                                strictly=strictly,
-                            ),
-                        ),
-                    ]
-                ),
-            ),
-        ]
-    )
+def _open_after(moment: datetime, default_days: int, *, strictly: bool) -> list[tantivy.Query]:
+    """Shown, and closing after the moment or, with no closing date, posted less than the
+    default lifetime before it (the index's side of jobs.lifecycle.visible_now): a job not
+    shown never closes after anything, one with a closing date is never "undated"."""
+    return [
+        _at_least("open_until", moment, strictly=strictly),
+        _at_least("undated_posted_at", moment - timedelta(days=default_days), strictly=strictly),
+    ]
 
 
 def index_filters(query: JobQuery, now: datetime, default_days: int) -> list[tantivy.Query]:
     """visible_jobs and filter_jobs as conditions the search index evaluates itself."""
-    filters = [_flag("shown", True), _open_after(now, default_days, strictly=True)]
+    filters = _open_after(now, default_days, strictly=True)
     for name in ("country", "region", "organization", "employment_type", "category", "work_mode"):
         values = getattr(query, name)
         if values:
@@ -181,7 +157,7 @@ def index_filters(query: JobQuery, now: datetime, default_days: int) -> list[tan
         filters.append(_at_least("posted_at", now - timedelta(days=query.posted_within)))
     if query.closing_after:
         day_after = datetime.combine(query.closing_after + timedelta(days=1), time.min, UTC)
-        filters.append(_open_after(day_after, default_days, strictly=False))
+        filters.extend(_open_after(day_after, default_days, strictly=False))
     if query.salary_given is not None:
         filters.append(_flag("salary", query.salary_given))
     return filters
