@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from tortoise import connections
@@ -118,6 +119,33 @@ def stored_date(value: str | datetime | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+Converters = tuple[Callable[[Any], Any], ...]
+
+
+def _statement(
+    queryset: QuerySet[Job], columns: Sequence[str]
+) -> tuple[str, list[Any], Converters]:
+    """The SQL and parameters of values_list(*columns), and each column's conversion: dates
+    by stored_date, every other column by the ORM's own (enums, decimals)."""
+    query = queryset.values_list(*columns)
+    sql, params = query_sql(query)
+    converters = tuple(
+        stored_date if column in _DATE_COLUMNS else orm_converter
+        for column, orm_converter in zip(
+            columns, column_converters(query, Job, columns), strict=True
+        )
+    )
+    return sql, params, converters
+
+
+async def _converted(sql: str, params: Sequence[Any], converters: Converters) -> list[tuple]:
+    _, records = await connections.get("default").execute_query(sql, list(params))
+    return [
+        tuple(convert(value) for convert, value in zip(converters, record, strict=True))
+        for record in records
+    ]
+
+
 async def plain_rows(queryset: QuerySet[Job], columns: Sequence[str]) -> list[tuple[Any, ...]]:
     """values_list(*columns) of the queryset, with dates read by stored_date.
 
@@ -125,28 +153,38 @@ async def plain_rows(queryset: QuerySet[Job], columns: Sequence[str]) -> list[tu
     dates of a page of jobs that was most of the time spent reading it. Every other column
     keeps the ORM's own conversion (enums, decimals).
     """
-    query = queryset.values_list(*columns)
-    sql, params = query_sql(query)
-    converters: list[Callable[[Any], Any]] = [
-        stored_date if column in _DATE_COLUMNS else orm_converter
-        for column, orm_converter in zip(
-            columns, column_converters(query, Job, columns), strict=True
-        )
-    ]
-    _, records = await connections.get("default").execute_query(sql, params)
-    return [
-        tuple(convert(value) for convert, value in zip(converters, record, strict=True))
-        for record in records
-    ]
+    sql, params, converters = _statement(queryset, columns)
+    return await _converted(sql, params, converters)
 
 
 RowT = TypeVar("RowT", bound=JobRow)
 
 
+def _as_rows(records: Sequence[tuple[Any, ...]], row_type: type[RowT]) -> list[RowT]:
+    split = len(JOB_FIELDS)
+    return [row_type(*row[:split], OrganizationRow(*row[split:])) for row in records]  # type: ignore[arg-type]
+
+
 async def job_rows(queryset: QuerySet[Job], row_type: type[RowT] = JobRow) -> list[RowT]:  # type: ignore[assignment]
     """The jobs of a queryset as rows (of JobRow or a subclass), their organization included."""
-    split = len(JOB_FIELDS)
-    return [
-        row_type(*row[:split], OrganizationRow(*row[split:]))  # type: ignore[arg-type]
-        for row in await plain_rows(queryset, ROW_COLUMNS)
-    ]
+    return _as_rows(await plain_rows(queryset, ROW_COLUMNS), row_type)
+
+
+@lru_cache(maxsize=256)
+def _by_id_statement(dialect: str, count: int) -> tuple[str, Converters]:
+    """The row query for `count` ids, built once per database kind and size: the ORM takes
+    longer to build its SQL (about 1 ms for these 46 columns) than the database to run it."""
+    placeholders = [-number for number in range(1, count + 1)]
+    sql, params, converters = _statement(Job.filter(id__in=placeholders), ROW_COLUMNS)
+    if params != placeholders:  # the ids must be the statement's only parameters, in order
+        raise RuntimeError(f"unexpected parameters in the job row query ({dialect}): {params}")
+    return sql, converters
+
+
+async def job_rows_by_id(ids: Sequence[int]) -> list[JobRow]:
+    """The jobs with these ids as rows, organization included (in no particular order)."""
+    if not ids:
+        return []
+    dialect = connections.get("default").capabilities.dialect
+    sql, converters = _by_id_statement(dialect, len(ids))
+    return _as_rows(await _converted(sql, ids, converters), JobRow)

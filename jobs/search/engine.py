@@ -26,7 +26,7 @@ from core.pagination import Paginated
 from core.search_terms import Group
 from jobs.lifecycle import visible_now
 from jobs.models import Job
-from jobs.rows import JobRow, job_rows
+from jobs.rows import JobRow, job_rows_by_id
 from jobs.search import cache as search_cache
 from jobs.search import fulltext
 from jobs.search.params import DEFAULT_JOB_DAYS, DEFAULT_PER_PAGE, FACETS, JobQuery
@@ -471,12 +471,12 @@ async def _jobs_by_id(
     (database, generation), those read before under the same version come from the cache,
     as copies."""
     if version is None or caches is None:
-        return {job.id: job for job in await job_rows(Job.filter(id__in=ids))}
+        return {job.id: job for job in await job_rows_by_id(ids)}
     cached = caches.jobs.get_many((version, job_id) for job_id in ids)
     by_id = {key[1]: job.copy() for key, job in cached.items()}
     missing = [job_id for job_id in ids if job_id not in by_id]
     if missing:
-        for job in await job_rows(Job.filter(id__in=missing)):
+        for job in await job_rows_by_id(missing):
             caches.jobs.put((version, job.id), job)
             by_id[job.id] = job.copy()
     return by_id
