@@ -269,7 +269,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(RequestLogMiddleware, routes=urls.routes, observe=metrics.observe),
         Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
         activitypub.routes.middleware(settings, urls),
-        Middleware(GZipMiddleware, minimum_size=1024),
+        # zlib's default level: Starlette's 9 took twice as long on a page of 20 jobs (about
+        # 1 ms for 40 kB) for a body under 2% smaller.
+        Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6),
         # Outside the sessions, so that its Vary header joins the one sessions set.
         Middleware(LanguageMiddleware, secure_cookie=settings.served_over_https),
         Middleware(
