@@ -133,6 +133,12 @@ def closing_soon_now(now: datetime, default_days: int) -> Q:
     )
 
 
+def is_shown(status: str, organization_status: str) -> bool:
+    """The part of visible_now that does not depend on the time: published, by an active
+    organization (the search index stores it per job)."""
+    return status == S.PUBLISHED and organization_status == OrganizationStatus.ACTIVE
+
+
 def visible_now(now: datetime, default_days: int) -> Q:
     """The one rule for "this job is shown now" (search, feeds, directory pages): published,
     by an active organization, before its closing date or, without one, within the network's
@@ -150,8 +156,7 @@ def is_visible(job: Job, organization: Organization, settings: Settings, now: da
     """visible_now for one job and its organization, without a query."""
     ends = expires_at(job, settings)
     return (
-        job.status == S.PUBLISHED
-        and organization.status == OrganizationStatus.ACTIVE
+        is_shown(job.status, organization.status)
         # Like the SQL rule, a job with neither date is not known to be current.
         and ends is not None
         and ends > now

@@ -116,17 +116,29 @@ def filter_jobs(
 
 
 def _any_of(field: str, values: Iterable[str]) -> tantivy.Query:
-    return tantivy.Query.term_set_query(fulltext.SCHEMA, field, [str(value) for value in values])
+    terms = [str(value) for value in values]
+    if len(terms) == 1:
+        # A term's postings are skipped through where a term set marks every document of
+        # its terms first: a third cheaper for one value, the usual case.
+        return tantivy.Query.term_query(fulltext.SCHEMA, field, terms[0])
+    return tantivy.Query.term_set_query(fulltext.SCHEMA, field, terms)
 
 
-def _at_least(field: str, moment: datetime, *, strictly: bool = False) -> tantivy.Query:
+def _at_least(field: str, moment: datetime) -> tantivy.Query:
+    return tantivy.Query.range_query(
+        fulltext.SCHEMA, field, tantivy.FieldType.Integer, fulltext.micros(moment), None
+    )
+
+
+def _before(field: str, moment: datetime, *, inclusive: bool) -> tantivy.Query:
     return tantivy.Query.range_query(
         fulltext.SCHEMA,
         field,
         tantivy.FieldType.Integer,
-        fulltext.micros(moment),
         None,
-        include_lower=not strictly,
+        fulltext.micros(moment),
+        include_upper=inclusive,
+        use_inverted_index=True,
     )
 
 
@@ -134,19 +146,23 @@ def _flag(field: str, value: bool) -> tantivy.Query:
     return tantivy.Query.term_query(fulltext.SCHEMA, field, value)
 
 
-def _open_after(moment: datetime, default_days: int, *, strictly: bool) -> list[tantivy.Query]:
+def _open_after(moment: datetime, default_days: int, *, strictly: bool) -> list[fulltext.Clause]:
     """Shown, and closing after the moment or, with no closing date, posted less than the
-    default lifetime before it (the index's side of jobs.lifecycle.visible_now): a job not
-    shown never closes after anything, one with a closing date is never "undated"."""
+    default lifetime before it (the index's side of jobs.lifecycle.visible_now): every job
+    but the hidden ones and the shown ones whose moment has passed (fulltext's schema tells
+    why so). Excluding the hidden costs less than intersecting with the shown."""
+    lifetime = timedelta(days=default_days)
     return [
-        _at_least("open_until", moment, strictly=strictly),
-        _at_least("undated_posted_at", moment - timedelta(days=default_days), strictly=strictly),
+        (tantivy.Occur.MustNot, _flag("shown", False)),
+        (tantivy.Occur.MustNot, _before("closes_at", moment, inclusive=strictly)),
+        (tantivy.Occur.MustNot, _before("undated_since", moment - lifetime, inclusive=strictly)),
     ]
 
 
-def index_filters(query: JobQuery, now: datetime, default_days: int) -> list[tantivy.Query]:
+def index_filters(query: JobQuery, now: datetime, default_days: int) -> list[fulltext.Clause]:
     """visible_jobs and filter_jobs as conditions the search index evaluates itself."""
-    filters = _open_after(now, default_days, strictly=True)
+    clauses = _open_after(now, default_days, strictly=True)
+    filters: list[tantivy.Query] = []
     for name in ("country", "region", "organization", "employment_type", "category", "work_mode"):
         values = getattr(query, name)
         if values:
@@ -157,10 +173,10 @@ def index_filters(query: JobQuery, now: datetime, default_days: int) -> list[tan
         filters.append(_at_least("posted_at", now - timedelta(days=query.posted_within)))
     if query.closing_after:
         day_after = datetime.combine(query.closing_after + timedelta(days=1), time.min, UTC)
-        filters.extend(_open_after(day_after, default_days, strictly=False))
+        clauses.extend(_open_after(day_after, default_days, strictly=False))
     if query.salary_given is not None:
         filters.append(_flag("salary", query.salary_given))
-    return filters
+    return [*clauses, *((tantivy.Occur.Must, condition) for condition in filters)]
 
 
 # --- execution ----------------------------------------------------------------------------

@@ -55,13 +55,13 @@ from core.search_terms import (
     stemmed,
     term_forms,
 )
-from directory.models import OrganizationStatus
 from jobs.labels import EMPLOYMENT_TYPES, WORK_MODES
-from jobs.models import Job, JobStatus
+from jobs.lifecycle import is_shown
+from jobs.models import Job
 from jobs.search.cache import database_identity
 
 # Bump when the schema or the way documents are made changes: older indexes are then rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Title terms weigh ten times body terms.
 TITLE_BOOST = 10.0
 BATCH = 2000
@@ -112,13 +112,18 @@ def _schema() -> tantivy.Schema:
     # find quoted phrases (core.search_terms.Phrase).
     builder.add_text_field("title", tokenizer_name="whitespace", index_option="position")
     builder.add_text_field("body", tokenizer_name="whitespace", index_option="position")
-    # Visibility as two moments, so that "shown now" is two range conditions ANDed (about
-    # half the cost of the four conditions ORed in pairs it replaced): open_until is the
-    # closing moment (NEVER without one, NO_MOMENT for a job not shown at all), and
-    # undated_posted_at the posting moment of a job without a closing date (NEVER with one),
-    # which the default lifetime (a setting, so not indexed) is measured from.
-    builder.add_integer_field("open_until", indexed=True, fast=True)
-    builder.add_integer_field("undated_posted_at", indexed=True, fast=True)
+    # Visibility: "shown" (published by an active organization), and two moments only shown
+    # jobs hold, closes_at (their closing moment) and undated_since (the posting moment of one
+    # without a closing date, NO_MOMENT without either), which the default lifetime (a setting,
+    # so not indexed) is measured from. "Shown now" excludes the shown jobs whose moment has
+    # passed: few, since the expiry worker ends them, so the terms the inverted index unites
+    # for them are few too. Two range conditions over the fast columns visit every document
+    # instead, which cost twice as much.
+    builder.add_boolean_field("shown", indexed=True)
+    builder.add_integer_field("closes_at", indexed=True)
+    builder.add_integer_field("undated_since", indexed=True)
+    # The order of "closing soon": the closing moment, NEVER without one.
+    builder.add_integer_field("open_until", fast=True)
     builder.add_integer_field("posted_at", indexed=True, fast=True)
     builder.add_boolean_field("salary", indexed=True)
     for name in (*KEYWORD_FIELDS, "language"):
@@ -170,10 +175,6 @@ def value_terms(field: str, value: str) -> str:
 def document(row: dict[str, Any]) -> tantivy.Document:
     """The index document of a job given as its JOB_COLUMNS values."""
     language = str(row["language"] or "")
-    shown = (
-        str(row["status"]) == JobStatus.PUBLISHED
-        and str(row["organization__status"]) == OrganizationStatus.ACTIVE
-    )
     fields: dict[str, Any] = {
         "id": row["id"],
         # Stemmed in the job's language (core.search_terms; queries try every stemmed form).
@@ -184,12 +185,16 @@ def document(row: dict[str, Any]) -> tantivy.Document:
                 *(value_terms(name, str(row[name] or "")) for name in LABELS),
             ]
         ),
-        "open_until": micros(row["valid_through"], NEVER) if shown else NO_MOMENT,
-        "undated_posted_at": NEVER if row["valid_through"] else micros(row["posted_at"]),
+        "shown": is_shown(row["status"], row["organization__status"]),
+        "open_until": micros(row["valid_through"], NEVER),
         "posted_at": micros(row["posted_at"]),
         "salary": row["salary_min"] is not None or row["salary_max"] is not None,
         "organization": row["organization__slug"] or "",
     }
+    if fields["shown"] and row["valid_through"]:
+        fields["closes_at"] = micros(row["valid_through"])
+    elif fields["shown"]:
+        fields["undated_since"] = micros(row["posted_at"])
     for name in ("country", "region", "employment_type", "category", "work_mode", "language"):
         fields[name] = str(row[name] or "")
     fields = {name: value for name, value in fields.items() if value != ""}
@@ -439,12 +444,16 @@ def _group(group: Group) -> tantivy.Query:
     return tantivy.Query.boolean_query([(tantivy.Occur.Should, query) for query in alternatives])
 
 
-def text_and_filters(groups: Sequence[Group], filters: Sequence[tantivy.Query]) -> tantivy.Query:
+# One condition of a search: a query the matches must (or must not) match.
+Clause = tuple[tantivy.Occur, tantivy.Query]
+
+
+def text_and_filters(groups: Sequence[Group], filters: Sequence[Clause]) -> tantivy.Query:
     """Every filter and every group of words (core.search_terms.query_groups)."""
-    clauses = [(tantivy.Occur.Must, query) for query in filters]
-    clauses.extend((tantivy.Occur.Must, _group(group)) for group in groups)
-    if not clauses:
-        return tantivy.Query.all_query()
+    clauses = [*filters, *((tantivy.Occur.Must, _group(group)) for group in groups)]
+    if not any(occur == tantivy.Occur.Must for occur, _ in clauses):
+        # Exclusions alone match nothing: they take away from everything.
+        clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
     query = tantivy.Query.boolean_query(clauses)
     # Without words every match scores alike: only the filters decide.
     return query if groups else tantivy.Query.const_score_query(query, 1.0)
@@ -502,7 +511,8 @@ def ordered_ids(
 
 def ids_among(searcher: tantivy.Searcher, groups: Sequence[Group], ids: Sequence[int]) -> list[int]:
     """Those of the given jobs, whatever their status, whose document matches the groups."""
-    query = text_and_filters(groups, [tantivy.Query.term_set_query(SCHEMA, "id", list(ids))])
+    ids_query = tantivy.Query.term_set_query(SCHEMA, "id", list(ids))
+    query = text_and_filters(groups, [(tantivy.Occur.Must, ids_query)])
     hits = searcher.search(query, max(len(ids), 1)).hits
     return list(searcher.fast_field_values("id", [address for _, address in hits]))
 

@@ -55,7 +55,7 @@ def _edits(first: str, second: str) -> int:
 
 
 async def _correction(
-    searcher: tantivy.Searcher, word: str, visible: list[tantivy.Query]
+    searcher: tantivy.Searcher, word: str, visible: list[fulltext.Clause]
 ) -> str | None:
     """The indexed word closest to a word no visible job holds (the most frequent among the
     closest), read from the stored terms of the jobs holding a term within SPELLING_EDITS."""
@@ -69,7 +69,7 @@ async def _correction(
     ]
     query = tantivy.Query.boolean_query(
         [
-            *((tantivy.Occur.Must, condition) for condition in visible),
+            *visible,
             (tantivy.Occur.Must, tantivy.Query.boolean_query(close)),
         ]
     )
