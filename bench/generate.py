@@ -9,8 +9,8 @@ built from them at the first search (or by `amicus reindex`).
     from bench.generate import generate_database
     generate_database(Path("/tmp/jobs.sqlite3"), jobs=100_000, organizations=500)
 
-With --database-url the same jobs are then copied into that (empty) database, PostgreSQL
-included, through `amicus export` / `amicus import`'s functions.
+With --database-url the same jobs are then copied into that (empty) PostgreSQL database with
+COPY (copy_database): 100,000 jobs in seconds, a million in about a minute.
 """
 
 from __future__ import annotations
@@ -20,18 +20,28 @@ import asyncio
 import random
 import sqlite3
 import sys
-import tempfile
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tortoise import connections  # noqa: E402
 from tortoise.models import Model  # noqa: E402
 
-from core.database import apply_migrations, close_database, open_database  # noqa: E402
+from core.database import (  # noqa: E402
+    apply_migrations,
+    close_database,
+    connection_config,
+    open_database,
+)
 from directory import models as directory_models  # noqa: E402
 from jobs import models as jobs_models  # noqa: E402
 from jobs.search.index import search_columns  # noqa: E402
@@ -369,37 +379,111 @@ def generate_database(
     return path
 
 
-def copy_database(source: Path, database_url: str) -> int:
-    """Copy a generated SQLite database into the empty database at database_url (migrated
-    first), through the project's own export and import, both streamed: memory stays flat
-    whatever the number of jobs. Returns the number of rows. Call with no running event loop."""
-    from operations.transfer import export, import_
+# What asyncpg takes for a PostgreSQL column type, from what Tortoise stores on SQLite: ISO
+# 8601 text for moments (in UTC), dates and times, 0 or 1 for booleans, text for decimals. Other
+# types go as SQLite gives them (text, integers, JSON as text, bytes).
+CONVERSIONS: dict[str, Callable[[Any], Any]] = {
+    "timestamptz": lambda value: _aware(datetime.fromisoformat(value)),
+    "date": date.fromisoformat,
+    "time": time.fromisoformat,
+    "bool": bool,
+    "numeric": lambda value: Decimal(str(value)),
+}
+COPY_CHUNK = 10_000
 
-    with tempfile.TemporaryDirectory(prefix="amicus-generate-") as folder:
-        dump = Path(folder) / "export.jsonl"
 
-        async def write() -> None:
-            await open_database(f"sqlite://{source}")
-            try:
-                with dump.open("w") as out:
-                    await export(out, with_password_hashes=True)
-            finally:
-                await close_database()
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
-        async def read() -> int:
-            await apply_migrations(database_url)
-            await open_database(database_url)
-            try:
-                with dump.open() as lines:
-                    count = await import_(lines)
-                if database_url.startswith("postgres"):
-                    await connections.get("default").execute_script("ANALYZE")
-                return count
-            finally:
-                await close_database()
 
-        asyncio.run(write())
-        return asyncio.run(read())
+def copy_database(source: Path, database_url: str, *, progress: bool = False) -> int:
+    """Copy a generated SQLite database into the empty PostgreSQL database at database_url
+    (migrated first) with COPY, table by table in foreign-key order, reading SQLite a chunk at
+    a time: memory stays flat whatever the number of jobs. Returns the number of rows. Call
+    with no running event loop.
+
+    The tables are the models' (operations.transfer.models_in_order): what the migrations seed
+    and what the target's triggers write as rows arrive (the search change log, the jobs data
+    generation) are the target's own. The search index is not touched: the app builds it at
+    its first search, or `amicus reindex` does."""
+    from operations.transfer import models_in_order
+
+    if connection_config(database_url)["engine"] != "tortoise.backends.asyncpg":
+        raise ValueError(f"copy_database loads PostgreSQL through asyncpg, not {database_url}")
+    reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+
+    async def load() -> int:
+        await apply_migrations(database_url)
+        await open_database(database_url)
+        try:
+            tables = [model._meta.db_table for model in models_in_order()]
+            async with connections.get("default").acquire_connection() as connection:
+                async with connection.transaction():
+                    count = 0
+                    for table in tables:
+                        count += await _copy_table(reader, connection, table, progress)
+                await connection.execute("ANALYZE")
+            return count
+        finally:
+            await close_database()
+
+    try:
+        return asyncio.run(load())
+    finally:
+        reader.close()
+
+
+async def _copy_table(
+    reader: sqlite3.Connection, connection: asyncpg.Connection, table: str, progress: bool
+) -> int:
+    """COPY one table's rows, converted for its PostgreSQL column types, then move its
+    id sequences past the copied ids."""
+    if reader.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() is None:  # nosec B608
+        return 0
+    if await connection.fetchval(f'SELECT EXISTS (SELECT 1 FROM "{table}")'):  # nosec B608
+        raise RuntimeError(f"The database is not empty ({table} has rows).")
+    columns = await connection.fetch(
+        "SELECT a.attname AS name, t.typname AS type, "
+        "pg_get_serial_sequence(quote_ident($1), a.attname) AS sequence "
+        "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+        "WHERE a.attrelid = quote_ident($1)::regclass AND a.attnum > 0 "
+        "AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
+        table,
+    )
+    names = [column["name"] for column in columns]
+    conversions = [
+        (position, CONVERSIONS[column["type"]])
+        for position, column in enumerate(columns)
+        if column["type"] in CONVERSIONS
+    ]
+    copied = 0
+
+    def records() -> Iterator[tuple]:
+        nonlocal copied
+        quoted = ", ".join(f'"{name}"' for name in names)
+        cursor = reader.execute(f'SELECT {quoted} FROM "{table}"')  # nosec B608
+        while rows := cursor.fetchmany(COPY_CHUNK):
+            for row in rows:
+                values = list(row)
+                for position, convert in conversions:
+                    if values[position] is not None:
+                        values[position] = convert(values[position])
+                yield tuple(values)
+            copied += len(rows)
+            if progress:
+                print(f"  {table}: {copied:,} rows", end="\r", flush=True)
+
+    await connection.copy_records_to_table(table, records=records(), columns=names)
+    if progress:
+        print()
+    for column in columns:
+        if column["sequence"]:
+            await connection.execute(
+                f'SELECT setval($1, COALESCE((SELECT MAX("{column["name"]}") '  # nosec B608
+                f'FROM "{table}"), 0) + 1, false)',
+                column["sequence"],
+            )
+    return copied
 
 
 def main() -> None:
@@ -420,7 +504,9 @@ def main() -> None:
         progress=True,
     )
     if arguments.database_url:
-        print(f"Copied {copy_database(arguments.path, arguments.database_url):,} rows")
+        started = perf_counter()
+        count = copy_database(arguments.path, arguments.database_url, progress=True)
+        print(f"Copied {count:,} rows in {perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":

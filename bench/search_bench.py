@@ -3,8 +3,9 @@
     .venv/bin/python bench/search_bench.py [--jobs 100000] [--organizations 500] [--page]
     .venv/bin/python bench/search_bench.py --database-url postgres://postgres@127.0.0.1/bench
 
-Generates the jobs (bench/generate.py; with --database-url, then copied into that database,
-which must exist and be empty, or hold the jobs of an earlier run), starts the app under
+Generates the jobs (bench/generate.py; with --database-url, then copied into that PostgreSQL
+database, which must exist and be empty, or hold the jobs of an earlier run, and its search
+index built), starts the app under
 uvicorn (one worker, or --workers N) on a loopback port, and for a fixed mix of queries measures p50/p95 latency and requests per second,
 sequentially and with a few concurrent clients, in three modes:
 
@@ -111,6 +112,14 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def build_index(database_url: str) -> None:
+    """Build the database's search index afresh where the servers will look for it (same
+    folder, same settings): one left there by an earlier database of the same name could be
+    taken as current, and a missing one would be built during the first searches."""
+    env = {**os.environ, "AMICUS_DATABASE_URL": database_url}
+    subprocess.run([sys.executable, "-m", "cli", "reindex"], cwd=ROOT, env=env, check=True)
 
 
 def start_server(
@@ -437,7 +446,8 @@ def main() -> None:
         database_url = arguments.database_url or f"sqlite://{database}"
         if arguments.database_url and not held:
             print(f"Copying the jobs into {database_url} …")
-            copy_database(database, database_url)
+            copy_database(database, database_url, progress=True)
+            build_index(database_url)
             generation_seconds = round(time.perf_counter() - started, 1)
         jobs = _jobs_in(database_url)
         result: dict = {
