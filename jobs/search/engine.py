@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
-from functools import partial
 from typing import Any
 
 import anyio.to_thread
@@ -263,23 +262,24 @@ def _facets_of_groups(
     return _facet_counts({**dict(zip(FACETS, row, strict=False)), "n": row[-1]} for row in groups)
 
 
-def _counts(
-    matches: _Matches, *, facets: bool, total: int | None = None
-) -> tuple[int, dict[str, list[FacetCount]] | None]:
-    """The number of matches (unless given) and, with facets, the counts per facet value (each
-    facet counted alone, much cheaper than by combination when no cache keeps them)."""
-    if total is None:
-        total = fulltext.count(matches.searcher, matches.query)
-    if not facets:
-        return total, None
+def _facet_lists(matches: _Matches) -> dict[str, list[FacetCount]]:
+    """The counts per facet value (each facet counted alone, much cheaper than by
+    combination when no cache keeps them)."""
     counts = fulltext.value_counts(matches.searcher, matches.query, FACETS)
-    return total, {
+    return {
         name: [
             FacetCount(value, count)
             for value, count in sorted(values, key=lambda item: (-item[1], item[0]))
         ]
         for name, values in counts.items()
     }
+
+
+def _counts(matches: _Matches, *, facets: bool) -> tuple[int, dict[str, list[FacetCount]] | None]:
+    """The number of matches and, with facets, the counts per facet value."""
+    return fulltext.count(matches.searcher, matches.query), (
+        _facet_lists(matches) if facets else None
+    )
 
 
 # Filters that only keep jobs with given values of a facet column: the counts of a query using
@@ -403,77 +403,102 @@ async def search_jobs(
         scope = search_cache.Scope(
             search_cache.database_identity(connection), generation, now, default_days
         )
-    # The engine releases the GIL while it searches and counts: in a worker thread, concurrent
-    # searches use every core instead of taking turns on the event loop's.
-    ids, total, facet_counts, choice_counts = await anyio.to_thread.run_sync(
-        partial(
-            _from_index,
-            index.searcher(),
-            query,
-            now,
-            default_days,
-            facets=facets,
-            choices=choices,
-            caches=caches,
-            scope=scope,
-        )
+    search = _IndexSearch(
+        index.searcher(), query, now, default_days, facets, choices, caches, scope
     )
     version = None if scope is None else (scope.database, scope.generation)
-    by_id = await _jobs_by_id(ids, version, caches)
+    tallies: list[_Tallies] = []
+
+    async def tally() -> None:
+        tallies.append(await anyio.to_thread.run_sync(search.tallies))
+
+    # The engine releases the GIL while it searches and counts: in worker threads, the page
+    # and the counts are found side by side (and concurrent searches use every core) instead
+    # of taking turns on the event loop's; the page's jobs are read while counting goes on.
+    async with anyio.create_task_group() as group:
+        if search.needs_tallies:
+            group.start_soon(tally)
+        ids, total = await anyio.to_thread.run_sync(search.page)
+        by_id = await _jobs_by_id(ids, version, caches)
+    facet_counts, choice_counts = None, {}
+    if tallies:
+        tallied_total, facet_counts, choice_counts = tallies[0]
+        total = tallied_total if total is None else total
     jobs = [by_id[job_id] for job_id in ids if job_id in by_id]
-    return SearchResult(query, jobs, total, facet_counts or {}, choice_counts)
+    return SearchResult(query, jobs, total or 0, facet_counts or {}, choice_counts)
 
 
-def _from_index(
-    searcher: tantivy.Searcher,
-    query: JobQuery,
-    now: datetime,
-    default_days: int,
-    *,
-    facets: bool,
-    choices: bool,
-    caches: search_cache.SearchCaches | None,
-    scope: search_cache.Scope | None,
-) -> tuple[Sequence[int], int, dict[str, list[FacetCount]] | None, dict[str, list[FacetCount]]]:
-    """search_jobs' page of ids, total, facets and choices, as the index (or, with a scope,
-    the caches) tell them; no database is read, so it may run in any thread."""
-    groups = query.groups
+# The total (None when the page's search gave it), the facets and the choices of a search.
+_Tallies = tuple[int | None, dict[str, list[FacetCount]] | None, dict[str, list[FacetCount]]]
 
-    def matching(some: JobQuery) -> _Matches:
-        return _Matches(
-            searcher, fulltext.text_and_filters(groups, index_filters(some, now, default_days))
+
+@dataclass
+class _IndexSearch:
+    """search_jobs' work in the index, in two parts that may run at once in any threads
+    (no database is read): the page of ids, and the counts (total, facets, choices). With
+    a scope, both come from the caches where they can."""
+
+    searcher: tantivy.Searcher
+    query: JobQuery
+    now: datetime
+    default_days: int
+    facets: bool
+    choices: bool
+    caches: search_cache.SearchCaches | None
+    scope: search_cache.Scope | None
+
+    def matching(self, some: JobQuery) -> _Matches:
+        filters = index_filters(some, self.now, self.default_days)
+        return _Matches(self.searcher, fulltext.text_and_filters(self.query.groups, filters))
+
+    @property
+    def cached(self) -> bool:
+        return self.caches is not None and self.scope is not None
+
+    @property
+    def canonical(self) -> JobQuery:
+        return replace(
+            self.query, text=self.query.canonical_text, sort="", page=1, per_page=DEFAULT_PER_PAGE
         )
 
-    matches = matching(query)
-    if caches is None or scope is None:
-        sort = query.effective_sort
-        offset = (query.page - 1) * query.per_page
-        # The search for the page counts the query's own matches too.
-        ids, page_total = _ordered_ids_and_total(matches, sort, query.per_page, offset)
+    @property
+    def needs_tallies(self) -> bool:
+        # Uncached, the page's search counts the matches too.
+        return self.facets or self.cached
 
-        def counts(some: JobQuery, found: _Matches) -> tuple[int, dict[str, Any] | None]:
-            return _counts(found, facets=facets, total=page_total if found is matches else None)
-    else:
-        canonical = replace(
-            query, text=query.canonical_text, sort="", page=1, per_page=DEFAULT_PER_PAGE
-        )
-        ids = _cached_ids(caches, matches, query, (scope, canonical))
-
-        def counts(some: JobQuery, found: _Matches) -> tuple[int, dict[str, Any] | None]:
-            return _cached_counts(
-                caches, found, scope, replace(canonical, **_facet_values(some)), facets=facets
+    def page(self) -> tuple[tuple[int, ...], int | None]:
+        """The page's ids, and the total when the page's search counted it."""
+        query = self.query
+        if not self.cached:
+            offset = (query.page - 1) * query.per_page
+            return _ordered_ids_and_total(
+                self.matching(query), query.effective_sort, query.per_page, offset
             )
+        assert self.caches is not None
+        key = (self.scope, self.canonical)
+        return _cached_ids(self.caches, self.matching(query), query, key), None
 
-    total, facet_counts = counts(query, matches)
-    # Several values of one facet are alternatives: a chosen facet is counted again without
-    # its own filter, so that each of its other values shows what choosing it too would add.
-    choice_counts: dict[str, list[FacetCount]] = {}
-    if choices and facet_counts is not None:
-        for name in FACETS:
-            if getattr(query, name):
-                others = replace(query, **{name: ()})
-                choice_counts[name] = counts(others, matching(others))[1][name]  # type: ignore[index]
-    return ids, total, facet_counts, choice_counts
+    def counts(self, some: JobQuery) -> tuple[int | None, dict[str, list[FacetCount]] | None]:
+        found = self.matching(some)
+        if not self.cached:
+            return None, _facet_lists(found) if self.facets else None
+        assert self.caches is not None and self.scope is not None
+        canonical = replace(self.canonical, **_facet_values(some))
+        return _cached_counts(self.caches, found, self.scope, canonical, facets=self.facets)
+
+    def tallies(self) -> _Tallies:
+        query = self.query
+        total, facet_counts = self.counts(query)
+        # Several values of one facet are alternatives: a chosen facet is counted again
+        # without its own filter, so that each of its other values shows what choosing it
+        # too would add.
+        choice_counts: dict[str, list[FacetCount]] = {}
+        if self.choices and facet_counts is not None:
+            for name in FACETS:
+                if getattr(query, name):
+                    others = self.counts(replace(query, **{name: ()}))[1]
+                    choice_counts[name] = others[name]  # type: ignore[index]
+        return total, facet_counts, choice_counts
 
 
 def _facet_values(query: JobQuery) -> dict[str, Any]:
