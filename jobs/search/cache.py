@@ -1,6 +1,6 @@
-"""The expensive parts of searches kept in memory, by each application (SearchCaches): totals with facet counts, the ordered ids
-of the first pages of each sort, the jobs shown on result pages, and the counts per
-combination of facet values from which a facet click's totals and facets follow.
+"""The expensive parts of searches kept in memory, by each application (SearchCaches): totals
+with facet counts, the ordered ids of the first pages of each sort, and the jobs shown on result
+pages.
 
 Entries are keyed by the database, the jobs data generation and the moment visibility is
 evaluated at. Database triggers (jobs migration 0003) bump the generation on every insert,
@@ -29,9 +29,6 @@ from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClie
 
 MAX_ENTRIES = 512
 MAX_JOBS = 2048
-# Per-combination facet counts of unfiltered queries, larger entries, fewer of them.
-MAX_GROUPS = 64
-MAX_GROUP_ROWS = 4000
 # The first ten pages of twenty (two of a hundred) are read in one query and kept together;
 # deeper pages are kept one by one.
 PREFIX_ROWS = 200
@@ -99,12 +96,11 @@ class SearchCaches:
 
     # Ordered ids of pages, and totals with facet counts.
     results: SearchCache = field(default_factory=SearchCache)
-    groups: SearchCache = field(default_factory=lambda: SearchCache(max_entries=MAX_GROUPS))
     # Jobs as read for result pages (jobs.rows, organization included), one entry per job.
     jobs: SearchCache = field(default_factory=lambda: SearchCache(max_entries=MAX_JOBS))
 
     def clear(self) -> None:
-        for one in (self.results, self.groups, self.jobs):
+        for one in (self.results, self.jobs):
             one.clear()
 
 

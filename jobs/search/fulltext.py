@@ -534,34 +534,6 @@ def value_counts(
     }
 
 
-def _nested(names: Sequence[str]) -> dict[str, Any]:
-    name, *rest = names
-    terms: dict[str, Any] = {"terms": {"field": name, "size": FACET_SIZE, "missing": ""}}
-    if rest:
-        terms["aggs"] = _nested(rest)
-    return {name: terms}
-
-
-def _flatten(
-    aggregation: dict[str, Any], names: Sequence[str], prefix: tuple[Any, ...]
-) -> Iterable[tuple[Any, ...]]:
-    name, *rest = names
-    for bucket in aggregation[name]["buckets"]:
-        value = str(bucket["key"]) or None
-        if rest:
-            yield from _flatten(bucket, rest, (*prefix, value))
-        else:
-            yield (*prefix, value, int(bucket["doc_count"]))
-
-
-def groups(
-    searcher: tantivy.Searcher, query: tantivy.Query, names: Sequence[str]
-) -> list[tuple[Any, ...]]:
-    """The matches counted per combination of the named fields' values: rows of the values
-    (None where a job has none) followed by the count, counted inside the engine."""
-    return list(_flatten(searcher.aggregate(query, _nested(names)), names, ()))
-
-
 # --- database reads -----------------------------------------------------------------------
 
 
