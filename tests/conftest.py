@@ -27,6 +27,7 @@ from starlette.applications import Starlette
 from app import create_app
 from core.database import apply_migrations
 from core.settings import Settings
+from jobs.search.fulltext import SearchIndexes
 
 TEST_DATABASE_URL = os.environ.get("AMICUS_TEST_DATABASE_URL", "")
 TEST_SECRET_KEY = "test-secret-key-not-for-production"
@@ -165,6 +166,12 @@ async def live_server(
     server, task = await start_server(settings, server_socket)
     yield LiveServer(url=settings.base_url, settings=settings, server=server)
     await stop_server(server, task)
+
+
+@pytest.fixture
+def search_indexes(live_server: LiveServer) -> SearchIndexes:
+    """The served application's search indexes, for searches made beside it."""
+    return live_server.app.state.search_indexes
 
 
 _CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
