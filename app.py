@@ -302,7 +302,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.metrics = metrics
     app.state.urls = urls
     app.state.search_caches = SearchCaches()
-    app.state.search_indexes = SearchIndexes()
+    app.state.search_indexes = SearchIndexes(settings.index_dir)
     app.state.feed_cache = FeedCache()
     app.state.page_sections = PageSections()
     for module in DOMAIN_MODULES:

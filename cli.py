@@ -96,7 +96,8 @@ def command_reindex(args: argparse.Namespace) -> int:
 
     async def rebuild() -> int:
         # No app here: the command opens its own index of the database.
-        print(f"Search index rebuilt: {await SearchIndexes().reindex()} jobs.")
+        indexes = SearchIndexes(settings.index_dir)
+        print(f"Search index rebuilt: {await indexes.reindex()} jobs.")
         return 0
 
     return asyncio.run(_with_database(settings, rebuild))

@@ -53,7 +53,8 @@ async def _postgres_admin(sql: str) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def search_index_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Search indexes in a temporary folder (servers started as subprocesses inherit it)."""
+    """Search indexes in a temporary folder: test servers' settings name it (server_settings),
+    and processes started by tests find it in their environment."""
     folder = tmp_path_factory.mktemp("search-indexes")
     previous = os.environ.get("AMICUS_INDEX_DIR")
     os.environ["AMICUS_INDEX_DIR"] = str(folder)
@@ -136,6 +137,8 @@ def server_settings(database_url: str, server_socket: socket.socket, folder: Pat
         secret_key=TEST_SECRET_KEY,
         allow_private_addresses=True,
         aggregator_enabled=False,
+        # The session's folder (search_index_folder).
+        index_dir=os.environ["AMICUS_INDEX_DIR"],
     )
 
 

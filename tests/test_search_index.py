@@ -13,11 +13,13 @@ import textwrap
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from tortoise import connections
 
 from core.database import close_database, open_database
+from core.settings import Settings
 from directory.models import Organization, OrganizationStatus
 from jobs.models import EmploymentType, Job, WorkMode
 from jobs.search import fulltext
@@ -39,9 +41,9 @@ async def database(database_url: str) -> AsyncIterator[None]:
 
 
 @pytest.fixture
-def indexes(database: None) -> Iterator[fulltext.SearchIndexes]:
+def indexes(database: None, search_index_folder: Path) -> Iterator[fulltext.SearchIndexes]:
     """This process's search indexes, as a process without an app (a command) keeps them."""
-    opened = fulltext.SearchIndexes()
+    opened = fulltext.SearchIndexes(str(search_index_folder))
     yield opened
     opened.forget()
 
@@ -56,8 +58,8 @@ async def total(indexes: fulltext.SearchIndexes, text: str) -> int:
     return (await search_jobs(parse_job_query({"q": text}), indexes=indexes)).total
 
 
-def index_folder() -> Path:
-    return fulltext.index_directory(connections.get("default"))
+def index_folder(indexes: fulltext.SearchIndexes) -> Path:
+    return indexes.location(connections.get("default"))
 
 
 def run_in_another_process(database_url: str, body: str) -> subprocess.CompletedProcess:
@@ -73,6 +75,7 @@ def start_another_process(database_url: str, body: str) -> subprocess.Popen:
         """
         import asyncio, os, signal
         from core.database import open_database, close_database
+        from core.settings import Settings
         from jobs.search import fulltext
 
         async def main():
@@ -93,6 +96,19 @@ def start_another_process(database_url: str, body: str) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_indexes_go_under_the_configured_folder_one_per_database_else_beside_sqlite(tmp_path):
+    configured = Settings.from_env({"AMICUS_INDEX_DIR": str(tmp_path / "indexes")}).index_dir
+    assert Settings.from_env({}).index_dir == ""
+    sqlite = SimpleNamespace(filename=str(tmp_path / "amicus.sqlite3"))
+    elsewhere = SimpleNamespace(filename=str(tmp_path / "copy" / "amicus.sqlite3"))
+    postgres = SimpleNamespace(host="db", port=5432, database="amicus")
+    assert fulltext.index_directory(sqlite, "") == tmp_path / "amicus.sqlite3.search-index"
+    assert fulltext.index_directory(postgres, "") == Path("data/db-5432-amicus.search-index")
+    folders = {fulltext.index_directory(one, configured) for one in (sqlite, elsewhere, postgres)}
+    assert len(folders) == 3
+    assert {folder.parent for folder in folders} == {tmp_path / "indexes"}
 
 
 async def test_a_job_written_by_another_process_is_found(indexes, database_url):
@@ -137,7 +153,7 @@ async def test_an_indexer_killed_mid_batch_loses_nothing(indexes, database_url):
                 os.kill(os.getpid(), signal.SIGKILL)
             return made(row)
         fulltext.document = dying
-        await fulltext.SearchIndexes().current_index()
+        await fulltext.SearchIndexes(Settings.from_env().index_dir).current_index()
         """,
     )
     assert killed.returncode == -9, killed.stderr
@@ -152,7 +168,7 @@ async def test_changes_applied_twice_after_a_crash_are_not_counted_twice(indexes
     assert await total(indexes, "attorney") == 5
     # A process killed between committing the index and recording its position applies the
     # same changes again on restart.
-    (index_folder() / "amicus-position").write_text(f"{fulltext.SCHEMA_VERSION} 0")
+    (index_folder(indexes) / "amicus-position").write_text(f"{fulltext.SCHEMA_VERSION} 0")
     indexes.forget()
     assert await total(indexes, "attorney") == 5
 
@@ -162,9 +178,9 @@ async def test_a_deleted_index_is_rebuilt_from_the_database(indexes):
     await make_job(organization, "Staff Attorney")
     assert await found(indexes, "attorney") == {"Staff Attorney"}
     indexes.forget()
-    shutil.rmtree(index_folder())
+    shutil.rmtree(index_folder(indexes))
     assert await found(indexes, "attorney") == {"Staff Attorney"}
-    assert (index_folder() / "amicus-position").exists()
+    assert (index_folder(indexes) / "amicus-position").exists()
 
 
 async def test_a_corrupted_index_is_rebuilt_from_the_database(indexes):
@@ -172,7 +188,7 @@ async def test_a_corrupted_index_is_rebuilt_from_the_database(indexes):
     await make_job(organization, "Staff Attorney")
     assert await found(indexes, "attorney") == {"Staff Attorney"}
     indexes.forget()
-    for path in index_folder().iterdir():
+    for path in index_folder(indexes).iterdir():
         if path.is_file() and not path.name.startswith("."):
             path.write_bytes(b"\0garbage")
     assert await found(indexes, "attorney") == {"Staff Attorney"}
@@ -183,7 +199,7 @@ async def test_an_index_from_an_older_schema_is_rebuilt(indexes):
     await make_job(organization, "Staff Attorney")
     assert await found(indexes, "attorney") == {"Staff Attorney"}
     indexes.forget()
-    (index_folder() / "amicus-position").write_text(f"{fulltext.SCHEMA_VERSION - 1} 999999")
+    (index_folder(indexes) / "amicus-position").write_text(f"{fulltext.SCHEMA_VERSION - 1} 999999")
     assert await found(indexes, "attorney") == {"Staff Attorney"}
 
 
@@ -284,7 +300,7 @@ async def test_an_index_behind_what_the_log_still_holds_is_rebuilt(indexes):
     assert await found(indexes, "attorney") == {"Staff Attorney"}
     indexes.forget()
     # This index stops here; the log moves on and is pruned past where it stopped.
-    position = (index_folder() / "amicus-position").read_text()
+    position = (index_folder(indexes) / "amicus-position").read_text()
     now = datetime.now(UTC)
     # Two jobs, so that a change after the index's position is among those pruned.
     await make_job(organization, "Investigator")
@@ -292,7 +308,7 @@ async def test_an_index_behind_what_the_log_still_holds_is_rebuilt(indexes):
     await fulltext.prune_change_log(timedelta(days=7), now)
     await make_job(organization, "Paralegal")
     await fulltext.prune_change_log(timedelta(days=7), now + timedelta(days=8))
-    (index_folder() / "amicus-position").write_text(position)
+    (index_folder(indexes) / "amicus-position").write_text(position)
     assert await total(indexes, "investigator") == 2
     assert await found(indexes, "paralegal") == {"Paralegal"}
 
@@ -315,7 +331,7 @@ async def test_two_processes_writing_and_searching_at_once_lose_no_write(indexes
             from jobs.search.params import parse_job_query
             from jobs.search.fulltext import SearchIndexes
             helpers_search._numbers = itertools.count({first})
-            indexes = SearchIndexes()
+            indexes = SearchIndexes(Settings.from_env().index_dir)
             organization = await Organization.get(id={organization.id})
             for number in range(15):
                 await make_job(organization, f"Paralegal {first} {{number}}")

@@ -29,7 +29,7 @@ async def database(settings: Settings) -> AsyncIterator[Settings]:
 
 def hub_worker(settings: Settings, **options: float) -> HubWorker:
     """A hub worker as a process without an app runs one, with search indexes of its own."""
-    return HubWorker(settings, site_urls(settings), SearchIndexes(), **options)
+    return HubWorker(settings, site_urls(settings), SearchIndexes(settings.index_dir), **options)
 
 
 async def subscribe(settings: Settings, subscriber: Subscriber, now: datetime) -> HubSubscription:

@@ -206,10 +206,9 @@ def document(row: dict[str, Any]) -> tantivy.Document:
 # --- location -----------------------------------------------------------------------------
 
 
-def index_directory(connection: BaseDBAsyncClient) -> Path:
-    """Where this database's index lives: under AMICUS_INDEX_DIR when set (one folder per
-    database), else beside the SQLite file, else under data/."""
-    base = os.environ.get("AMICUS_INDEX_DIR", "")
+def index_directory(connection: BaseDBAsyncClient, base: str) -> Path:
+    """Where this database's index lives: under base (AMICUS_INDEX_DIR, Settings.index_dir)
+    when given (one folder per database), else beside the SQLite file, else under data/."""
     filename = getattr(connection, "filename", None)
     if filename == ":memory:":
         return Path(tempfile.gettempdir()) / f"amicus-search-index-{os.getpid()}-{id(connection)}"
@@ -652,10 +651,16 @@ async def _job_rows(
 
 class SearchIndexes:
     """The indexes an application opened (create_app keeps them in app.state.search_indexes;
-    a command without an app makes its own): one per database and event loop."""
+    a command without an app makes its own): one per database and event loop, each in its
+    folder under index_dir (Settings.index_dir, see index_directory)."""
 
-    def __init__(self) -> None:
+    def __init__(self, index_dir: str) -> None:
+        self.index_dir = index_dir
         self._open: dict[Hashable, SearchIndex] = {}
+
+    def location(self, connection: BaseDBAsyncClient) -> Path:
+        """The folder of this database's index."""
+        return index_directory(connection, self.index_dir)
 
     async def current_index(self, connection: BaseDBAsyncClient | None = None) -> SearchIndex:
         """This database's index, with every committed change applied."""
@@ -666,7 +671,7 @@ class SearchIndexes:
         key = (id(asyncio.get_running_loop()), database_identity(database))
         index = self._open.get(key)
         if index is None:
-            index = self._open[key] = SearchIndex(index_directory(database))
+            index = self._open[key] = SearchIndex(self.location(database))
         await index.catch_up(connection)
         return index
 
@@ -685,7 +690,7 @@ class SearchIndexes:
         when there is no readable index (it is built at the next search). Read from the
         index's position file, so it tells what any process has applied, without catching up."""
         connection = connections.get("default")
-        applied = SearchIndex(index_directory(connection)).position()[0]
+        applied = SearchIndex(self.location(connection)).position()[0]
         if applied < 0:
             return None
         return max(0, await _last_seq(connection) - applied)
@@ -694,7 +699,7 @@ class SearchIndexes:
         """Rebuild this database's index from scratch (`amicus reindex`); the number of jobs."""
         connection = connection or connections.get("default")
         key = (id(asyncio.get_running_loop()), database_identity(connection))
-        index = self._open.get(key) or SearchIndex(index_directory(connection))
+        index = self._open.get(key) or SearchIndex(self.location(connection))
         async with index.lock:
             return await index.rebuild(connection)
 
