@@ -2,7 +2,7 @@
 
 Importing this module builds nothing; servers call the factory (`uvicorn --factory
 app:create_app`, as `amicus serve` does), and everything an application owns (settings,
-page sections, caches) hangs off its own `app.state`."""
+page sections, caches, search indexes) hangs off its own `app.state`."""
 
 from __future__ import annotations
 
@@ -58,8 +58,8 @@ from directory.auth import SignInToContinue
 from directory.sections import PageSections
 from directory.throttle import Throttled
 from feeds.publish.rendered_cache import FeedCache
-from jobs.search import fulltext
 from jobs.search.cache import SearchCaches
+from jobs.search.fulltext import SearchIndexes
 
 logger = logging.getLogger("amicus")
 
@@ -109,7 +109,8 @@ async def readyz(request: Request) -> JSONResponse:
         body = {"status": "error", "pending": state.pending, "unknown": state.unknown}
         return JSONResponse(body, status_code=503)
     # Searches catch up with the change log themselves; the lag is for the operator to see.
-    lag = await fulltext.unapplied_changes()
+    indexes: SearchIndexes = request.app.state.search_indexes
+    lag = await indexes.unapplied_changes()
     index = {"status": "ok" if lag is not None else "not built yet", "unapplied_changes": lag}
     return JSONResponse(
         {"status": "ok", "database": "ok", "migrations": "ok", "search_index": index}
@@ -301,6 +302,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.metrics = metrics
     app.state.urls = urls
     app.state.search_caches = SearchCaches()
+    app.state.search_indexes = SearchIndexes(settings.index_dir)
     app.state.feed_cache = FeedCache()
     app.state.page_sections = PageSections()
     for module in DOMAIN_MODULES:

@@ -89,13 +89,15 @@ def command_demo(args: argparse.Namespace) -> int:
 
 
 def command_reindex(args: argparse.Namespace) -> int:
-    from jobs.search.fulltext import reindex
+    from jobs.search.fulltext import SearchIndexes
 
     settings = _settings_or_exit()
     asyncio.run(apply_migrations(settings.database_url))
 
     async def rebuild() -> int:
-        print(f"Search index rebuilt: {await reindex()} jobs.")
+        # No app here: the command opens its own index of the database.
+        indexes = SearchIndexes(settings.index_dir)
+        print(f"Search index rebuilt: {await indexes.reindex()} jobs.")
         return 0
 
     return asyncio.run(_with_database(settings, rebuild))

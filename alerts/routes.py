@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import parse_qsl
 
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,7 +23,7 @@ from alerts.service import (
     subscribe,
     unsubscribe,
 )
-from core.background import BackgroundWorker, lifetime_task, repeat
+from core.background import BackgroundWorker, app_task, repeat
 from core.i18n import gettext as _
 from core.settings import Settings
 from core.templating import render
@@ -30,6 +31,7 @@ from core.urls import Urls
 from core.validation import ValidationError
 from core.web import form_values, read_form
 from directory.throttle import client_address
+from jobs.search.fulltext import SearchIndexes
 from jobs.search.params import SearchError
 
 logger = logging.getLogger("amicus.alerts")
@@ -135,7 +137,12 @@ routes: list[BaseRoute] = [
 
 
 def background_workers(settings: Settings, urls: Urls) -> list[BackgroundWorker]:
-    async def step() -> None:
-        await run_due_alerts(settings, urls)
+    async def rounds(app: Starlette) -> None:
+        indexes: SearchIndexes = app.state.search_indexes
 
-    return [lifetime_task(lambda: repeat(step, RUN_POLL_SECONDS, logger, "The alert run failed"))]
+        async def step() -> None:
+            await run_due_alerts(settings, urls, indexes)
+
+        await repeat(step, RUN_POLL_SECONDS, logger, "The alert run failed")
+
+    return [app_task(rounds)]

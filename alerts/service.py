@@ -42,6 +42,7 @@ from directory.throttle import Limit
 from jobs.labels import salary_text
 from jobs.models import Job
 from jobs.search.engine import search_jobs
+from jobs.search.fulltext import SearchIndexes
 from jobs.search.params import MAX_PER_PAGE, job_query_to_params, parse_job_query
 from mail.models import MailState, OutboxMessage
 from mail.outbox import enqueue
@@ -225,9 +226,10 @@ class SearchScan:
 class RunMemo:
     """What one alert run computes once for many alerts: each saved search's results and
     each job's lines per language. Bounded (least recently used go first), so memory does
-    not grow with the number of alerts."""
+    not grow with the number of alerts. Its searches use the given search indexes."""
 
-    def __init__(self, size: int = 100) -> None:
+    def __init__(self, indexes: SearchIndexes, size: int = 100) -> None:
+        self.indexes = indexes
         self.size = size
         self.searches: OrderedDict[str, SearchScan] = OrderedDict()
         self.lines: OrderedDict[tuple[int, str], tuple[str, str]] = OrderedDict()
@@ -250,7 +252,7 @@ class RunMemo:
         else:
             scan = self._keep(self.searches, query, SearchScan(), self.size)
         while not scan.reaches(since) and scan.pages < SCAN_MAX_PAGES:
-            page = await matching_now(query, settings, now, page=scan.pages + 1)
+            page = await matching_now(query, settings, self.indexes, now, page=scan.pages + 1)
             scan.jobs.extend(page)
             scan.pages += 1
             scan.exhausted = len(page) < MAX_PER_PAGE
@@ -286,7 +288,9 @@ def _job_lines(job: Job, urls: Urls) -> tuple[str, str]:
     return text, html
 
 
-async def matching_now(query: str, settings: Settings, now: datetime, page: int = 1) -> list[Job]:
+async def matching_now(
+    query: str, settings: Settings, indexes: SearchIndexes, now: datetime, page: int = 1
+) -> list[Job]:
     """One page of the visible jobs matching a saved search at this moment, newest first."""
     params = {
         **_grouped(parse_qsl(query)),
@@ -295,7 +299,11 @@ async def matching_now(query: str, settings: Settings, now: datetime, page: int 
         "page": str(page),
     }
     result = await search_jobs(
-        parse_job_query(params), now=now, facets=False, default_days=settings.job_default_days
+        parse_job_query(params),
+        indexes=indexes,
+        now=now,
+        facets=False,
+        default_days=settings.job_default_days,
     )
     return result.jobs
 
@@ -457,13 +465,15 @@ def _more_line(urls: Urls, query: str, more: int, unread: bool) -> tuple[str, st
     return f"\n{text}\n", f'<li><a href="{escape(link)}">{escape(label)}</a></li>'
 
 
-async def run_due_alerts(settings: Settings, urls: Urls, now: datetime | None = None) -> int:
+async def run_due_alerts(
+    settings: Settings, urls: Urls, indexes: SearchIndexes, now: datetime | None = None
+) -> int:
     """Every active alert that is due, a batch at a time (memory does not grow with the
     number of alerts); the number of mails queued."""
     now = now or datetime.now(UTC)
     owner = new_secret(16)
     queued, last_id = 0, 0
-    memo = RunMemo()
+    memo = RunMemo(indexes)
     while True:
         batch = (
             await Alert.filter(

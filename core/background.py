@@ -16,10 +16,16 @@ BackgroundWorker = Callable[[Starlette], AbstractAsyncContextManager[None]]
 
 def lifetime_task(run: Callable[[], Awaitable[None]]) -> BackgroundWorker:
     """A worker that runs `run()` as a task from the app's start until its shutdown."""
+    return app_task(lambda app: run())
+
+
+def app_task(run: Callable[[Starlette], Awaitable[None]]) -> BackgroundWorker:
+    """A worker that runs `run(app)` as a task from the app's start until its shutdown, for
+    work that needs what the app holds (app.state): workers are made before the app is."""
 
     @asynccontextmanager
     async def worker(app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(run())
+        task = asyncio.create_task(run(app))
         try:
             yield
         finally:

@@ -66,6 +66,9 @@ class Settings:
     search_cache: bool = True
     # Days the search change log keeps a change (jobs.search.fulltext.prune_change_log).
     search_log_days: int = 7
+    # The folder of the search indexes, one sub-folder per database; empty: beside the SQLite
+    # file, or under data/ for PostgreSQL (jobs.search.fulltext.index_directory).
+    index_dir: str = ""
     network_name: str = "Innocence Network"
     # Which postings wait for an administrator: none, those of untrusted organizations, or all.
     review_policy: str = "untrusted"
@@ -99,6 +102,7 @@ class Settings:
             fetch_per_host=_number(get("FETCH_PER_HOST", str(cls.fetch_per_host))),
             search_cache=_flag(get("SEARCH_CACHE", "on")),
             search_log_days=_number(get("SEARCH_LOG_DAYS", str(cls.search_log_days))),
+            index_dir=get("INDEX_DIR", cls.index_dir),
             network_name=get("NETWORK_NAME", cls.network_name),
             review_policy=get("REVIEW_POLICY", cls.review_policy),
             job_default_days=_number(get("JOB_DEFAULT_DAYS", str(cls.job_default_days))),

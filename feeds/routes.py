@@ -49,7 +49,12 @@ def feed_endpoint(kind: str) -> Callable[[Request], Awaitable[Response]]:
             feed_request = resolve(
                 kind, request.path_params, request.url.path, request.query_params, urls
             )
-            feed = await rendered_feed(feed_request, settings, request.app.state.feed_cache)
+            feed = await rendered_feed(
+                feed_request,
+                settings,
+                request.app.state.search_indexes,
+                request.app.state.feed_cache,
+            )
         except FeedParameterError as error:
             return PlainTextResponse(str(error), status_code=400)
         except FeedNotFound:
@@ -76,7 +81,11 @@ async def websub_hub(request: Request) -> Response:
         await throttle.check((HUB_PER_CLIENT, client_address(request)))
         await store_intent(
             await parse_hub_request(
-                single, settings, request.app.state.urls, request.app.state.feed_cache
+                single,
+                settings,
+                request.app.state.urls,
+                request.app.state.search_indexes,
+                request.app.state.feed_cache,
             )
         )
     except Throttled as error:

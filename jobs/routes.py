@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
-from core.background import BackgroundWorker, lifetime_task, repeat
+from core.background import BackgroundWorker, app_task, lifetime_task, repeat
 from core.i18n import lazy_gettext
 from core.settings import Settings
 from core.urls import Urls
@@ -109,13 +110,13 @@ def set_up(app: Starlette) -> None:
         "amicus_search_index_lag_changes",
         "Job changes committed but not yet applied to the search index on disk",
         [],
-        _search_index_lag,
+        partial(_search_index_lag, app.state.search_indexes),
     )
 
 
-async def _search_index_lag() -> dict[tuple[str, ...], float]:
+async def _search_index_lag(indexes: fulltext.SearchIndexes) -> dict[tuple[str, ...], float]:
     # No index yet (it is built at the next search): no figure rather than a made-up one.
-    lag = await fulltext.unapplied_changes()
+    lag = await indexes.unapplied_changes()
     return {} if lag is None else {(): float(lag)}
 
 
@@ -130,9 +131,10 @@ def background_workers(settings: Settings, urls: Urls) -> list[BackgroundWorker]
     async def expiry_rounds() -> None:
         await repeat(expire, EXPIRY_INTERVAL_SECONDS, logger, "Expiring jobs failed")
 
-    async def search_index_rounds() -> None:
+    async def search_index_rounds(app: Starlette) -> None:
+        indexes: fulltext.SearchIndexes = app.state.search_indexes
         await repeat(
-            fulltext.keep_in_step,
+            indexes.keep_in_step,
             fulltext.KEEP_IN_STEP_SECONDS,
             logger,
             "Updating the search index failed",
@@ -151,6 +153,6 @@ def background_workers(settings: Settings, urls: Urls) -> list[BackgroundWorker]
 
     return [
         lifetime_task(expiry_rounds),
-        lifetime_task(search_index_rounds),
+        app_task(search_index_rounds),
         lifetime_task(prune_rounds),
     ]

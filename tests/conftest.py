@@ -27,6 +27,7 @@ from starlette.applications import Starlette
 from app import create_app
 from core.database import apply_migrations
 from core.settings import Settings
+from jobs.search.fulltext import SearchIndexes
 
 TEST_DATABASE_URL = os.environ.get("AMICUS_TEST_DATABASE_URL", "")
 TEST_SECRET_KEY = "test-secret-key-not-for-production"
@@ -52,7 +53,8 @@ async def _postgres_admin(sql: str) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def search_index_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Search indexes in a temporary folder (servers started as subprocesses inherit it)."""
+    """Search indexes in a temporary folder: test servers' settings name it (server_settings),
+    and processes started by tests find it in their environment."""
     folder = tmp_path_factory.mktemp("search-indexes")
     previous = os.environ.get("AMICUS_INDEX_DIR")
     os.environ["AMICUS_INDEX_DIR"] = str(folder)
@@ -135,6 +137,8 @@ def server_settings(database_url: str, server_socket: socket.socket, folder: Pat
         secret_key=TEST_SECRET_KEY,
         allow_private_addresses=True,
         aggregator_enabled=False,
+        # The session's folder (search_index_folder).
+        index_dir=os.environ["AMICUS_INDEX_DIR"],
     )
 
 
@@ -165,6 +169,12 @@ async def live_server(
     server, task = await start_server(settings, server_socket)
     yield LiveServer(url=settings.base_url, settings=settings, server=server)
     await stop_server(server, task)
+
+
+@pytest.fixture
+def search_indexes(live_server: LiveServer) -> SearchIndexes:
+    """The served application's search indexes, for searches made beside it."""
+    return live_server.app.state.search_indexes
 
 
 _CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -26,6 +26,7 @@ from jobs.models import Category, JobStatus
 from jobs.search.params import MAX_PER_PAGE
 from mail.delivery import send_due
 from mail.models import MailState, OutboxMessage
+from tests.conftest import LiveServer
 from tests.helpers_feeds import make_job, make_organization
 from tests.helpers_smtp import RecordingHandler, delivered, plain_text, smtp_fixture, smtp_server  # noqa: F401  (the smtp fixture)
 
@@ -33,6 +34,12 @@ from tests.helpers_smtp import RecordingHandler, delivered, plain_text, smtp_fix
 @pytest.fixture
 def settings(settings: Settings, smtp: tuple[str, RecordingHandler]) -> Settings:
     return settings.with_changes(smtp_url=smtp[0])
+
+
+async def run_alerts(live_server: LiveServer, now: datetime | None = None) -> int:
+    """One alert run beside the served application, with its settings, URLs and indexes."""
+    state = live_server.app.state
+    return await run_due_alerts(live_server.settings, state.urls, state.search_indexes, now)
 
 
 async def make_due() -> None:
@@ -59,7 +66,7 @@ async def test_an_alert_from_subscription_to_one_click_unsubscribe(live_server, 
     assert answer.status_code == 200 and "seeker@example.org" in answer.text
     [alert] = await Alert.all()
     assert alert.state == AlertState.UNCONFIRMED and alert.frequency == Frequency.IMMEDIATE
-    assert await run_due_alerts(settings, live_server.app.state.urls) == 0
+    assert await run_alerts(live_server) == 0
 
     [confirmation] = await delivered(settings, handler)
     assert confirmation["Subject"].startswith("Confirme su alerta")  # in the chosen language
@@ -86,7 +93,7 @@ async def test_an_alert_from_subscription_to_one_click_unsubscribe(live_server, 
         organization, "Investigator", posted_at=datetime.now(UTC), category=Category.INVESTIGATOR
     )
     await make_due()
-    assert await run_due_alerts(settings, live_server.app.state.urls) == 1
+    assert await run_alerts(live_server) == 1
     [news] = await delivered(settings, handler)
     text = plain_text(news)
     assert news["To"] == "seeker@example.org"
@@ -102,7 +109,7 @@ async def test_an_alert_from_subscription_to_one_click_unsubscribe(live_server, 
     assert f'id="alert-{alert.id}"' in (await browser.get(manage)).text
 
     await make_due()
-    assert await run_due_alerts(settings, live_server.app.state.urls) == 0  # nothing new
+    assert await run_alerts(live_server) == 0  # nothing new
     assert await delivered(settings, handler) == []
 
     unsubscribe = news["List-Unsubscribe"].strip().strip("<>")
@@ -117,7 +124,7 @@ async def test_an_alert_from_subscription_to_one_click_unsubscribe(live_server, 
     assert one_click.status_code == 200
     assert not await Alert.exists()
     await make_job(organization, "Another Attorney", posted_at=datetime.now(UTC))
-    assert await run_due_alerts(settings, live_server.app.state.urls) == 0
+    assert await run_alerts(live_server) == 0
 
 
 async def test_a_permanent_bounce_pauses_the_alert(live_server, smtp):
@@ -134,12 +141,12 @@ async def test_a_permanent_bounce_pauses_the_alert(live_server, smtp):
     )
     await make_job(organization, "Staff Attorney", posted_at=datetime.now(UTC))
     handler.answers["gone@example.org"] = "550 5.1.1 mailbox unknown"
-    assert await run_due_alerts(settings, live_server.app.state.urls) == 1
+    assert await run_alerts(live_server) == 1
     await send_due(settings)
     assert (await OutboxMessage.get(recipient="gone@example.org")).state == MailState.FAILED
     await make_job(organization, "Second Attorney", posted_at=datetime.now(UTC))
     await make_due()
-    assert await run_due_alerts(settings, live_server.app.state.urls) == 0
+    assert await run_alerts(live_server) == 0
     assert (await Alert.get(id=alert.id)).state == AlertState.PAUSED
 
 
@@ -240,7 +247,6 @@ async def active_alert(email: str, query: str = "q=attorney") -> Alert:
 
 async def test_more_new_jobs_than_a_mail_lists_are_counted_linked_and_none_lost(live_server, smtp):
     settings, (_url, handler) = live_server.settings, smtp
-    urls = live_server.app.state.urls
     organization = await make_organization("oip")
     alert = await active_alert("busy@example.org")
     start = datetime.now(UTC) - timedelta(minutes=30)
@@ -249,7 +255,7 @@ async def test_more_new_jobs_than_a_mail_lists_are_counted_linked_and_none_lost(
         await make_job(
             organization, f"Attorney {number}", posted_at=start + timedelta(seconds=number)
         )
-    assert await run_due_alerts(settings, urls) == 1
+    assert await run_alerts(live_server) == 1
     [mail] = await delivered(settings, handler)
     text = plain_text(mail).replace("\r\n", "\n")
     assert f"Attorney {count - 1}\n" in text  # the newest listed
@@ -259,27 +265,26 @@ async def test_more_new_jobs_than_a_mail_lists_are_counted_linked_and_none_lost(
     assert await AlertSentJob.filter(alert=alert).count() == count  # the oldest too
 
     await make_due()
-    assert await run_due_alerts(settings, urls) == 0  # announced once, never again
+    assert await run_alerts(live_server) == 0  # announced once, never again
     await make_job(organization, "Latest Attorney", posted_at=datetime.now(UTC))
     await make_due()
-    assert await run_due_alerts(settings, urls) == 1
+    assert await run_alerts(live_server) == 1
     [latest] = await delivered(settings, handler)
     assert "Latest Attorney" in plain_text(latest) and "more new jobs" not in plain_text(latest)
 
 
 async def test_an_alert_another_process_is_running_is_left_to_it(live_server, smtp):
     settings, (_url, handler) = live_server.settings, smtp
-    urls = live_server.app.state.urls
     organization = await make_organization("oip")
     alert = await active_alert("held@example.org")
     await make_job(organization, "Staff Attorney", posted_at=datetime.now(UTC))
     now = datetime.now(UTC)
     assert await work_queue.claim(Alert, alert.id, now, RUN_LEASE_SECONDS)  # another process
-    assert await run_due_alerts(settings, urls, now) == 0
+    assert await run_alerts(live_server, now) == 0
     assert await delivered(settings, handler) == []
     # That process died holding it: once its lease has passed, the alert runs here.
     later = now + timedelta(seconds=RUN_LEASE_SECONDS + 1)
-    assert await run_due_alerts(settings, urls, later) == 1
+    assert await run_alerts(live_server, later) == 1
     assert (await Alert.get(id=alert.id)).claimed_until is None
     [mail] = await delivered(settings, handler)
     assert "Staff Attorney" in plain_text(mail)
@@ -289,7 +294,6 @@ async def test_a_job_recorded_by_a_concurrent_run_drops_only_that_alerts_mail(
     live_server, smtp, monkeypatch
 ):
     settings, (_url, handler) = live_server.settings, smtp
-    urls = live_server.app.state.urls
     organization = await make_organization("oip")
     raced = await active_alert("raced@example.org")
     other = await active_alert("other@example.org")
@@ -298,7 +302,7 @@ async def test_a_job_recorded_by_a_concurrent_run_drops_only_that_alerts_mail(
     # this run's mails share a transaction, which the repeated (alert, job) pair takes back.
     await AlertSentJob.create(alert=raced, job_id=job.id)
     monkeypatch.setattr(alert_service, "_already_sent", _nothing_sent)
-    assert await run_due_alerts(settings, urls) == 1
+    assert await run_alerts(live_server) == 1
     [mail] = await delivered(settings, handler)
     assert mail["To"] == "other@example.org" and "Staff Attorney" in plain_text(mail)
     assert await AlertSentJob.filter(alert=raced).count() == 1  # the other run's record only

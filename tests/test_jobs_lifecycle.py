@@ -198,12 +198,13 @@ async def test_jobs_closing_within_seven_days_are_flagged_closing_soon(settings)
     assert not is_closing_soon(job, settings, job.valid_through + timedelta(seconds=1))
 
 
-async def test_the_background_worker_expires_due_jobs_as_soon_as_it_starts(settings):
+async def test_the_background_worker_expires_due_jobs_as_soon_as_it_starts(settings, live_server):
     job = await make_job(await make_organization("worker-org"), settings, S.PUBLISHED)
     await Job.filter(id=job.id).update(valid_through=now() - timedelta(minutes=1))
     async with AsyncExitStack() as running:
         for worker in background_workers(settings, site_urls(settings)):
-            await running.enter_async_context(worker(None))
+            # Workers use what their app holds (its search indexes): the served one's.
+            await running.enter_async_context(worker(live_server.app))
         for _attempt in range(200):
             if (await Job.get(id=job.id)).status == S.EXPIRED:
                 break

@@ -155,7 +155,7 @@ async def test_a_change_made_by_another_process_shows_at_once(api, settings: Set
     assert titles(document) == []
 
 
-async def test_cached_pages_totals_and_facets_equal_fresh_ones(caches, monkeypatch):
+async def test_cached_pages_totals_and_facets_equal_fresh_ones(caches, search_indexes, monkeypatch):
     # A short cached prefix, so that pages both inside and beyond it are read.
     monkeypatch.setattr(search_cache, "PREFIX_ROWS", 4)
     organization = await make_organization("Clinic")
@@ -173,15 +173,19 @@ async def test_cached_pages_totals_and_facets_equal_fresh_ones(caches, monkeypat
             for page in range(1, 6):
                 query = parse_job_query({**params, "sort": sort, "per_page": "2", "page": page})
                 for _round in range(2):  # the second round is served from the cache
-                    cached = await search_jobs(query, now=now, caches=caches)
-                    fresh = await search_jobs(query, now=now)
+                    cached = await search_jobs(
+                        query, indexes=search_indexes, now=now, caches=caches
+                    )
+                    fresh = await search_jobs(query, indexes=search_indexes, now=now)
                     assert [job.id for job in cached.jobs] == [job.id for job in fresh.jobs]
                     assert cached.total == fresh.total
                     assert cached.facets == fresh.facets
     assert caches.results.hits > 0
 
 
-async def test_a_facet_clicked_after_a_search_has_the_counts_of_a_fresh_search(caches):
+async def test_a_facet_clicked_after_a_search_has_the_counts_of_a_fresh_search(
+    caches, search_indexes
+):
     """Totals and facets of a query with facet filters, searched with the cache after the
     same query without them, equal those computed in full."""
     clinics = [await make_organization(f"Clinic {number}") for number in range(2)]
@@ -199,7 +203,7 @@ async def test_a_facet_clicked_after_a_search_has_the_counts_of_a_fresh_search(c
             now=now,
         )
     for base in ({"q": "attorney"}, {}, {"salary_given": "true"}, {"language": "es"}):
-        await search_jobs(parse_job_query(base), now=now, caches=caches)
+        await search_jobs(parse_job_query(base), indexes=search_indexes, now=now, caches=caches)
         for clicked in (
             {"country": "US"},
             {"country": "AR,JP", "work_mode": "remote"},
@@ -207,58 +211,60 @@ async def test_a_facet_clicked_after_a_search_has_the_counts_of_a_fresh_search(c
             {"work_mode": "hybrid", "country": "ZA"},
         ):
             query = parse_job_query({**base, **clicked})
-            derived = await search_jobs(query, now=now, caches=caches)
-            fresh = await search_jobs(query, now=now)
+            derived = await search_jobs(query, indexes=search_indexes, now=now, caches=caches)
+            fresh = await search_jobs(query, indexes=search_indexes, now=now)
             assert (derived.total, derived.facets) == (fresh.total, fresh.facets)
             assert [job.id for job in derived.jobs] == [job.id for job in fresh.jobs]
-            bare = await search_jobs(query, now=now, facets=False, caches=caches)
+            bare = await search_jobs(
+                query, indexes=search_indexes, now=now, facets=False, caches=caches
+            )
             assert bare.total == fresh.total
 
 
-async def test_facets_handed_out_can_be_changed_without_touching_the_cache(caches):
+async def test_facets_handed_out_can_be_changed_without_touching_the_cache(caches, search_indexes):
     await make_job(await make_organization("Clinic"), "Attorney")
     query = parse_job_query({"q": "attorney"})
-    first = await search_jobs(query, caches=caches)
+    first = await search_jobs(query, indexes=search_indexes, caches=caches)
     first.facets["country"].clear()
     first.facets.pop("language")
-    second = await search_jobs(query, caches=caches)
+    second = await search_jobs(query, indexes=search_indexes, caches=caches)
     assert second.facets["country"] and second.facets["language"]
 
 
-async def test_jobs_handed_out_can_be_changed_without_touching_the_cache(caches):
+async def test_jobs_handed_out_can_be_changed_without_touching_the_cache(caches, search_indexes):
     await make_job(await make_organization("Clinic"), "Attorney")
     query = parse_job_query({"q": "attorney"})
-    (first,) = (await search_jobs(query, caches=caches)).jobs
+    (first,) = (await search_jobs(query, indexes=search_indexes, caches=caches)).jobs
     first.title = "Changed in memory"
     first.organization.name = "Changed too"
-    (second,) = (await search_jobs(query, caches=caches)).jobs
+    (second,) = (await search_jobs(query, indexes=search_indexes, caches=caches)).jobs
     assert caches.jobs.hits >= 1
     assert (second.title, second.organization.name) == ("Attorney", "Clinic")
     assert second is not first
 
 
-async def test_a_search_without_facets_then_with_them(caches):
+async def test_a_search_without_facets_then_with_them(caches, search_indexes):
     await make_job(await make_organization("Clinic"), "Attorney")
     query = parse_job_query({"q": "attorney"})
-    bare = await search_jobs(query, facets=False, caches=caches)
+    bare = await search_jobs(query, indexes=search_indexes, facets=False, caches=caches)
     assert bare.total == 1 and bare.facets == {}
-    full = await search_jobs(query, caches=caches)
+    full = await search_jobs(query, indexes=search_indexes, caches=caches)
     assert full.total == 1 and [entry.value for entry in full.facets["country"]] == ["US"]
 
 
-async def test_searches_inside_a_transaction_bypass_the_cache(caches):
+async def test_searches_inside_a_transaction_bypass_the_cache(caches, search_indexes):
     organization = await make_organization("Clinic")
     await make_job(organization, "Attorney")
     query = parse_job_query({"q": "attorney"})
     try:
         async with in_transaction():
             await make_job(organization, "Attorney Uncommitted")
-            assert (await search_jobs(query, caches=caches)).total == 2
+            assert (await search_jobs(query, indexes=search_indexes, caches=caches)).total == 2
             assert len(caches.results) == 0
             raise RuntimeError("roll back")
     except RuntimeError:
         pass
-    assert (await search_jobs(query, caches=caches)).total == 1
+    assert (await search_jobs(query, indexes=search_indexes, caches=caches)).total == 1
 
 
 async def test_the_cache_setting_turns_the_route_cache_off(settings, server_socket):

@@ -14,6 +14,7 @@ from core.settings import Settings
 from feeds.models import HubDelivery, HubIntent, HubMode, HubSubscription
 from feeds.websub.hub import subscription_key
 from feeds.websub.hub_delivery import MAX_RETRY_SECONDS, HubWorker, retry_delay, signature
+from jobs.search.fulltext import SearchIndexes
 from tests.helpers_feeds import make_job, make_organization
 from tests.helpers_websub import SECRET, Subscriber, subscriber_fixture  # noqa: F401
 
@@ -24,6 +25,11 @@ async def database(settings: Settings) -> AsyncIterator[Settings]:
     await open_database(settings.database_url)
     yield settings
     await close_database()
+
+
+def hub_worker(settings: Settings, **options: float) -> HubWorker:
+    """A hub worker as a process without an app runs one, with search indexes of its own."""
+    return HubWorker(settings, site_urls(settings), SearchIndexes(settings.index_dir), **options)
 
 
 async def subscribe(settings: Settings, subscriber: Subscriber, now: datetime) -> HubSubscription:
@@ -64,7 +70,7 @@ async def test_a_failed_delivery_is_retried_after_the_backoff_and_then_delivered
     await make_job(organization, "Staff Attorney")
     subscription = await subscribe(database, subscriber, now)
     subscriber.fail_next = 1
-    worker = HubWorker(database, site_urls(database), retry_base_seconds=30)
+    worker = hub_worker(database, retry_base_seconds=30)
     async with outbound_client(database) as client:
         await worker.run_once(client, now)
         delivery = await HubDelivery.get(subscription_id=subscription.id)
@@ -86,7 +92,7 @@ async def test_an_unchanged_topic_is_not_delivered_again(database, subscriber):
     now = datetime.now(UTC)
     await make_job(await make_organization())
     await subscribe(database, subscriber, now)
-    worker = HubWorker(database, site_urls(database))
+    worker = hub_worker(database)
     async with outbound_client(database) as client:
         await worker.run_once(client, now)
         await worker.queue_changed_topics(now, force=True)
@@ -98,7 +104,7 @@ async def test_expired_leases_end_their_subscriptions(database, subscriber):
     now = datetime.now(UTC)
     await subscribe(database, subscriber, now - timedelta(hours=2))
     async with outbound_client(database) as client:
-        await HubWorker(database, site_urls(database)).run_once(client, now)
+        await hub_worker(database).run_once(client, now)
     assert not await HubSubscription.exists()
     assert subscriber.deliveries.empty()
 
@@ -112,7 +118,7 @@ async def test_callbacks_on_private_addresses_are_refused_unless_allowed(databas
         lease_seconds=3600,
     )
     async with outbound_client(strict) as client:
-        await HubWorker(strict, site_urls(strict)).run_once(client)
+        await hub_worker(strict).run_once(client)
     assert subscriber.verifications == []
     assert not await HubIntent.exists()
     assert not await HubSubscription.exists()

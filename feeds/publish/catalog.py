@@ -31,6 +31,7 @@ from feeds.publish.job_feed import (
     organization_feed,
 )
 from feeds.publish.json_feed import render_json_feed
+from jobs.search.fulltext import SearchIndexes
 from jobs.search.params import JobQuery, SearchError, job_query_to_params, parse_job_query
 
 OPML_MEDIA_TYPE = FEED_MEDIA_TYPES["opml"]
@@ -157,22 +158,28 @@ def resolve_url(url: str, urls: Urls) -> FeedRequest:
     return resolve(_KINDS[name], path_params, parts.path, QueryParams(parts.query), urls)
 
 
-async def _job_feed(request: FeedRequest, settings: Settings, moment: datetime) -> JobFeed:
+async def _job_feed(
+    request: FeedRequest, settings: Settings, indexes: SearchIndexes, moment: datetime
+) -> JobFeed:
     days, network, urls = settings.job_default_days, settings.network_name, request.urls
     params = list(request.params)
     if request.kind == "jobs":
         assert request.query is not None
-        return await jobs_search_feed(request.query, params, urls, moment, days, network)
+        return await jobs_search_feed(request.query, params, urls, indexes, moment, days, network)
     if request.kind == "organization":
         assert request.query is not None
         organization = await organization_by_slug(request.slug, status=OrganizationStatus.ACTIVE)
         if organization is None:
             raise FeedNotFound(request.path)
-        return await organization_feed(organization, request.query, params, urls, moment, days)
-    return await complete_feed(request.page, params, urls, moment, days, network)
+        return await organization_feed(
+            organization, request.query, params, urls, indexes, moment, days
+        )
+    return await complete_feed(request.page, params, urls, indexes, moment, days, network)
 
 
-async def render(request: FeedRequest, settings: Settings, moment: datetime) -> FeedBody:
+async def render(
+    request: FeedRequest, settings: Settings, indexes: SearchIndexes, moment: datetime
+) -> FeedBody:
     """The feed's bytes as of `moment` (see job_entries.feed_moment)."""
     token = i18n.current_language.set(request.language)
     try:
@@ -185,7 +192,7 @@ async def render(request: FeedRequest, settings: Settings, moment: datetime) -> 
             )
             body = write(members, request.urls, settings.network_name)
             return FeedBody(body, request.media_type, directory_feed.last_change(members))
-        feed = await _job_feed(request, settings, moment)
+        feed = await _job_feed(request, settings, indexes, moment)
         if feed.past_the_end:
             raise FeedNotFound(request.path)
         body = RENDERERS[request.format](feed, settings.network_name)

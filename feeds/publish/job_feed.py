@@ -25,6 +25,7 @@ from jobs.models import (
 )
 from jobs.rows import JOB_FIELDS, ORGANIZATION_FIELDS, JobRow, OrganizationRow, job_rows, plain_rows
 from jobs.search.engine import filter_jobs, ids_holding, search_jobs, visible_jobs
+from jobs.search.fulltext import SearchIndexes
 from jobs.search.params import JobQuery, job_query_to_params
 
 FORMATS = tuple(JOB_FEED_FORMATS)
@@ -147,7 +148,7 @@ def _latest(feed: JobFeed) -> datetime:
 
 
 async def deletion_marks(
-    query: JobQuery, urls: Urls, moment: datetime, default_days: int
+    query: JobQuery, urls: Urls, indexes: SearchIndexes, moment: datetime, default_days: int
 ) -> list[DeletionMark]:
     ended = Job.filter(
         status__in=[str(status) for status in ENDED_STATUSES],
@@ -160,7 +161,9 @@ async def deletion_marks(
     filtered = filter_jobs(ended, replace(query, text=""), now=moment, default_days=default_days)
     if query.groups:
         filtered = Job.filter(
-            id__in=await ids_holding(filtered, query.groups, limit=MAX_DELETION_MARKS)
+            id__in=await ids_holding(
+                filtered, query.groups, limit=MAX_DELETION_MARKS, indexes=indexes
+            )
         )
     ordered = filtered.order_by("-status_changed_at", "-id").limit(MAX_DELETION_MARKS)
     rows = await plain_rows(ordered, ("uid", "slug", "status", "status_changed_at"))
@@ -194,6 +197,7 @@ async def search_feed(
     query: JobQuery,
     *,
     urls: Urls,
+    indexes: SearchIndexes,
     route: str,
     route_params: dict[str, str],
     title: str,
@@ -204,14 +208,16 @@ async def search_feed(
 ) -> JobFeed:
     """One page of a search as a feed; deletion marks come with the first page only."""
     if query.text or query.effective_sort != "newest":
-        result = await search_jobs(query, now=moment, facets=False, default_days=default_days)
+        result = await search_jobs(
+            query, indexes=indexes, now=moment, facets=False, default_days=default_days
+        )
         jobs, last_page = [FeedJob.of(job) for job in result.jobs], result.pages
     else:
         jobs, has_next = await _newest_page(query, moment, default_days)
         last_page = None if has_next else query.page
     deletions = []
     if query.page == 1:
-        deletions = await deletion_marks(query, urls, moment, default_days)
+        deletions = await deletion_marks(query, urls, indexes, moment, default_days)
     feed = JobFeed(
         urls=urls,
         route=route,
@@ -232,6 +238,7 @@ async def jobs_search_feed(
     query: JobQuery,
     params: list[tuple[str, str]],
     urls: Urls,
+    indexes: SearchIndexes,
     moment: datetime,
     default_days: int,
     network: str,
@@ -245,6 +252,7 @@ async def jobs_search_feed(
     return await search_feed(
         query,
         urls=urls,
+        indexes=indexes,
         route="feeds:jobs_feed",
         route_params={},
         title=title,
@@ -261,6 +269,7 @@ async def organization_feed(
     query: JobQuery,
     params: list[tuple[str, str]],
     urls: Urls,
+    indexes: SearchIndexes,
     moment: datetime,
     days: int,
 ) -> JobFeed:
@@ -268,6 +277,7 @@ async def organization_feed(
     feed = await search_feed(
         query,
         urls=urls,
+        indexes=indexes,
         route="feeds:organization_feed",
         route_params={"slug": organization.slug},
         title=_("Jobs at %(organization)s") % {"organization": organization.name},
@@ -283,6 +293,7 @@ async def complete_feed(
     page: int,
     params: list[tuple[str, str]],
     urls: Urls,
+    indexes: SearchIndexes,
     moment: datetime,
     default_days: int,
     network: str,
@@ -298,7 +309,7 @@ async def complete_feed(
     )
     deletions = []
     if page == 1:
-        deletions = await deletion_marks(JobQuery(), urls, moment, default_days)
+        deletions = await deletion_marks(JobQuery(), urls, indexes, moment, default_days)
     feed = JobFeed(
         urls=urls,
         route="feeds:complete_feed",

@@ -33,6 +33,7 @@ from core.settings import Settings
 from feeds.publish.catalog import FeedRequest, render
 from feeds.publish.job_feed import feed_moment
 from jobs.search import cache as search_cache
+from jobs.search.fulltext import SearchIndexes
 
 MAX_CACHED_FEEDS = 2048
 MAX_CACHED_BYTES = 64 * 1024 * 1024
@@ -112,20 +113,24 @@ async def data_generation() -> int:
 
 
 async def rendered_feed(
-    request: FeedRequest, settings: Settings, cache: FeedCache | None, now: datetime | None = None
+    request: FeedRequest,
+    settings: Settings,
+    indexes: SearchIndexes,
+    cache: FeedCache | None,
+    now: datetime | None = None,
 ) -> RenderedFeed:
     """The feed's current rendering, from the cache when nothing it may contain changed
     (rendered afresh, and kept nowhere, without a cache)."""
     moment = feed_moment(now or datetime.now(UTC))
     if cache is None:
-        body = await render(request, settings, moment)
+        body = await render(request, settings, indexes, moment)
         return RenderedFeed.of(body.body, body.media_type, body.updated)
     fingerprint = (await data_generation(), moment)
     key = f"{settings.base_url}{request.key}"
     found = cache.get(key, fingerprint)
     if found is not None:
         return found
-    body = await render(request, settings, moment)
+    body = await render(request, settings, indexes, moment)
     feed = RenderedFeed.of(body.body, body.media_type, body.updated)
     cache.put(key, fingerprint, feed)
     return feed

@@ -30,6 +30,7 @@ from core.validation import LARGEST_WHOLE_NUMBER, InvalidValue, whole_number
 from feeds.models import HubIntent, HubMode, HubSubscription
 from feeds.publish.catalog import FeedNotFound, FeedParameterError, resolve_url
 from feeds.publish.rendered_cache import FeedCache, rendered_feed
+from jobs.search.fulltext import SearchIndexes
 
 MAX_SECRET_BYTES = 200
 MAX_URL_LENGTH = 2000
@@ -82,7 +83,13 @@ def _callback(value: str) -> str:
     return value
 
 
-async def _topic(value: str, settings: Settings, urls: Urls, feed_cache: FeedCache | None) -> str:
+async def _topic(
+    value: str,
+    settings: Settings,
+    urls: Urls,
+    indexes: SearchIndexes,
+    feed_cache: FeedCache | None,
+) -> str:
     """The topic if it is one of this instance's feeds (rendering it proves it exists)."""
     parts = urlsplit(value)
     base = urlsplit(settings.base_url)
@@ -91,7 +98,7 @@ async def _topic(value: str, settings: Settings, urls: Urls, feed_cache: FeedCac
             _("'hub.topic' must be a feed of this site (%(base)s).") % {"base": settings.base_url}
         )
     try:
-        await rendered_feed(resolve_url(value, urls), settings, feed_cache)
+        await rendered_feed(resolve_url(value, urls), settings, indexes, feed_cache)
     except FeedNotFound:
         raise HubRequestError(_("'hub.topic' is not a feed of this site.")) from None
     except FeedParameterError as error:
@@ -113,7 +120,11 @@ def _lease(value: str) -> int:
 
 
 async def parse_hub_request(
-    form: Mapping[str, Any], settings: Settings, urls: Urls, feed_cache: FeedCache | None = None
+    form: Mapping[str, Any],
+    settings: Settings,
+    urls: Urls,
+    indexes: SearchIndexes,
+    feed_cache: FeedCache | None = None,
 ) -> HubRequest:
     mode_text = _single(form, "hub.mode")
     try:
@@ -125,7 +136,7 @@ async def parse_hub_request(
     if len(secret.encode()) > MAX_SECRET_BYTES:
         raise HubRequestError(_("'hub.secret' must be at most 200 bytes."))
     lease = _lease(_single(form, "hub.lease_seconds"))
-    topic = await _topic(_single(form, "hub.topic"), settings, urls, feed_cache)
+    topic = await _topic(_single(form, "hub.topic"), settings, urls, indexes, feed_cache)
     return HubRequest(mode, topic, callback, secret, lease)
 
 
@@ -171,6 +182,7 @@ async def apply_intent(
     intent: HubIntent,
     settings: Settings,
     urls: Urls,
+    indexes: SearchIndexes,
     now: datetime,
     feed_cache: FeedCache | None = None,
 ) -> None:
@@ -180,7 +192,9 @@ async def apply_intent(
         await HubSubscription.filter(key=key).delete()
         return
     try:
-        current = await rendered_feed(resolve_url(intent.topic, urls), settings, feed_cache)
+        current = await rendered_feed(
+            resolve_url(intent.topic, urls), settings, indexes, feed_cache
+        )
     except (FeedNotFound, FeedParameterError):
         return  # the topic went away between the request and its verification
     # The subscriber fetched the topic to find the hub, so it has this content already.

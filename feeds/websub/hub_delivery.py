@@ -31,6 +31,7 @@ from feeds.publish.catalog import FeedNotFound, FeedParameterError, resolve_url
 from feeds.publish.job_feed import feed_moment
 from feeds.publish.rendered_cache import FeedCache, RenderedFeed, data_generation, rendered_feed
 from feeds.websub.hub import apply_intent, intent_is_confirmed
+from jobs.search.fulltext import SearchIndexes
 
 logger = logging.getLogger("amicus.websub")
 
@@ -51,10 +52,15 @@ def retry_delay(attempts: int, base_seconds: float = RETRY_BASE_SECONDS) -> time
 
 
 async def _topic_feed(
-    topic: str, settings: Settings, urls: Urls, feed_cache: FeedCache | None, now: datetime
+    topic: str,
+    settings: Settings,
+    urls: Urls,
+    indexes: SearchIndexes,
+    feed_cache: FeedCache | None,
+    now: datetime,
 ) -> RenderedFeed | None:
     try:
-        return await rendered_feed(resolve_url(topic, urls), settings, feed_cache, now)
+        return await rendered_feed(resolve_url(topic, urls), settings, indexes, feed_cache, now)
     except (FeedNotFound, FeedParameterError):
         return None
 
@@ -66,11 +72,13 @@ class HubWorker:
         self,
         settings: Settings,
         urls: Urls,
+        indexes: SearchIndexes,
         feed_cache: FeedCache | None = None,
         retry_base_seconds: float = RETRY_BASE_SECONDS,
     ):
         self.settings = settings
         self.urls = urls
+        self.indexes = indexes
         # The application's rendered feeds: what is delivered is what subscribers would fetch.
         self.feed_cache = feed_cache
         self.retry_base_seconds = retry_base_seconds
@@ -87,7 +95,9 @@ class HubWorker:
             if not await work_queue.claim(HubIntent, intent.id, now, CLAIM_SECONDS):
                 continue
             if await intent_is_confirmed(intent, client):
-                await apply_intent(intent, self.settings, self.urls, now, self.feed_cache)
+                await apply_intent(
+                    intent, self.settings, self.urls, self.indexes, now, self.feed_cache
+                )
             await intent.delete()
 
     async def queue_changed_topics(self, now: datetime, force: bool = False) -> None:
@@ -99,7 +109,7 @@ class HubWorker:
         for subscription in await HubSubscription.all():
             if subscription.topic not in renderings:
                 renderings[subscription.topic] = await _topic_feed(
-                    subscription.topic, self.settings, self.urls, self.feed_cache, now
+                    subscription.topic, self.settings, self.urls, self.indexes, self.feed_cache, now
                 )
             feed = renderings[subscription.topic]
             if feed is None:
@@ -124,7 +134,9 @@ class HubWorker:
 
     async def deliver(self, delivery: HubDelivery, client: httpx.AsyncClient, now: datetime):
         subscription = delivery.subscription
-        feed = await _topic_feed(subscription.topic, self.settings, self.urls, self.feed_cache, now)
+        feed = await _topic_feed(
+            subscription.topic, self.settings, self.urls, self.indexes, self.feed_cache, now
+        )
         if feed is None:
             await subscription.delete()
             return
@@ -179,7 +191,8 @@ def hub_worker(settings: Settings, urls: Urls) -> BackgroundWorker:
 
     @asynccontextmanager
     async def worker(app: Starlette) -> AsyncIterator[None]:
-        async with lifetime_task(HubWorker(settings, urls, app.state.feed_cache).run_forever)(app):
+        hub = HubWorker(settings, urls, app.state.search_indexes, app.state.feed_cache)
+        async with lifetime_task(hub.run_forever)(app):
             yield
 
     return worker

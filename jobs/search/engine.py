@@ -183,14 +183,20 @@ def index_filters(query: JobQuery, now: datetime, default_days: int) -> list[ful
 HOLDING_CHUNK = 1000
 
 
-async def ids_holding(queryset: QuerySet[Job], groups: Sequence[Group], *, limit: int) -> list[int]:
+async def ids_holding(
+    queryset: QuerySet[Job],
+    groups: Sequence[Group],
+    *,
+    limit: int,
+    indexes: fulltext.SearchIndexes,
+) -> list[int]:
     """The ids of the queryset's jobs, whatever their status, that match the search's words
     (its groups, stemmed and OR-ed as in a search): the
     `limit` whose status changed last (feeds' deletion marks follow a search's words too).
 
     The database orders the candidates; the index, which holds every job whatever its
     status, keeps those holding the terms, a chunk at a time until enough are found."""
-    searcher = (await fulltext.current_index()).searcher()
+    searcher = (await indexes.current_index()).searcher()
     ordered = queryset.order_by("-status_changed_at", "-id")
     found: list[int] = []
     offset = 0
@@ -300,6 +306,7 @@ def _cached_counts(
 async def search_jobs(
     query: JobQuery,
     *,
+    indexes: fulltext.SearchIndexes,
     now: datetime | None = None,
     facets: bool = True,
     default_days: int = DEFAULT_JOB_DAYS,
@@ -325,7 +332,7 @@ async def search_jobs(
     if query.text and not groups:
         # Only punctuation or operators: there is no word to find.
         return SearchResult(query, [], 0, {name: [] for name in FACETS} if facets else {})
-    index = await fulltext.current_index(connection)
+    index = await indexes.current_index(connection)
     scope = None
     if caches is not None and generation is not None:
         scope = search_cache.Scope(

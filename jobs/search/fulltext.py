@@ -206,10 +206,9 @@ def document(row: dict[str, Any]) -> tantivy.Document:
 # --- location -----------------------------------------------------------------------------
 
 
-def index_directory(connection: BaseDBAsyncClient) -> Path:
-    """Where this database's index lives: under AMICUS_INDEX_DIR when set (one folder per
-    database), else beside the SQLite file, else under data/."""
-    base = os.environ.get("AMICUS_INDEX_DIR", "")
+def index_directory(connection: BaseDBAsyncClient, base: str) -> Path:
+    """Where this database's index lives: under base (AMICUS_INDEX_DIR, Settings.index_dir)
+    when given (one folder per database), else beside the SQLite file, else under data/."""
     filename = getattr(connection, "filename", None)
     if filename == ":memory:":
         return Path(tempfile.gettempdir()) / f"amicus-search-index-{os.getpid()}-{id(connection)}"
@@ -619,55 +618,63 @@ async def _job_rows(
     return list(await queryset.values(*JOB_COLUMNS))
 
 
-# --- the indexes of this process ----------------------------------------------------------
-
-_indexes: dict[Hashable, SearchIndex] = {}
+# --- the indexes of one application -------------------------------------------------------
 
 
-async def current_index(connection: BaseDBAsyncClient | None = None) -> SearchIndex:
-    """This database's index, with every committed change applied."""
-    connection = connection or connections.get("default")
-    database = outside_transaction(connection)
-    # Per event loop too: its lock serves one loop (tests run servers in their own threads).
-    key = (id(asyncio.get_running_loop()), database_identity(database))
-    index = _indexes.get(key)
-    if index is None:
-        index = _indexes[key] = SearchIndex(index_directory(database))
-    await index.catch_up(connection)
-    return index
+class SearchIndexes:
+    """The indexes an application opened (create_app keeps them in app.state.search_indexes;
+    a command without an app makes its own): one per database and event loop, each in its
+    folder under index_dir (Settings.index_dir, see index_directory)."""
 
+    def __init__(self, index_dir: str) -> None:
+        self.index_dir = index_dir
+        self._open: dict[Hashable, SearchIndex] = {}
 
-async def keep_in_step() -> None:
-    """One round of the app's index worker (jobs.routes): apply what was committed.
+    def location(self, connection: BaseDBAsyncClient) -> Path:
+        """The folder of this database's index."""
+        return index_directory(connection, self.index_dir)
 
-    Searches catch up by themselves; this only keeps an idle process's index warm. Not on
-    SQLite, whose one shared connection would show the worker a transaction's uncommitted
-    rows."""
-    connection = connections.get("default")
-    if connection.capabilities.dialect == "postgres":
-        await current_index(connection)
+    async def current_index(self, connection: BaseDBAsyncClient | None = None) -> SearchIndex:
+        """This database's index, with every committed change applied."""
+        connection = connection or connections.get("default")
+        database = outside_transaction(connection)
+        # Per event loop too: an index's lock serves one loop, and one application may be run
+        # by several in turn (each `with TestClient(app)` starts a loop of its own).
+        key = (id(asyncio.get_running_loop()), database_identity(database))
+        index = self._open.get(key)
+        if index is None:
+            index = self._open[key] = SearchIndex(self.location(database))
+        await index.catch_up(connection)
+        return index
 
+    async def keep_in_step(self) -> None:
+        """One round of the app's index worker (jobs.routes): apply what was committed.
 
-async def unapplied_changes() -> int | None:
-    """How many logged changes this database's index on disk has not applied yet; None
-    when there is no readable index (it is built at the next search). Read from the index's
-    position file, so it tells what any process has applied, without catching up."""
-    connection = connections.get("default")
-    applied = SearchIndex(index_directory(connection)).position()[0]
-    if applied < 0:
-        return None
-    return max(0, await _last_seq(connection) - applied)
+        Searches catch up by themselves; this only keeps an idle process's index warm. Not on
+        SQLite, whose one shared connection would show the worker a transaction's uncommitted
+        rows."""
+        connection = connections.get("default")
+        if connection.capabilities.dialect == "postgres":
+            await self.current_index(connection)
 
+    async def unapplied_changes(self) -> int | None:
+        """How many logged changes this database's index on disk has not applied yet; None
+        when there is no readable index (it is built at the next search). Read from the
+        index's position file, so it tells what any process has applied, without catching up."""
+        connection = connections.get("default")
+        applied = SearchIndex(self.location(connection)).position()[0]
+        if applied < 0:
+            return None
+        return max(0, await _last_seq(connection) - applied)
 
-async def reindex(connection: BaseDBAsyncClient | None = None) -> int:
-    """Rebuild this database's index from scratch (`amicus reindex`); the number of jobs."""
-    connection = connection or connections.get("default")
-    index = _indexes.get((id(asyncio.get_running_loop()), database_identity(connection)))
-    index = index or SearchIndex(index_directory(connection))
-    async with index.lock:
-        return await index.rebuild(connection)
+    async def reindex(self, connection: BaseDBAsyncClient | None = None) -> int:
+        """Rebuild this database's index from scratch (`amicus reindex`); the number of jobs."""
+        connection = connection or connections.get("default")
+        key = (id(asyncio.get_running_loop()), database_identity(connection))
+        index = self._open.get(key) or SearchIndex(self.location(connection))
+        async with index.lock:
+            return await index.rebuild(connection)
 
-
-def forget_indexes() -> None:
-    """Drop this process's open indexes (a database closed; tests)."""
-    _indexes.clear()
+    def forget(self) -> None:
+        """Drop the open indexes (a database closed; tests)."""
+        self._open.clear()

@@ -24,6 +24,7 @@ from jobs.api import job_resource
 from jobs.labels import CATEGORIES, EMPLOYMENT_TYPES, WORK_MODES, display_helpers, options
 from jobs.search.cache import SearchCaches
 from jobs.search.engine import FacetCount, SearchResult, search_jobs
+from jobs.search.fulltext import SearchIndexes
 from jobs.search.params import (
     FACETS,
     MAX_PAGE,
@@ -180,6 +181,10 @@ def _search_caches(request: Request) -> SearchCaches | None:
     return request.app.state.search_caches if _settings(request).search_cache else None
 
 
+def _search_indexes(request: Request) -> SearchIndexes:
+    return request.app.state.search_indexes
+
+
 async def jobs_page(request: Request) -> Response:
     settings = _settings(request)
     urls: Urls = request.app.state.urls
@@ -198,14 +203,19 @@ async def jobs_page(request: Request) -> Response:
             },
             status_code=400,
         )
+    indexes = _search_indexes(request)
     result = await search_jobs(
-        query, default_days=settings.job_default_days, caches=_search_caches(request), choices=True
+        query,
+        indexes=indexes,
+        default_days=settings.job_default_days,
+        caches=_search_caches(request),
+        choices=True,
     )
     if result.is_past_last:
         raise HTTPException(404, result.past_last_message())
     # Nothing found: the nearest searches that find something, each a link.
     found = (
-        await suggestions(query, default_days=settings.job_default_days)
+        await suggestions(query, indexes=indexes, default_days=settings.job_default_days)
         if result.total == 0
         else []
     )
@@ -281,7 +291,10 @@ async def jobs_api(request: Request) -> Response:
             400, "invalid_parameter", str(error), {error.parameter: str(error)}
         ) from None
     result = await search_jobs(
-        query, default_days=settings.job_default_days, caches=_search_caches(request)
+        query,
+        indexes=_search_indexes(request),
+        default_days=settings.job_default_days,
+        caches=_search_caches(request),
     )
     if result.is_past_last:
         raise ApiError(404, "not_found", result.past_last_message())

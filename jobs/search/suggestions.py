@@ -89,13 +89,17 @@ async def _correction(
 
 
 async def suggestions(
-    query: JobQuery, *, now: datetime | None = None, default_days: int = DEFAULT_JOB_DAYS
+    query: JobQuery,
+    *,
+    indexes: fulltext.SearchIndexes,
+    now: datetime | None = None,
+    default_days: int = DEFAULT_JOB_DAYS,
 ) -> list[Suggestion]:
     """The searches one step broader than the query that find something, most jobs first:
     without the rarest word (the one fewest visible jobs hold), then without each filter in
     turn."""
     now = now or datetime.now(UTC)
-    index = await fulltext.current_index(connections.get("default"))
+    index = await indexes.current_index(connections.get("default"))
     searcher = index.searcher()
 
     def count(some: JobQuery) -> int:
