@@ -43,6 +43,7 @@ from core.database import apply_migrations, close_database, open_database  # noq
 from core.settings import Settings  # noqa: E402
 from directory.models import Organization, OrganizationKind, OrganizationStatus  # noqa: E402
 from jobs.models import Category, EmploymentType, Job, JobStatus, WorkMode  # noqa: E402
+from jobs.search.fulltext import SearchIndexes  # noqa: E402
 from mail.models import OutboxMessage  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "alerts.json"
@@ -180,7 +181,10 @@ async def _measure(url: str, alerts: int, new_jobs: int, trace: bool) -> dict[st
         if trace:
             tracemalloc.start()
         started = time.perf_counter()
-        mails = await run_due_alerts(settings, site_urls(settings), now + timedelta(seconds=1))
+        indexes = SearchIndexes(settings.index_dir)
+        mails = await run_due_alerts(
+            settings, site_urls(settings), indexes, now + timedelta(seconds=1)
+        )
         seconds = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1] if trace else 0
         if trace:
