@@ -45,8 +45,8 @@ RelativeLinks = Literal["pass_through", "deny"] | tuple[Literal["rewrite_with_ba
 
 @lru_cache(maxsize=64)
 def _cleaner(relative: RelativeLinks) -> nh3.Cleaner:
-    # Built once per way of treating relative links (a feed's base among them): nh3 builds
-    # its policy from these sets on every nh3.clean call, which tripled a short text's cost.
+    # Built once per way of treating relative links (a feed's base among them): nh3.clean
+    # builds its policy from these sets on every call, which tripled a short text's cost.
     return nh3.Cleaner(
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(DROPPED_WITH_CONTENT),

@@ -86,6 +86,17 @@ def test_relative_links_are_resolved_against_the_feed_or_dropped() -> None:
     assert "href" not in clean_html(markup, base_url="http://[::1")
 
 
+def test_a_relative_link_beside_absolute_ones_or_however_written_is_still_resolved() -> None:
+    base = "https://a.example/f"
+    for markup in (
+        '<a href="https://b.example/x">B</a> <a href="jobs/7">Job</a>',
+        "<a HREF = 'jobs/7'>Job</a>",
+        "<a href=jobs/7>Job</a>",
+        '<a href="&#x6A;obs/7">Job</a>',
+    ):
+        assert 'href="https://a.example/jobs/7"' in clean_html(markup, base_url=base), markup
+
+
 def test_control_characters_are_removed_from_markup_and_text() -> None:
     assert clean_html("<p>a\x00b\x1bc\ufffe</p>") == "<p>abc</p>"
     assert clean_text("a\x00b\x07c\x7f\ud800") == "abc"

@@ -25,6 +25,13 @@ def strip_illegal_characters(text: str) -> str:
     return _ILLEGAL_CHARACTERS.sub("", text)
 
 
+# A link attribute whose value does not open with a scheme: relative, or written in a way
+# this cannot tell (an entity, a space); either way made absolute by the entry's base.
+_MAYBE_RELATIVE_LINK = re.compile(
+    r"""(?:href|src)\s*=\s*(?!["']?[a-z][a-z0-9+.-]*:)""", re.IGNORECASE
+)
+
+
 def clean_html(text: str, *, base_url: str = "") -> str:
     """Markup reduced by the job description policy (jobs.markdown.sanitize_html).
 
@@ -32,7 +39,10 @@ def clean_html(text: str, *, base_url: str = "") -> str:
     dropped when there is none or it is unusable: on our pages they would point into our site.
     """
     text = strip_illegal_characters(text)
-    if base_url:
+    # Each entry has its own base, and the policy is built anew for each base: markup whose
+    # links are all absolute (most) is cleaned by the one policy that drops relative links,
+    # which leaves it as the base would have.
+    if base_url and _MAYBE_RELATIVE_LINK.search(text):
         try:
             return sanitize_html(text, ("rewrite_with_base", base_url))
         except ValueError:  # nh3 refuses a base that is not an absolute URL
