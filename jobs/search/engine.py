@@ -144,13 +144,12 @@ def _flag(field: str, value: bool) -> tantivy.Query:
 
 
 def _open_after(moment: datetime, default_days: int, *, strictly: bool) -> list[fulltext.Clause]:
-    """Shown, and closing after the moment or, with no closing date, posted less than the
-    default lifetime before it (the index's side of jobs.lifecycle.visible_now): every job
-    but the hidden ones and the shown ones whose moment has passed (fulltext's schema tells
-    why so). Excluding the hidden costs less than intersecting with the shown."""
+    """Closing after the moment or, with no closing date, posted less than the default
+    lifetime before it (with index_filters' exclusion of the jobs not shown, the index's side
+    of jobs.lifecycle.visible_now): every job but the shown ones whose moment has passed,
+    the only ones holding those moments (fulltext's schema tells why so)."""
     lifetime = timedelta(days=default_days)
     return [
-        (tantivy.Occur.MustNot, _flag("shown", False)),
         (tantivy.Occur.MustNot, _before("closes_at", moment, inclusive=strictly)),
         (tantivy.Occur.MustNot, _before("undated_since", moment - lifetime, inclusive=strictly)),
     ]
@@ -159,6 +158,11 @@ def _open_after(moment: datetime, default_days: int, *, strictly: bool) -> list[
 def index_filters(query: JobQuery, now: datetime, default_days: int) -> list[fulltext.Clause]:
     """visible_jobs and filter_jobs as conditions the search index evaluates itself."""
     clauses = _open_after(now, default_days, strictly=True)
+    if not query.groups:
+        # Words are only looked for in shown jobs' words (fulltext's schema), so only a
+        # search without them has to leave the others out. Excluding them costs less than
+        # intersecting with the shown.
+        clauses.append((tantivy.Occur.MustNot, _flag("shown", False)))
     filters: list[tantivy.Query] = []
     for name in ("country", "region", "organization", "employment_type", "category", "work_mode"):
         values = getattr(query, name)

@@ -61,7 +61,7 @@ from jobs.models import Job
 from jobs.search.cache import database_identity
 
 # Bump when the schema or the way documents are made changes: older indexes are then rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # Title terms weigh ten times body terms.
 TITLE_BOOST = 10.0
 BATCH = 2000
@@ -82,6 +82,9 @@ NEVER = 2**63 - 1
 # Filter fields holding one keyword each (the organization's slug under "organization").
 KEYWORD_FIELDS = ("country", "region", "organization", "employment_type", "category", "work_mode")
 FACET_SIZE = 10_000
+# The (title, body) fields of the words of shown jobs, and of the others.
+SHOWN_TEXT = ("title", "body")
+HIDDEN_TEXT = ("hidden_title", "hidden_body")
 # Hits collected by the first search for a page by relevance (ordered_ids): templated texts
 # tie with the 20th hit by the dozen at 100,000 jobs and by the hundred at a million, where
 # two hundred made most pages search twice (the second time for 6,400 hits).
@@ -111,16 +114,20 @@ def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_integer_field("id", indexed=True, fast=True)
     # The terms are made already: whitespace splits them and changes nothing else. Positions
-    # find quoted phrases (core.search_terms.Phrase).
-    builder.add_text_field("title", tokenizer_name="whitespace", index_option="position")
-    builder.add_text_field("body", tokenizer_name="whitespace", index_option="position")
-    # Visibility: "shown" (published by an active organization), and two moments only shown
-    # jobs hold, closes_at (their closing moment) and undated_since (the posting moment of one
-    # without a closing date, NO_MOMENT without either), which the default lifetime (a setting,
-    # so not indexed) is measured from. "Shown now" excludes the shown jobs whose moment has
-    # passed: few, since the expiry worker ends them, so the terms the inverted index unites
-    # for them are few too. Two range conditions over the fast columns visit every document
-    # instead, which cost twice as much.
+    # find quoted phrases (core.search_terms.Phrase). A job not shown (not published, or its
+    # organization not active) has its words in fields of their own, so that searches for
+    # words never visit it: they are a third of all jobs or more, and excluding them from
+    # every match cost as much as finding the matches. Feeds' deletion marks look in both.
+    for name in (*SHOWN_TEXT, *HIDDEN_TEXT):
+        builder.add_text_field(name, tokenizer_name="whitespace", index_option="position")
+    # Visibility: "shown" (published by an active organization: searches without words
+    # exclude the others by it), and two moments only shown jobs hold, closes_at (their
+    # closing moment) and undated_since (the posting moment of one without a closing date,
+    # NO_MOMENT without either), which the default lifetime (a setting, so not indexed) is
+    # measured from. "Shown now" excludes the shown jobs whose moment has passed: few, since
+    # the expiry worker ends them, so the terms the inverted index unites for them are few
+    # too. Two range conditions over the fast columns visit every document instead, which
+    # cost twice as much.
     builder.add_boolean_field("shown", indexed=True)
     builder.add_integer_field("closes_at", indexed=True)
     builder.add_integer_field("undated_since", indexed=True)
@@ -177,25 +184,27 @@ def value_terms(field: str, value: str) -> str:
 def document(row: dict[str, Any]) -> tantivy.Document:
     """The index document of a job given as its JOB_COLUMNS values."""
     language = str(row["language"] or "")
+    shown = is_shown(row["status"], row["organization__status"])
+    title, body = SHOWN_TEXT if shown else HIDDEN_TEXT
     fields: dict[str, Any] = {
         "id": row["id"],
         # Stemmed in the job's language (core.search_terms; queries try every stemmed form).
-        "title": stemmed(row["search_title"] or "", language),
-        "body": " ".join(
+        title: stemmed(row["search_title"] or "", language),
+        body: " ".join(
             [
                 stemmed(row["search_body"] or "", language),
                 *(value_terms(name, str(row[name] or "")) for name in LABELS),
             ]
         ),
-        "shown": is_shown(row["status"], row["organization__status"]),
+        "shown": shown,
         "open_until": micros(row["valid_through"], NEVER),
         "posted_at": micros(row["posted_at"]),
         "salary": row["salary_min"] is not None or row["salary_max"] is not None,
         "organization": row["organization__slug"] or "",
     }
-    if fields["shown"] and row["valid_through"]:
+    if shown and row["valid_through"]:
         fields["closes_at"] = micros(row["valid_through"])
-    elif fields["shown"]:
+    elif shown:
         fields["undated_since"] = micros(row["posted_at"])
     for name in ("country", "region", "employment_type", "category", "work_mode", "language"):
         fields[name] = str(row[name] or "")
@@ -398,13 +407,18 @@ class SearchIndex:
         return self.index.searcher()
 
 
-def _term(term: str) -> tantivy.Query:
+# The (title, body) fields words are looked for in.
+TextFields = tuple[str, str]
+
+
+def _term(term: str, fields: TextFields) -> tantivy.Query:
     """A term found in the title (weighing more) or the body, in any form it is indexed in."""
+    title_field, body_field = fields
     clauses = []
     for form in term_forms(term):
-        title = tantivy.Query.term_query(SCHEMA, "title", form)
+        title = tantivy.Query.term_query(SCHEMA, title_field, form)
         clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(title, TITLE_BOOST)))
-        clauses.append((tantivy.Occur.Should, tantivy.Query.term_query(SCHEMA, "body", form)))
+        clauses.append((tantivy.Occur.Should, tantivy.Query.term_query(SCHEMA, body_field, form)))
     return tantivy.Query.boolean_query(clauses)
 
 
@@ -414,10 +428,11 @@ def _every(queries: Sequence[tantivy.Query]) -> tantivy.Query:
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, query) for query in queries])
 
 
-def _phrase(phrase: Phrase) -> tantivy.Query:
+def _phrase(phrase: Phrase, fields: TextFields) -> tantivy.Query:
     """The terms side by side in the title (weighing more) or the body. A job's terms are all
     in one form (stemmed in its language, or as written), so the phrase is looked for in each
     form whole, as typed and stemmed in each stemmed language."""
+    title_field, body_field = fields
     forms = [list(phrase)]
     for language in STEMMERS:
         stems = stem_terms(phrase, language)
@@ -425,21 +440,23 @@ def _phrase(phrase: Phrase) -> tantivy.Query:
             forms.append(stems)
     clauses = []
     for words in forms:
-        title = tantivy.Query.phrase_query(SCHEMA, "title", words)
+        title = tantivy.Query.phrase_query(SCHEMA, title_field, words)
         clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(title, TITLE_BOOST)))
-        clauses.append((tantivy.Occur.Should, tantivy.Query.phrase_query(SCHEMA, "body", words)))
+        body = tantivy.Query.phrase_query(SCHEMA, body_field, words)
+        clauses.append((tantivy.Occur.Should, body))
     return tantivy.Query.boolean_query(clauses)
 
 
-def _alternative(alternative: Alternative) -> tantivy.Query:
+def _alternative(alternative: Alternative, fields: TextFields) -> tantivy.Query:
     if isinstance(alternative, Phrase):
-        return _phrase(alternative)
-    return _every([_term(term) for term in alternative])
+        return _phrase(alternative, fields)
+    return _every([_term(term, fields) for term in alternative])
 
 
-def _group(group: Group) -> tantivy.Query:
-    """One of the alternatives, each with all its terms (a phrase's side by side)."""
-    alternatives = [_alternative(alternative) for alternative in group]
+def _group(group: Group, fields: TextFields = SHOWN_TEXT) -> tantivy.Query:
+    """One of the alternatives, each with all its terms (a phrase's side by side), in the
+    words of shown jobs (or in those of the given fields)."""
+    alternatives = [_alternative(alternative, fields) for alternative in group]
     if len(alternatives) == 1:
         return alternatives[0]
     return tantivy.Query.boolean_query([(tantivy.Occur.Should, query) for query in alternatives])
@@ -450,7 +467,8 @@ Clause = tuple[tantivy.Occur, tantivy.Query]
 
 
 def text_and_filters(groups: Sequence[Group], filters: Sequence[Clause]) -> tantivy.Query:
-    """Every filter and every group of words (core.search_terms.query_groups)."""
+    """Every filter and every group of words (core.search_terms.query_groups), the words
+    found in shown jobs only."""
     clauses = [*filters, *((tantivy.Occur.Must, _group(group)) for group in groups)]
     if not any(occur == tantivy.Occur.Must for occur, _ in clauses):
         # Exclusions alone match nothing: they take away from everything.
@@ -511,8 +529,13 @@ def ordered_ids(
 
 def ids_among(searcher: tantivy.Searcher, groups: Sequence[Group], ids: Sequence[int]) -> list[int]:
     """Those of the given jobs, whatever their status, whose document matches the groups."""
-    ids_query = tantivy.Query.term_set_query(SCHEMA, "id", list(ids))
-    query = text_and_filters(groups, [(tantivy.Occur.Must, ids_query)])
+    clauses = [(tantivy.Occur.Must, tantivy.Query.term_set_query(SCHEMA, "id", list(ids)))]
+    for group in groups:
+        anywhere = [
+            (tantivy.Occur.Should, _group(group, fields)) for fields in (SHOWN_TEXT, HIDDEN_TEXT)
+        ]
+        clauses.append((tantivy.Occur.Must, tantivy.Query.boolean_query(anywhere)))
+    query = tantivy.Query.boolean_query(clauses)
     hits = searcher.search(query, max(len(ids), 1)).hits
     return list(searcher.fast_field_values("id", [address for _, address in hits]))
 
