@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 
 import anyio.to_thread
@@ -390,6 +391,11 @@ class _IndexSearch:
         filters = index_filters(some, self.now, self.default_days)
         return _Matches(self.searcher, fulltext.text_and_filters(self.query.groups, filters))
 
+    @cached_property
+    def matches(self) -> _Matches:
+        """The query's own matches, which the page and the counts share."""
+        return self.matching(self.query)
+
     @property
     def cached(self) -> bool:
         return self.caches is not None and self.scope is not None
@@ -411,14 +417,14 @@ class _IndexSearch:
         if not self.cached:
             offset = (query.page - 1) * query.per_page
             return _ordered_ids_and_total(
-                self.matching(query), query.effective_sort, query.per_page, offset
+                self.matches, query.effective_sort, query.per_page, offset
             )
         assert self.caches is not None
         key = (self.scope, self.canonical)
-        return _cached_ids(self.caches, self.matching(query), query, key), None
+        return _cached_ids(self.caches, self.matches, query, key), None
 
     def counts(self, some: JobQuery) -> tuple[int | None, dict[str, list[FacetCount]] | None]:
-        found = self.matching(some)
+        found = self.matches if some == self.query else self.matching(some)
         if not self.cached:
             return None, _facet_lists(found) if self.facets else None
         assert self.caches is not None and self.scope is not None

@@ -658,13 +658,17 @@ class SearchIndexes:
         """The folder of this database's index."""
         return index_directory(connection, self.index_dir)
 
+    @staticmethod
+    def _key(database: BaseDBAsyncClient) -> Hashable:
+        # Per event loop too: an index's lock serves one loop, and one application may be run
+        # by several in turn (each `with TestClient(app)` starts a loop of its own).
+        return (id(asyncio.get_running_loop()), database_identity(database))
+
     async def current_index(self, connection: BaseDBAsyncClient | None = None) -> SearchIndex:
         """This database's index, with every committed change applied."""
         connection = connection or connections.get("default")
         database = outside_transaction(connection)
-        # Per event loop too: an index's lock serves one loop, and one application may be run
-        # by several in turn (each `with TestClient(app)` starts a loop of its own).
-        key = (id(asyncio.get_running_loop()), database_identity(database))
+        key = self._key(database)
         index = self._open.get(key)
         if index is None:
             index = self._open[key] = SearchIndex(self.location(database))
@@ -694,8 +698,7 @@ class SearchIndexes:
     async def reindex(self, connection: BaseDBAsyncClient | None = None) -> int:
         """Rebuild this database's index from scratch (`amicus reindex`); the number of jobs."""
         connection = connection or connections.get("default")
-        key = (id(asyncio.get_running_loop()), database_identity(connection))
-        index = self._open.get(key) or SearchIndex(self.location(connection))
+        index = self._open.get(self._key(connection)) or SearchIndex(self.location(connection))
         async with index.lock:
             return await index.rebuild(connection)
 
