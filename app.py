@@ -17,7 +17,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -35,6 +35,7 @@ from core.database import close_database, database_problem, open_database, schem
 from core.i18n import gettext as _
 from core.logs import RequestLogMiddleware, configure_logging
 from core.metrics import Metrics, metrics_endpoint
+from core.responses import JSONResponse
 from core.security import PasswordWorkBusy
 from core.settings import PROJECT_ROOT, Settings, SettingsError
 from core.templating import render

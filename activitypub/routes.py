@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from activitypub import actors, admin, inbox, publishing
@@ -25,6 +25,7 @@ from core.i18n import gettext as _
 from core.i18n import lazy_gettext
 from core.metrics import add_queue_gauges
 from core.pagination import Page
+from core.responses import JSONResponse
 from core.settings import Settings
 from core.urls import FeedLink, Urls
 from core.validation import InvalidValue, whole_number

@@ -10,12 +10,13 @@ from urllib.parse import urlsplit
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core import i18n
 from core.i18n import gettext as _
+from core.responses import JSONResponse
 from core.security import CSRF_FIELD, CSRF_HEADER, csrf_token_is_valid
 from core.validation import InvalidValue, ValidationError, whole_number
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 
 from core.i18n import gettext as _
 from core.openapi import error_responses
 from core.pagination import paginate
+from core.responses import JSONResponse
 from core.urls import Urls
 from core.validation import decode_tag_list
 from core.web import ApiError, query_int

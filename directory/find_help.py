@@ -10,11 +10,12 @@ from babel.support import LazyProxy
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from tortoise.expressions import Q
 
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext
+from core.responses import JSONResponse
 from core.templating import render
 from core.urls import Urls
 from core.validation import boolean, country_code, decode_tag_list

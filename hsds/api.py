@@ -10,13 +10,13 @@ from datetime import datetime
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 from tortoise.queryset import QuerySet
 
 from core.background import BackgroundWorker
 from core.i18n import gettext as _
 from core.pagination import Page
+from core.responses import JSONResponse
 from core.settings import Settings
 from core.urls import Urls
 from core.validation import boolean

@@ -6,11 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.i18n import gettext as _
+from core.responses import JSONResponse
 from core.security import sha256_hex
 from core.urls import Urls
 from core.validation import ValidationError

@@ -10,6 +10,7 @@ from tortoise import connections
 
 from app import create_app
 from core.database import dialect
+from core.responses import JSONResponse
 from core.settings import DEVELOPMENT_SECRET_KEY, PROJECT_ROOT, Settings, SettingsError
 from tests.conftest import uses_postgres
 
@@ -60,6 +61,13 @@ async def test_unknown_api_paths_answer_json_404(api):
     response = await api.get("/api/no-such-thing")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_json_answers_are_compact_utf8_with_text_as_written():
+    response = JSONResponse({"title": "弁護士 – Defensoría", "counts": [1, 2], "none": None})
+    assert response.media_type == "application/json"
+    assert response.body == '{"title":"弁護士 – Defensoría","counts":[1,2],"none":null}'.encode()
+    assert response.headers["content-length"] == str(len(response.body))
 
 
 async def test_openapi_document_is_served(api):

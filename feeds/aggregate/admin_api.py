@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from core.i18n import gettext as _
 from core.openapi import error_responses
+from core.responses import JSONResponse
 from core.security import CSRF_HEADER, csrf_token_is_valid
 from core.settings import Settings
 from core.validation import ValidationError

@@ -9,12 +9,13 @@ from urllib.parse import urlencode, urlsplit
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from core.i18n import gettext as _
 from core.openapi import error_responses
 from core.pagination import page_links
+from core.responses import JSONResponse
 from core.settings import Settings
 from core.templating import render
 from core.urls import Urls, feed_links
