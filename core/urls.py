@@ -11,6 +11,7 @@ Host: a feed or an e-mail must name the same address whoever asked for it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -19,6 +20,8 @@ from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.types import Scope
 
 QueryItems = Iterable[tuple[str, Any]] | Mapping[str, Any]
+# Paths of routes with parameters kept reversed: a few hundred bytes each.
+REVERSED_PATHS_KEPT = 4096
 
 
 class Urls:
@@ -37,10 +40,18 @@ class Urls:
             if isinstance(route, Route | Mount) and route.name:
                 self._by_name[route.name] = route
 
+        # A page of search results or a feed names the same few routes for every job, and
+        # the same job again on the next request: each path is reversed once (by name and
+        # parameters), then looked up.
+        self._reversed = lru_cache(maxsize=REVERSED_PATHS_KEPT)(self._reverse)
+
+    def _reverse(self, name: str, params: tuple[tuple[str, Any], ...]) -> str:
+        route = self._by_name.get(name, self._router)
+        return str(route.url_path_for(name, **dict(params)))
+
     def path(self, name: str, /, query: QueryItems = (), **params: Any) -> str:
         """The path (and query string) of a named route: "/orgs/lawyers-without-borders"."""
-        route = self._by_name.get(name, self._router)
-        path = str(route.url_path_for(name, **params))
+        path = self._reversed(name, tuple(params.items()))
         if not query:
             return path
         items = list(query.items() if isinstance(query, Mapping) else query)

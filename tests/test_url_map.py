@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Mount, Route
 import app as application
 from app import create_app, site_urls
 from core.settings import Settings
-from core.urls import Urls
+from core.urls import REVERSED_PATHS_KEPT, Urls
 from directory.demo import load_demo_directory
 from directory.invitations import invite_editor
 from directory.models import Organization, OrganizationStatus
@@ -95,6 +95,17 @@ def test_urls_are_absolute_on_the_base_url_and_read_back_to_their_route():
     assert urls.match(feed) == ("feeds:jobs_feed", {"format": "atom"})
     assert urls.match("https://elsewhere.example.org/orgs/x") is None
     assert urls.match("https://amicus.example.org/no/such/page") is None
+
+
+def test_paths_reversed_once_stay_those_of_their_own_route_and_parameters():
+    urls = site_urls(Settings(base_url="https://amicus.example.org"))
+    # More slugs than are kept reversed, each asked twice, some after being pushed out.
+    slugs = [f"job-{number}" for number in range(REVERSED_PATHS_KEPT + 50)]
+    for slug in slugs + slugs[:100]:
+        assert urls.path("jobs:job", key=slug) == f"/jobs/{slug}"
+        assert urls.path("directory:organization", slug=slug) == f"/orgs/{slug}"
+    assert urls.path("feeds:jobs_feed", format="rss") == "/jobs/feed.rss"
+    assert urls.path("feeds:jobs_feed", format="atom") == "/jobs/feed.atom"
 
 
 # --- the link crawl of a demo instance -----------------------------------------------------
