@@ -335,13 +335,13 @@ class SearchIndex:
         async with self.lock:
             index = await self.ready(connection)
             oldest, target = await _log_bounds(connection)
-            applied = self.position()[0]
-            if target < applied or applied < oldest - 1:
+            seq, gaps = self.position()
+            if target < seq or seq < oldest - 1:
                 # The log is behind the index (built from another database), or changes
                 # the index has not applied were pruned from it.
                 await self.rebuild(connection)
-            while True:
                 seq, gaps = self.position()
+            while True:
                 pending = seq < target or gaps
                 changes = await _changes(connection, seq, gaps, target) if pending else []
                 job_ids = {row["job_id"] for row in changes}
@@ -367,6 +367,7 @@ class SearchIndex:
                 newest = self._record(seq, gaps, changes)
                 if newest >= target:
                     break
+                seq, gaps = self.position()
             self._reload_if_committed(index)
 
     def _reload_if_committed(self, index: tantivy.Index) -> None:
