@@ -27,9 +27,8 @@ def strip_illegal_characters(text: str) -> str:
 
 # A link attribute whose value does not open with a scheme: relative, or written in a way
 # this cannot tell (an entity, a space); either way made absolute by the entry's base.
-_MAYBE_RELATIVE_LINK = re.compile(
-    r"""(?:href|src)\s*=\s*(?!["']?[a-z][a-z0-9+.-]*:)""", re.IGNORECASE
-)
+# Matched on the lowercased markup: with re.IGNORECASE the search took four times as long.
+_MAYBE_RELATIVE_LINK = re.compile(r"""(?:href|src)\s*=\s*(?!["']?[a-z][a-z0-9+.-]*:)""")
 
 
 def clean_html(text: str, *, base_url: str = "") -> str:
@@ -42,7 +41,7 @@ def clean_html(text: str, *, base_url: str = "") -> str:
     # Each entry has its own base, and the policy is built anew for each base: markup whose
     # links are all absolute (most) is cleaned by the one policy that drops relative links,
     # which leaves it as the base would have.
-    if base_url and _MAYBE_RELATIVE_LINK.search(text):
+    if base_url and _MAYBE_RELATIVE_LINK.search(text.lower()):
         try:
             return sanitize_html(text, ("rewrite_with_base", base_url))
         except ValueError:  # nh3 refuses a base that is not an absolute URL
