@@ -16,6 +16,8 @@ sequentially and with a few concurrent clients, in three modes:
 
 The same is measured for the cheapest routes of the app (the ceiling), and the word queries are
 also run as LIKE '%term%' scans straight against the database (how simple job boards search).
+In the cold mode, the CPU each request costs the server (all its threads) and the load client
+is measured too: the two share the machine's cores, so a rate is bound by their sum.
 Prints a table per mode and writes bench/results/search.json. With --page, the same mix is
 measured on the HTML search page (/jobs: the rows with their salary and snippet, the page
 links, the facets) and written to bench/results/search_page.json.
@@ -111,16 +113,44 @@ def figures(latencies: list[float], elapsed: float) -> Figures:
 def server_rss_mb(server: subprocess.Popen) -> float:
     """The resident memory of the server's processes (with --workers, the supervisor and
     each worker), summed: what the machine gives the site."""
-    pids = [server.pid]
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
-    if children.exists():
-        pids += [int(pid) for pid in children.read_text().split()]
     total_kb = 0
-    for pid in pids:
+    for pid in _server_pids(server):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 total_kb += int(line.split()[1])
     return round(total_kb / 1024, 1)
+
+
+def _server_pids(server: subprocess.Popen) -> list[int]:
+    pids = [server.pid]
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    if children.exists():
+        pids += [int(pid) for pid in children.read_text().split()]
+    return pids
+
+
+def server_cpu_seconds(server: subprocess.Popen) -> float:
+    """The CPU time the server's processes have used so far, every thread counted."""
+    ticks = 0
+    for pid in _server_pids(server):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def cost_per_request(
+    base_url: str, path: str, params: dict, server: subprocess.Popen, clients: int, count: int
+) -> dict[str, float]:
+    """CPU per request, the server's (every thread) and the load client's (this process),
+    over count requests from concurrent clients: on a machine whose cores the two share, the
+    rate a route reaches is bound by the sum, and a cheap route by the client alone."""
+    server_before, client_before = server_cpu_seconds(server), time.process_time()
+    measured = asyncio.run(concurrent(base_url, path, [params] * count, clients, warmup=True))
+    return {
+        "server_cpu_ms": round((server_cpu_seconds(server) - server_before) / count * 1000, 2),
+        "client_cpu_ms": round((time.process_time() - client_before) / count * 1000, 2),
+        "requests_per_second": measured.requests_per_second,
+    }
 
 
 def free_port() -> int:
@@ -371,6 +401,12 @@ def print_table(result: dict) -> None:
             f"{row['sequential']['p95_ms']:>8.1f}{row['sequential']['requests_per_second']:>8.0f} | "
             f"{row['concurrent']['p95_ms']:>8.1f}{row['concurrent']['requests_per_second']:>8.0f} |"
         )  # fmt: skip
+    if result.get("cpu_per_request"):
+        print(f"\nCPU per request, {result['clients']} clients, cold (server: every thread; client: "
+              "the load generator, on the same cores)")  # fmt: skip
+        for name, row in result["cpu_per_request"].items():
+            print(f"{name:<22} server {row['server_cpu_ms']:>6.2f} ms  client "
+                  f"{row['client_cpu_ms']:>5.2f} ms  {row['requests_per_second']:>6.0f} req/s")  # fmt: skip
     print("\nTargets:")
     for mode, targets in result["targets"].items():
         for target, met in targets.items():
@@ -442,6 +478,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60, help="per query and mode")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
     parser.add_argument("--like-runs", type=int, default=10)
+    parser.add_argument(
+        "--cost-requests", type=int, default=400, help="per route, for the CPU per request"
+    )
     parser.add_argument(
         "--workers",
         type=int,
@@ -530,6 +569,20 @@ def main() -> None:
                             result["matches"][name] = response.json()["total"]
                 result["modes"][mode] = measure_mode(mode, base_url, arguments, result["like"])
                 result["modes"][mode]["server_rss_mb_after"] = server_rss_mb(server)
+                if mode == "cold":
+                    print("  cold: CPU per request …", flush=True)
+                    routes = {
+                        name: ("/healthz", {}) for name in TRIVIAL_ROUTES if "healthz" in name
+                    }
+                    routes |= {
+                        name: (arguments.endpoint, params)
+                        for name, (params, _words, _filters) in QUERY_MIX.items()
+                    }
+                    result["cpu_per_request"] = {
+                        name: cost_per_request(base_url, path, params, server,
+                                               arguments.clients, arguments.cost_requests)
+                        for name, (path, params) in routes.items()
+                    }  # fmt: skip
                 if not result["trivial"]:
                     with httpx.Client(base_url=base_url, timeout=60) as client:
                         for name, path in TRIVIAL_ROUTES.items():
