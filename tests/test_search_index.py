@@ -346,3 +346,14 @@ async def test_two_processes_writing_and_searching_at_once_lose_no_write(indexes
         _, stderr = writer.communicate(timeout=120)
         assert writer.returncode == 0, stderr
     assert await total(indexes, "paralegal") == 30
+
+
+async def test_a_failure_while_counting_reaches_the_caller_as_itself(indexes, monkeypatch):
+    await make_job(await make_organization("Innocence Project"), title="Paralegal")
+
+    def broken(self):
+        raise OSError("the index files are gone")
+
+    monkeypatch.setattr("jobs.search.engine._IndexSearch.tallies", broken)
+    with pytest.raises(OSError, match="the index files are gone"):
+        await search_jobs(parse_job_query({"q": "paralegal"}), indexes=indexes)

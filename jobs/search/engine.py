@@ -355,11 +355,17 @@ async def search_jobs(
     # The engine releases the GIL while it searches and counts: in worker threads, the page
     # and the counts are found side by side (and concurrent searches use every core) instead
     # of taking turns on the event loop's; the page's jobs are read while counting goes on.
-    async with anyio.create_task_group() as group:
-        if search.needs_tallies:
-            group.start_soon(tally)
-        ids, total = await anyio.to_thread.run_sync(search.page)
-        by_id = await _jobs_by_id(ids, version, caches)
+    try:
+        async with anyio.create_task_group() as group:
+            if search.needs_tallies:
+                group.start_soon(tally)
+            ids, total = await anyio.to_thread.run_sync(search.page)
+            by_id = await _jobs_by_id(ids, version, caches)
+    except ExceptionGroup as failed:
+        # Callers handle one error, as a search without the side-by-side counting would
+        # raise it: the first (the other part, if it failed too, is chained to it).
+        first, *others = failed.exceptions
+        raise first from (others[0] if others else None)
     facet_counts, choice_counts = None, {}
     if tallies:
         tallied_total, facet_counts, choice_counts = tallies[0]
