@@ -116,7 +116,7 @@ async def test_an_import_tried_again_after_a_conflict_counts_and_closes_as_a_fir
 
 
 class _ClashingSuffixes:
-    """secrets for jobs.lifecycle.new_slug: the same suffix `repeats` times, then fresh ones;
+    """random for jobs.lifecycle.new_slug: the same suffix `repeats` times, then fresh ones;
     what the birthday odds of six hex digits do now and then to thousands of jobs that share
     a title, made certain."""
 
@@ -124,9 +124,9 @@ class _ClashingSuffixes:
         self.calls = 0
         self.repeats = repeats
 
-    def token_hex(self, size: int) -> str:
+    def getrandbits(self, bits: int) -> int:
         self.calls += 1
-        return "0" * 2 * size if self.calls <= self.repeats else f"{self.calls:0{2 * size}x}"
+        return 0 if self.calls <= self.repeats else self.calls
 
 
 async def test_a_slug_clash_with_a_job_already_held_does_not_fail_the_import(
@@ -143,9 +143,7 @@ async def test_a_slug_clash_with_a_job_already_held_does_not_fail_the_import(
         atom_entry("tag:s,2", "Staff Attorney", link="https://sister.example.org/2"),
     )
     # The held job, then both entries' jobs on each of the import's attempts, take one suffix.
-    monkeypatch.setattr(
-        "jobs.lifecycle.secrets", _ClashingSuffixes(repeats=1 + 2 * IMPORT_ATTEMPTS)
-    )
+    monkeypatch.setattr("jobs.lifecycle.random", _ClashingSuffixes(repeats=1 + 2 * IMPORT_ATTEMPTS))
     await import_feed(
         parse_feed(one_entry, first.url, "application/atom+xml"),
         first,
