@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import re
-import secrets
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -105,7 +105,8 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
-        request_id = given if _REQUEST_ID.match(given) else secrets.token_hex(8)
+        # An id, not a secret (a client may name its own): Python's generator does.
+        request_id = given if _REQUEST_ID.match(given) else f"{random.getrandbits(64):016x}"
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
