@@ -572,7 +572,9 @@ def main() -> None:
                 if mode == "cold":
                     print("  cold: CPU per request …", flush=True)
                     routes = {
-                        name: ("/healthz", {}) for name in TRIVIAL_ROUTES if "healthz" in name
+                        name: (path, {})
+                        for name, path in TRIVIAL_ROUTES.items()
+                        if path == "/healthz"
                     }
                     routes |= {
                         name: (arguments.endpoint, params)

@@ -87,12 +87,12 @@ def search_terms(text: str) -> list[str]:
     """Terms in reading order: NFKC, case-folded, accents removed, CJK as character bigrams."""
     # lower() after casefold(): casefold maps some lowercase letters (Cherokee) to capitals.
     folded = _strip_accents(unicodedata.normalize("NFKC", text).casefold().lower())
-    if not folded.isascii() and _HAS_CJK.search(folded):
-        return _cjk_terms(folded)
     if folded.isascii():
         # The same words as _WORD finds in ASCII, three times faster: its letters and digits
         # are the word characters, everything else separates.
         words = folded.translate(_ASCII_SEPARATORS).split()
+    elif _HAS_CJK.search(folded):
+        return _cjk_terms(folded)
     else:
         words = _WORD.findall(folded)
     if max(map(len, words), default=0) <= MAX_TERM_LENGTH:
